@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Lariat: sparse, interpretable temporal structure in calcium imaging.
+// One package, a target per concern; every C library is a system library
+// found through pkg-config and installed from Debian (see README).
+
+// Numeric kernels skip overflow and bounds checks in release builds; their
+// tests run on the same build, so a violation still shows as a wrong answer.
+let numeric: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Lariat",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lariat", targets: ["lariat"]),
+        .library(name: "LariatModel", targets: ["LariatModel"]),
+        .library(name: "LariatFigures", targets: ["LariatFigures"]),
+        .library(name: "LariatLanguage", targets: ["LariatLanguage"]),
+        .library(name: "JupyterKernel", targets: ["JupyterKernel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // MARK: - C system libraries (module maps; apt names the provider)
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2",
+                       providers: [.apt(["libfreetype-dev", "fonts-dejavu-core"])]),
+
+        // MARK: - Libraries
+        // Tensors, layers, LARS / lasso-VAR and its gradient, training, the
+        // sequence test, contribution maps, data loaders and the simulator.
+        .target(name: "LariatModel", dependencies: ["COpenBLAS", "CHDF5"], swiftSettings: numeric),
+        // PNG figures: lines, heatmaps with colour bars, image grids, text.
+        .target(name: "LariatFigures", dependencies: ["CPNG", "CFreeType"], swiftSettings: numeric),
+        // The Lariat language: lexer, parser, interpreter, builtin registry.
+        .target(name: "LariatLanguage", dependencies: ["LariatModel", "LariatFigures"]),
+        // A language-agnostic Jupyter kernel speaking ZeroMQ.
+        .target(name: "JupyterKernel", dependencies: [
+            "CZeroMQ", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
+        // MARK: - The command-line tool
+        .executableTarget(name: "lariat", dependencies: [
+            "LariatLanguage", "JupyterKernel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests
+        .testTarget(name: "LariatModelTests", dependencies: ["LariatModel"]),
+        .testTarget(name: "LariatFiguresTests", dependencies: ["LariatFigures"]),
+        .testTarget(name: "LariatLanguageTests", dependencies: ["LariatLanguage"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "JupyterKernelTests", dependencies: ["JupyterKernel"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

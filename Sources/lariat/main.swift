@@ -1,0 +1,2 @@
+import LariatLanguage
+print("lariat \(LariatLanguageVersion.string)")

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what Lariat needs and skips what is there. Sourced by scripts/demo
+# and scripts/test. Usage: setup.sh [--venv]   (--venv: also the test venv)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libzmq3-dev libopenblas-dev liblapacke-dev libpng-dev libhdf5-dev
+              libfreetype-dev fonts-dejavu-core pkg-config)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--venv" ]; then
+    stamp=.venv/.requirements-installed
+    if [ ! -x .venv/bin/python ]; then
+        if ! python3 -m venv .venv 2>/dev/null; then
+            echo "setup: installing python3-venv" >&2
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip >/dev/null
+            python3 -m venv .venv
+        fi
+    fi
+    if ! cmp -s requirements-test.txt "$stamp" 2>/dev/null; then
+        echo "setup: installing the test venv from requirements-test.txt" >&2
+        .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+        .venv/bin/python -m pip install -q -r requirements-test.txt
+        cp requirements-test.txt "$stamp"
+    fi
+fi

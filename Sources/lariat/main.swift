@@ -1,2 +1,17 @@
-import LariatLanguage
-print("lariat \(LariatLanguageVersion.string)")
+import ArgumentParser
+import Foundation
+
+/// `lariat`: run scripts headless, serve Jupyter, or open a prompt.
+struct Lariat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lariat",
+        abstract: "Sparse, interpretable temporal structure in calcium imaging.",
+        version: LariatVersion.string,
+        subcommands: [RunCommand.self, ReplCommand.self, KernelCommand.self, InstallCommand.self],
+        defaultSubcommand: ReplCommand.self
+    )
+}
+
+enum LariatVersion { static let string = "0.1.0" }
+
+Lariat.main()

@@ -1,0 +1,120 @@
+import Foundation
+
+/// One simulated recording with its ground truth.
+///
+/// The movie is `drift_t * (background + sum_i footprint_i * (resting_i +
+/// gain_i * calcium_{t,i}))` in photon units, observed with shot noise
+/// (Poisson, normal-approximated above 30 photons) and a little read noise.
+public struct Simulation: Sendable {
+    /// T x H x W raw intensities.
+    public var movie: NDArray
+    /// N x N network matrix of the latent drive's VAR(1): `truth[i, j]` is
+    /// the effect of neuron j at t-1 on neuron i at t (diagonal: persistence).
+    public var truth: NDArray
+    /// N x H x W, each neuron's footprint (peak 1).
+    public var footprints: NDArray
+    /// T x N calcium traces (AR(1) of the spikes).
+    public var activity: NDArray
+    /// T x N spike counts per frame.
+    public var spikes: NDArray
+    /// T x N latent drive (the VAR state that sets each neuron's spike rate).
+    public var drive: NDArray
+    /// H x W static background (neuropil, inactive somata, vessels), without cells or drift.
+    public var background: NDArray
+    /// T drift factors multiplying each frame's noiseless intensity.
+    public var drift: NDArray
+    /// N x 2 footprint centres (row, column).
+    public var centers: NDArray
+    /// The options that produced it.
+    public var options: SimulationOptions
+}
+
+/// The simulator with ground truth (DESIGN.md "Simulator with ground truth").
+public enum Simulator {
+    // Independent random streams per purpose, so changing one (e.g. the
+    // session) leaves the others (the cells, the network) as they were.
+    private static let fieldStream: UInt64 = 1
+    private static let networkStream: UInt64 = 2
+    private static let rewiredStream: UInt64 = 3
+    private static func sessionStream(_ session: Int, _ k: UInt64) -> UInt64 {
+        1000 &+ UInt64(bitPattern: Int64(session)) &* 16 &+ k
+    }
+
+    /// Simulates a recording; deterministic for the options. Checks
+    /// `context` for cancellation every few hundred frames.
+    public static func simulate(_ o: SimulationOptions, context: WorkContext = .silent) throws -> Simulation {
+        try o.validate()
+        let (n, t, size) = (o.neurons, o.frames, o.size)
+        let pixels = size * size
+
+        var fieldRandom = SeededRandom(seed: o.seed, stream: fieldStream)
+        let field = FieldOfView(size: size, neurons: n, rng: &fieldRandom)
+        // Calcium decay is a property of the cell (indicator expression), not of the session.
+        let decay = (0..<n).map { _ in min(0.995, max(0, o.decay + fieldRandom.uniform(-0.02, 0.02))) }
+
+        var networkRandom = SeededRandom(seed: o.seed, stream: o.rewired ? rewiredStream : networkStream)
+        let network = SparseNetwork(neurons: n, density: o.density, rng: &networkRandom)
+
+        var activityRandom = SeededRandom(seed: o.seed, stream: sessionStream(o.session, 0))
+        let activity = network.run(frames: t, rate: o.rate, decay: decay, rng: &activityRandom)
+        try context.cancellation.check()
+
+        // Slow drift: bleaching by up to ~10% plus a slow oscillation of a few percent.
+        var driftRandom = SeededRandom(seed: o.seed, stream: sessionStream(o.session, 1))
+        let bleach = 0.1 * o.drift * driftRandom.uniform(0.5, 1)
+        let wobble = 0.03 * o.drift, phase = driftRandom.uniform(0, 2 * .pi)
+        let cycles = driftRandom.uniform(0.5, 2)
+        let drift = (0..<t).map { k -> Double in
+            let s = Double(k) / Double(t)
+            return (1 - bleach * s) * (1 + wobble * sin(2 * .pi * cycles * s + phase))
+        }
+
+        var noiseRandom = SeededRandom(seed: o.seed, stream: sessionStream(o.session, 2))
+        let readNoise = 2.0
+        var movie = [Double](repeating: 0, count: t * pixels)
+        var frame = [Double](repeating: 0, count: pixels)
+        for k in 0..<t {
+            for p in 0..<pixels { frame[p] = field.background[p] }
+            for i in 0..<n {
+                let f = field.footprints[i]
+                let level = field.resting[i] + field.gain[i] * activity.calcium[k * n + i]
+                for (p, w) in zip(f.pixels, f.weights) { frame[p] += level * w }
+            }
+            let base = k * pixels
+            let scale = drift[k]
+            if o.noise == 0 {
+                for p in 0..<pixels { movie[base + p] = scale * frame[p] }
+            } else {
+                for p in 0..<pixels {
+                    let mu = max(0, scale * frame[p])
+                    let shot = mu < 30 ? Double(noiseRandom.poisson(mu)) - mu : mu.squareRoot() * noiseRandom.normal()
+                    movie[base + p] = mu + o.noise * (shot + readNoise * noiseRandom.normal())
+                }
+            }
+            if k % 256 == 255 {
+                try context.cancellation.check()
+                context.report(ProgressReport(task: "simulate", done: k + 1, total: t, elapsed: 0))
+            }
+        }
+
+        var footprints = [Double](repeating: 0, count: n * pixels)
+        var centers = [Double](repeating: 0, count: n * 2)
+        for i in 0..<n {
+            let f = field.footprints[i]
+            for (p, w) in zip(f.pixels, f.weights) { footprints[i * pixels + p] = w }
+            centers[2 * i] = f.center.y
+            centers[2 * i + 1] = f.center.x
+        }
+        return Simulation(
+            movie: NDArray(shape: [t, size, size], data: movie),
+            truth: NDArray(shape: [n, n], data: network.a),
+            footprints: NDArray(shape: [n, size, size], data: footprints),
+            activity: NDArray(shape: [t, n], data: activity.calcium),
+            spikes: NDArray(shape: [t, n], data: activity.spikes),
+            drive: NDArray(shape: [t, n], data: activity.drive),
+            background: NDArray(shape: [size, size], data: field.background),
+            drift: NDArray(shape: [t], data: drift),
+            centers: NDArray(shape: [n, 2], data: centers),
+            options: o)
+    }
+}

@@ -1,0 +1,13 @@
+import Foundation
+
+/// The kernel's sockets, by role.
+public enum Channel: String, Sendable, CaseIterable {
+    case shell, control, stdin, iopub
+}
+
+/// Where the kernel sends encoded messages. The ZeroMQ server is one; tests
+/// use a transport that records frames. Must be safe to call from the shell
+/// and control threads at once (IOPub is shared by both).
+public protocol KernelTransport: AnyObject {
+    func send(_ frames: [Data], on channel: Channel)
+}

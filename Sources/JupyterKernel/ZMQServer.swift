@@ -1,0 +1,95 @@
+import CZeroMQ
+import Foundation
+
+/// The sockets a connection file names, and the threads that serve them:
+/// heartbeat (REP, echoes) and control (ROUTER) each on their own thread,
+/// so both answer while a cell runs on the shell thread; IOPub (PUB) shared
+/// under a lock; stdin (ROUTER) bound but unused (no input requests).
+public final class ZMQServer: KernelTransport, @unchecked Sendable {
+    private let context: UnsafeMutableRawPointer
+    private let shell, control, stdin, iopub, heartbeat: ZMQSocket
+    private let iopubLock = NSLock()
+    private let controlLock = NSLock()
+    private let stopLock = NSLock()
+    private var stopping = false
+
+    /// Poll period of the loops: how soon they notice a shutdown. Messages
+    /// wake them at once, so it adds no latency.
+    private let pollMilliseconds = 100
+
+    public init(connection c: ConnectionInfo) throws {
+        guard let ctx = zmq_ctx_new() else { throw ZMQError("zmq_ctx_new") }
+        context = ctx
+        shell = try ZMQSocket(context: ctx, type: ZMQ_ROUTER)
+        control = try ZMQSocket(context: ctx, type: ZMQ_ROUTER)
+        stdin = try ZMQSocket(context: ctx, type: ZMQ_ROUTER)
+        iopub = try ZMQSocket(context: ctx, type: ZMQ_PUB)
+        heartbeat = try ZMQSocket(context: ctx, type: ZMQ_REP)
+        try shell.bind(c.endpoint(c.shellPort))
+        try control.bind(c.endpoint(c.controlPort))
+        try stdin.bind(c.endpoint(c.stdinPort))
+        try iopub.bind(c.endpoint(c.iopubPort))
+        try heartbeat.bind(c.endpoint(c.hbPort))
+    }
+
+    public func send(_ frames: [Data], on channel: Channel) {
+        switch channel {
+        case .shell: shell.send(frames)
+        case .stdin: stdin.send(frames)
+        case .control: controlLock.lock(); control.send(frames); controlLock.unlock()
+        case .iopub: iopubLock.lock(); iopub.send(frames); iopubLock.unlock()
+        }
+    }
+
+    private var isStopping: Bool { stopLock.lock(); defer { stopLock.unlock() }; return stopping }
+
+    /// Serves `kernel` until it answers a shutdown request: heartbeat and
+    /// control on new threads, shell on the calling thread. Closes every
+    /// socket before returning.
+    public func serve(_ kernel: Kernel) {
+        let threads = DispatchGroup()
+        let shellDone = DispatchSemaphore(value: 0)
+
+        spawn(threads, name: "heartbeat") { [self] in
+            while !isStopping {
+                if let frames = heartbeat.receive(timeout: pollMilliseconds) { heartbeat.send(frames) }
+            }
+            heartbeat.close()
+        }
+        spawn(threads, name: "control") { [self] in
+            while !kernel.isShuttingDown && !isStopping {
+                if let frames = control.receive(timeout: pollMilliseconds) {
+                    kernel.receive(frames, on: .control)
+                }
+            }
+            // A cell that ignores interruption must not keep a shut-down
+            // kernel alive: the replies have gone out, so leave.
+            if shellDone.wait(timeout: .now() + 3) == .timedOut {
+                KernelLog.warning("the running cell did not stop within 3 s of shutdown; exiting")
+                exit(0)
+            }
+            control.close()
+        }
+
+        while !kernel.isShuttingDown {
+            guard let frames = shell.receive(timeout: pollMilliseconds) else { continue }
+            kernel.receive(frames, on: .shell)
+            if kernel.takeAbortRequest() {
+                while let queued = shell.receiveNow() { kernel.abort(queued) }
+            }
+        }
+        shellDone.signal()
+        stopLock.lock(); stopping = true; stopLock.unlock()
+        threads.wait()
+        shell.close(); stdin.close()
+        iopubLock.lock(); iopub.close(); iopubLock.unlock()
+        zmq_ctx_term(context)
+    }
+
+    private func spawn(_ group: DispatchGroup, name: String, _ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        let t = Thread { body(); group.leave() }
+        t.name = "lariat-\(name)"
+        t.start()
+    }
+}

@@ -1,0 +1,119 @@
+import COpenBLAS
+
+/// The lower Cholesky factor `L` of the active Gram matrix `G_AA = L L'`,
+/// grown by one row when LARS adds a variable and shrunk by Givens
+/// rotations when the lasso modification drops one, so each change costs
+/// O(|A|^2) instead of a fresh O(|A|^3) factorisation.
+///
+/// Rows and columns follow the order of the active set as LARS built it.
+/// Storage is row-major with a fixed leading dimension `capacity`.
+public struct CholeskyFactor: Sendable {
+    /// The largest active set this factor can hold.
+    public let capacity: Int
+    /// The current size |A|.
+    public private(set) var size: Int = 0
+    /// `L[i, j]` at `storage[i * capacity + j]`, `j <= i < size`.
+    var storage: [Double]
+
+    public init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        storage = [Double](repeating: 0, count: self.capacity * self.capacity)
+    }
+
+    public subscript(i: Int, j: Int) -> Double { storage[i * capacity + j] }
+
+    /// Appends a variable whose Gram column restricted to the current active
+    /// set is `g` (length `size`) and whose squared norm is `c`:
+    ///
+    ///     ( L  0 )
+    ///     ( w' d ),   L w = g,   d = sqrt(|c - w'w|)
+    ///
+    /// Returns the new pivot `d` without appending when it is below
+    /// `minimumPivot` (the variable is numerically in the span of the active
+    /// ones), so the caller can refuse it.
+    public mutating func append(gramColumn g: UnsafePointer<Double>, squaredNorm c: Double,
+                                minimumPivot: Double, floor: Double) -> (pivot: Double, appended: Bool) {
+        let k = size
+        let ld = capacity
+        precondition(k < capacity, "CholeskyFactor: capacity \(capacity) exceeded")
+        return storage.withUnsafeMutableBufferPointer { L in
+            let row = L.baseAddress! + k * ld
+            for j in 0..<k { row[j] = g[j] }
+            if k > 0 {
+                cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit,
+                            Int32(k), L.baseAddress!, Int32(ld), row, 1)
+            }
+            var v = 0.0
+            for j in 0..<k { v += row[j] * row[j] }
+            let d = max((abs(c - v)).squareRoot(), floor)
+            if d < minimumPivot {
+                for j in 0..<k { row[j] = 0 }
+                return (d, false)
+            }
+            row[k] = d
+            size = k + 1
+            return (d, true)
+        }
+    }
+
+    /// Removes the variable at position `index`: deleting row `index` leaves
+    /// a lower-Hessenberg block, which Givens rotations of adjacent columns
+    /// return to lower-triangular form (L Q Q' L' = G, Q orthogonal).
+    public mutating func remove(at index: Int) {
+        let n = size
+        let ld = capacity
+        precondition(index >= 0 && index < n)
+        storage.withUnsafeMutableBufferPointer { L in
+            let base = L.baseAddress!
+            // Shift rows index+1..<n up by one (row i keeps i+2 entries).
+            for i in index..<(n - 1) {
+                let dst = base + i * ld, src = base + (i + 1) * ld
+                for j in 0...(i + 1) { dst[j] = src[j] }
+            }
+            for i in index..<(n - 1) {
+                var a = base[i * ld + i], b = base[i * ld + i + 1]
+                var c = 0.0, s = 0.0
+                cblas_drotg(&a, &b, &c, &s)
+                if a < 0 { a = -a; c = -c; s = -s }
+                base[i * ld + i] = a
+                base[i * ld + i + 1] = 0
+                // Rotate columns i and i+1 of the rows below.
+                for r in (i + 1)..<(n - 1) {
+                    let x = base[r * ld + i], y = base[r * ld + i + 1]
+                    base[r * ld + i] = c * x + s * y
+                    base[r * ld + i + 1] = c * y - s * x
+                }
+            }
+            // Clear the stale last row.
+            let last = base + (n - 1) * ld
+            for j in 0..<n { last[j] = 0 }
+        }
+        size = n - 1
+    }
+
+    /// Solves `L L' x = b` in place (`b` has length `size`).
+    public func solve(_ b: UnsafeMutablePointer<Double>) {
+        guard size > 0 else { return }
+        storage.withUnsafeBufferPointer { L in
+            cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit,
+                        Int32(size), L.baseAddress!, Int32(capacity), b, 1)
+            cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit,
+                        Int32(size), L.baseAddress!, Int32(capacity), b, 1)
+        }
+    }
+
+    /// Solves `L L' x = b`.
+    public func solve(_ b: [Double]) -> [Double] {
+        var x = b
+        x.withUnsafeMutableBufferPointer { solve($0.baseAddress!) }
+        return x
+    }
+
+    /// The factor with `eps * 2^i` added to its diagonal, for the rare step
+    /// where the equiangular solve is not finite (see LARS).
+    func withDiagonalShift(_ shift: Double) -> CholeskyFactor {
+        var f = self
+        for i in 0..<size { f.storage[i * capacity + i] += shift }
+        return f
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+@testable import LariatModel
+
+/// The lasso path against scikit-learn's `lars_path(method="lasso")`, kink
+/// for kink, on problems built in numpy.
+@Suite struct LassoPathTests {
+    /// Writes `X_<name>.npy`, `y_<name>.npy` and scikit-learn's path for each
+    /// problem named in `problems` (Python expressions assigning X and y).
+    static func references(_ problems: [(name: String, make: String)], alphaMin: Double = 0,
+                           gram: Bool = false) throws -> URL {
+        let dir = try PythonReference.temporaryDirectory()
+        var script = """
+        import numpy as np, warnings
+        from sklearn.linear_model import lars_path, lars_path_gram
+        from sklearn.datasets import load_diabetes
+        warnings.simplefilter('ignore')
+
+        """
+        for (name, make) in problems {
+            script += """
+            \(make)
+            np.save('X_\(name).npy', X); np.save('y_\(name).npy', y)
+            if \(gram ? "True" : "False"):
+                alphas, active, coefs = lars_path_gram(X.T @ y, X.T @ X, n_samples=X.shape[0], method='lasso', alpha_min=\(alphaMin))
+            else:
+                alphas, active, coefs = lars_path(X, y, method='lasso', alpha_min=\(alphaMin))
+            np.save('alphas_\(name).npy', alphas); np.save('coefs_\(name).npy', np.ascontiguousarray(coefs.T))
+
+            """
+        }
+        try PythonReference.run(script, in: dir)
+        return dir
+    }
+
+    static let problems: [(name: String, make: String)] = [
+        ("gauss", "rng = np.random.default_rng(1); X = rng.standard_normal((50, 10)); y = X @ rng.standard_normal(10) + rng.standard_normal(50)"),
+        ("wide", "rng = np.random.default_rng(2); X = rng.standard_normal((20, 40)); y = rng.standard_normal(20)"),
+        ("diabetes", "X, y = load_diabetes(return_X_y=True)"),
+        // Three latent factors shared by twelve columns: correlations ~0.98, variables drop and return.
+        ("correlated", "rng = np.random.default_rng(8); base = rng.standard_normal((60, 3)); X = base[:, rng.integers(0, 3, 12)] + 0.15 * rng.standard_normal((60, 12)); y = X @ (rng.standard_normal(12) * (rng.random(12) < 0.5)) + 0.5 * rng.standard_normal(60)"),
+        ("correlated2", "rng = np.random.default_rng(11); base = rng.standard_normal((60, 3)); X = base[:, rng.integers(0, 3, 12)] + 0.15 * rng.standard_normal((60, 12)); y = X @ (rng.standard_normal(12) * (rng.random(12) < 0.5)) + 0.5 * rng.standard_normal(60)"),
+        ("bench", "rng = np.random.default_rng(3); X = rng.standard_normal((1000, 64)); y = X @ (rng.standard_normal(64) * (rng.random(64) < 0.3)) + rng.standard_normal(1000)"),
+    ]
+
+    static func compare(_ dir: URL, _ name: String, alphaMin: Double = 0, gram: Bool = false) throws -> LassoPath {
+        let X = try NPY.read(path: dir.appendingPathComponent("X_\(name).npy").path)
+        let y = try NPY.read(path: dir.appendingPathComponent("y_\(name).npy").path).data
+        let alphas = try NPY.read(path: dir.appendingPathComponent("alphas_\(name).npy").path).data
+        let coefs = try NPY.read(path: dir.appendingPathComponent("coefs_\(name).npy").path)
+        let path: LassoPath
+        if gram {
+            let (n, p) = (X.shape[0], X.shape[1])
+            let G = X.data.withUnsafeBufferPointer { GramMatrix(design: $0.baseAddress!, rows: n, columns: p) }
+            let xy = (0..<p).map { j in (0..<n).reduce(0.0) { $0 + X[$1, j] * y[$1] } }
+            path = try LassoPath.compute(gram: G, xy: xy, lambdaMin: alphaMin)
+        } else {
+            path = try LassoPath.compute(X: X, y: y, lambdaMin: alphaMin)
+        }
+        #expect(path.lambdas.count == alphas.count, "\(name): \(path.lambdas.count) kinks, scikit-learn \(alphas.count)")
+        guard path.lambdas.count == alphas.count else { return path }
+        let scale = max(1, coefs.data.map(abs).max() ?? 1)
+        let lambdaError = zip(path.lambdas, alphas).map { abs($0 - $1) }.max() ?? 0
+        let coefError = zip(path.coefficients.data, coefs.data).map { abs($0 - $1) }.max() ?? 0
+        #expect(lambdaError <= 1e-8 * max(1, alphas[0]), "\(name): lambda error \(lambdaError)")
+        #expect(coefError <= 1e-8 * scale, "\(name): coefficient error \(coefError) (scale \(scale))")
+        #expect(path.coefficients.shape == coefs.shape)
+        return path
+    }
+
+    @Test func fullPathMatchesScikitLearn() throws {
+        let dir = try Self.references(Self.problems)
+        for (name, _) in Self.problems {
+            let path = try Self.compare(dir, name)
+            // The first point is all zero at lambda_max.
+            #expect(path.coefficients.data.prefix(path.coefficients.shape[1]).allSatisfy { $0 == 0 })
+            #expect(zip(path.lambdas, path.lambdas.dropFirst()).allSatisfy { $0 >= $1 }, "\(name): lambdas decrease")
+        }
+    }
+
+    @Test func correlatedColumnsDropVariables() throws {
+        let dir = try Self.references(Self.problems.filter { $0.name.hasPrefix("correlated") || $0.name == "diabetes" })
+        for name in ["correlated", "correlated2", "diabetes"] {
+            let path = try Self.compare(dir, name)
+            // More kinks than features + 1 means some variable left the active set.
+            #expect(path.lambdas.count > path.coefficients.shape[1] + 1, "\(name) should drop a variable")
+            #expect(zip(path.activeCounts, path.activeCounts.dropFirst()).contains { $1 < $0 + 1 && $1 <= $0 })
+        }
+    }
+
+    @Test func earlyStopInterpolatesLikeScikitLearn() throws {
+        for alphaMin in [0.05, 0.3] {
+            let dir = try Self.references(Array(Self.problems.prefix(2)) + [Self.problems[3]], alphaMin: alphaMin)
+            for name in ["gauss", "wide", "correlated"] {
+                let path = try Self.compare(dir, name, alphaMin: alphaMin)
+                #expect(path.lambdas.last == alphaMin || path.lambdas.count == 1)
+            }
+        }
+    }
+
+    @Test func gramVariantMatchesLarsPathGram() throws {
+        let chosen = [Self.problems[0], Self.problems[3], Self.problems[2]]
+        let dir = try Self.references(chosen, gram: true)
+        for (name, _) in chosen { _ = try Self.compare(dir, name, gram: true) }
+    }
+
+    @Test func pathEndsAtLeastSquares() throws {
+        // n > p and full rank: the last kink (lambda = 0) is OLS; checked by
+        // the normal equations X'(y - Xb) = 0.
+        var rng = SystemRandomNumberGenerator()
+        let (n, p) = (40, 6)
+        let X = NDArray(shape: [n, p], data: (0..<(n * p)).map { _ in Double.random(in: -1...1, using: &rng) })
+        let y = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+        let path = try LassoPath.compute(X: X, y: y)
+        #expect(path.lambdas.last == 0)
+        let b = Array(path.coefficients.data.suffix(p))
+        for j in 0..<p {
+            let g = (0..<n).reduce(0.0) { acc, i in
+                acc + X[i, j] * (y[i] - (0..<p).reduce(0.0) { $0 + X[i, $1] * b[$1] })
+            }
+            #expect(abs(g) < 1e-9)
+        }
+    }
+
+    @Test func collinearAndConstantColumnsWarnWithoutNaN() throws {
+        let n = 30
+        var rng = SystemRandomNumberGenerator()
+        let a = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+        let b = (0..<n).map { _ in Double.random(in: -1...1, using: &rng) }
+        // Columns: a, b, a (duplicate), 0 (constant zero), a + b (in the span).
+        var data: [Double] = []
+        for i in 0..<n { data += [a[i], b[i], a[i], 0, a[i] + b[i]] }
+        let X = NDArray(shape: [n, 5], data: data)
+        let y = (0..<n).map { 2 * a[$0] - b[$0] + 0.1 * Double.random(in: -1...1, using: &rng) }
+        let path = try LassoPath.compute(X: X, y: y)
+        #expect(path.coefficients.data.allSatisfy { $0.isFinite })
+        #expect(path.lambdas.allSatisfy { $0.isFinite })
+        #expect(path.warnings.contains { $0.contains("collinear") })
+        // The constant zero column never enters.
+        #expect((0..<path.lambdas.count).allSatisfy { path.coefficients[$0, 3] == 0 })
+    }
+
+    @Test func badInputNamesTheArgument() throws {
+        let X = NDArray(shape: [4, 2], data: [1, 2, 3, 4, 5, 6, 7, 8])
+        func argument(_ f: () throws -> Void) -> String? {
+            do { try f(); return nil } catch let e as LassoInputError { return e.argument } catch { return "other" }
+        }
+        #expect(argument { _ = try LassoPath.compute(X: X, y: [1, 2, 3]) } == "y")
+        #expect(argument { _ = try LassoPath.compute(X: NDArray(shape: [0, 2], data: []), y: []) } == "X")
+        #expect(argument { _ = try LassoPath.compute(X: NDArray(shape: [8], data: X.data), y: [1, 2, 3, 4]) } == "X")
+        var bad = X; bad[2, 1] = .nan
+        #expect(argument { _ = try LassoPath.compute(X: bad, y: [1, 2, 3, 4]) } == "X")
+        #expect(argument { _ = try LassoPath.compute(X: X, y: [1, .infinity, 3, 4]) } == "y")
+        #expect(argument { _ = try LassoPath.compute(X: X, y: [1, 2, 3, 4], lambdaMin: -1) } == "lambdaMin")
+        #expect(argument { _ = try LassoSolution.fit(X: X, y: [1, 2, 3, 4], lambda: .nan) } == "lambda")
+        do { _ = try LassoPath.compute(X: bad, y: [1, 2, 3, 4]) } catch let e as LassoInputError {
+            #expect(e.description.contains("[2, 1]"))
+        }
+    }
+}

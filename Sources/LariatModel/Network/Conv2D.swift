@@ -1,0 +1,126 @@
+/// A 2-D convolution over channels-last frames (PyTorch's `Conv2d`, cross-correlation):
+///
+///     y[n, oy, ox, co] = b[co] + sum_{ky,kx,ci} W[co, (ky*k + kx)*Cin + ci] * x[n, oy*s - p + ky, ox*s - p + kx, ci]
+///
+/// with zero padding `p` and stride `s`; `x` is `N x H x W x Cin`, `y` is
+/// `N x Ho x Wo x Cout`, `Ho = (H + 2p - k) / s + 1`. Computed by im2col and
+/// one sgemm per chunk of frames. The weight is `Cout x (k*k*Cin)` with the
+/// patch in (ky, kx, ci) order (PyTorch stores (ci, ky, kx)).
+public final class Conv2D {
+    public let inChannels: Int, outChannels: Int
+    public let kernel: Int, stride: Int, padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+                padding: Int = 0, bias: Bool = true, initFanIn: Int? = nil, rng: inout SeededRandom) {
+        precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+                     "Conv2D \(name): bad configuration")
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        // `initFanIn` lets a layer that is one part of a wider convolution
+        // (the decoder's output split by channel groups) draw like the whole.
+        let fanIn = initFanIn ?? inChannels * kernel * kernel
+        weight = Parameter(name: name + ".weight",
+                           value: kaimingUniform(shape: [outChannels, kernel * kernel * inChannels], fanIn: fanIn, using: &rng))
+        self.bias = bias ? Parameter(name: name + ".bias", value: kaimingUniform(shape: [outChannels], fanIn: fanIn, using: &rng)) : nil
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    func geometry(_ shape: [Int]) -> ConvGeometry {
+        precondition(shape.count == 4 && shape[3] == inChannels,
+                     "Conv2D: expected N x H x W x \(inChannels), got \(shape)")
+        let g = ConvGeometry(height: shape[1], width: shape[2], channels: inChannels,
+                             kernel: kernel, stride: stride, padding: padding)
+        precondition(g.outputHeight > 0 && g.outputWidth > 0, "Conv2D: input \(shape) is smaller than the kernel")
+        return g
+    }
+
+    /// Multiply-adds of one forward pass over `shape`.
+    public func multiplyAdds(input shape: [Int]) -> Int {
+        let g = geometry(shape)
+        return shape[0] * g.rowsPerFrame * g.patchSize * outChannels
+    }
+
+    public func outputShape(_ shape: [Int]) -> [Int] {
+        let g = geometry(shape)
+        return [shape[0], g.outputHeight, g.outputWidth, outChannels]
+    }
+
+    /// `y = conv(x)`, see the type's formula.
+    public func forward(_ x: Tensor) -> Tensor {
+        let g = geometry(x.shape)
+        let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
+        var y = Tensor(zeros: [n, g.outputHeight, g.outputWidth, cout])
+        let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
+        var col = [Float](repeating: 0, count: chunk * rows * length)
+        x.data.withUnsafeBufferPointer { xp in
+        y.data.withUnsafeMutableBufferPointer { yp in
+        col.withUnsafeMutableBufferPointer { cp in
+        weight.value.data.withUnsafeBufferPointer { wp in
+            for start in Swift.stride(from: 0, to: n, by: chunk) {
+                let frames = start..<min(n, start + chunk)
+                im2col(xp.baseAddress!, g, frames: frames, into: cp.baseAddress!)
+                let out = yp.baseAddress! + start * rows * cout
+                let m = frames.count * rows
+                if let b = bias?.value.data { for r in 0..<m { for c in 0..<cout { out[r * cout + c] = b[c] } } }
+                // Y[rows, Cout] = col[rows, k*k*Cin] * W^T
+                sgemm(transB: true, m: m, n: cout, k: length, a: cp.baseAddress!, lda: length,
+                      b: wp.baseAddress!, ldb: length, beta: bias == nil ? 0 : 1, c: out, ldc: cout)
+            }
+        }}}}
+        return y
+    }
+
+    /// Given `dy = dL/dy` for `y = forward(x)`, adds `dL/dW` and `dL/db` to
+    /// the parameters' gradients and returns `dL/dx` (nil when not wanted,
+    /// e.g. for the first layer, which saves the col2im).
+    @discardableResult
+    public func backward(_ dy: Tensor, input x: Tensor, inputGradient: Bool = true) -> Tensor? {
+        let g = geometry(x.shape)
+        let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
+        precondition(dy.shape == [n, g.outputHeight, g.outputWidth, cout], "Conv2D.backward: dy has shape \(dy.shape)")
+        var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil
+        let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
+        var col = [Float](repeating: 0, count: chunk * rows * length)
+        x.data.withUnsafeBufferPointer { xp in
+        dy.data.withUnsafeBufferPointer { dyp in
+        col.withUnsafeMutableBufferPointer { cp in
+        weight.value.data.withUnsafeBufferPointer { wp in
+        weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+            for start in Swift.stride(from: 0, to: n, by: chunk) {
+                let frames = start..<min(n, start + chunk)
+                let m = frames.count * rows
+                let dyChunk = dyp.baseAddress! + start * rows * cout
+                im2col(xp.baseAddress!, g, frames: frames, into: cp.baseAddress!)
+                // dW[Cout, k*k*Cin] += dY^T * col
+                sgemm(transA: true, m: cout, n: length, k: m, a: dyChunk, lda: cout,
+                      b: cp.baseAddress!, ldb: length, beta: 1, c: dwp.baseAddress!, ldc: length)
+                if dx != nil {
+                    // dcol[rows, k*k*Cin] = dY * W, then col2im onto dx.
+                    sgemm(m: m, n: length, k: cout, a: dyChunk, lda: cout, b: wp.baseAddress!, ldb: length,
+                          beta: 0, c: cp.baseAddress!, ldc: length)
+                    dx!.data.withUnsafeMutableBufferPointer { dxp in
+                        col2im(cp.baseAddress!, g, frames: frames, into: dxp.baseAddress!)
+                    }
+                }
+            }
+        }}}}}
+        if let bias { addChannelSums(of: dy, into: bias) }
+        return dx
+    }
+}
+
+/// Adds the per-channel sums of a channels-last tensor to a bias gradient
+/// (sequentially, in a fixed order: deterministic).
+func addChannelSums(of dy: Tensor, into bias: Parameter) {
+    let c = bias.value.count
+    precondition(dy.shape.last == c, "bias of \(c) channels, gradient of shape \(dy.shape)")
+    var sums = [Double](repeating: 0, count: c)
+    dy.data.withUnsafeBufferPointer { p in
+        let rows = p.count / c
+        for r in 0..<rows { for j in 0..<c { sums[j] += Double(p[r * c + j]) } }
+    }
+    for j in 0..<c { bias.grad.data[j] += Float(sums[j]) }
+}

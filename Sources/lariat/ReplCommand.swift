@@ -1,7 +1,38 @@
 import ArgumentParser
+import Foundation
+import LariatLanguage
 
-/// `lariat repl` (and `lariat` alone): a terminal prompt.
+/// `lariat repl` (and `lariat` alone): a terminal prompt. Lines are
+/// gathered until brackets close; figures are written to a folder.
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repl", abstract: "A terminal prompt.")
-    func run() throws { throw ValidationError("not yet") }
+
+    @Option(help: "Folder for figures.") var out: String = "figures"
+
+    func run() throws {
+        let session = Session(workingDirectory: FileManager.default.currentDirectoryPath)
+        InterruptHandler.install(session.cancellation)
+        let sink = TerminalSink(figuresDirectory: out)
+        let interactive = isatty(STDIN_FILENO) != 0
+        if interactive { print("Lariat \(LariatVersion.string). help() lists the builtins; Ctrl-D quits.") }
+        var cell = ""
+        var number = 0
+        while true {
+            if interactive {
+                FileHandle.standardOutput.write(Data((cell.isEmpty ? ">>> " : "... ").utf8))
+            }
+            guard let line = readLine() else { break }
+            cell += (cell.isEmpty ? "" : "\n") + line
+            if session.completeness(cell) == .incomplete { continue }
+            number += 1
+            switch session.execute(cell, file: "<stdin-\(number)>", mode: .notebook, sink: sink) {
+            case .ok(let result):
+                if let r = result { print(r.text) }
+            case .error(let e):
+                FileHandle.standardError.write(Data((e.formatted + "\n").utf8))
+            }
+            cell = ""
+        }
+        if interactive { print("") }
+    }
 }

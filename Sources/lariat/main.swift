@@ -7,7 +7,7 @@ struct Lariat: ParsableCommand {
         commandName: "lariat",
         abstract: "Sparse, interpretable temporal structure in calcium imaging.",
         version: LariatVersion.string,
-        subcommands: [RunCommand.self, ReplCommand.self, KernelCommand.self, InstallCommand.self],
+        subcommands: [RunCommand.self, ReplCommand.self, KernelCommand.self, InstallCommand.self, ReferenceCommand.self],
         defaultSubcommand: ReplCommand.self
     )
 }

@@ -1,0 +1,322 @@
+import Foundation
+import LariatModel
+
+/// The types a parameter accepts, for argument checking and for the
+/// signatures in `help`, completion and docs/.
+public struct ValueType: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let number = ValueType(rawValue: 1 << 0)
+    /// A number with a whole value.
+    public static let integer = ValueType(rawValue: 1 << 1)
+    public static let string = ValueType(rawValue: 1 << 2)
+    public static let boolean = ValueType(rawValue: 1 << 3)
+    /// An array; a list of numbers (or of equal-length lists) is accepted too.
+    public static let array = ValueType(rawValue: 1 << 4)
+    public static let list = ValueType(rawValue: 1 << 5)
+    public static let range = ValueType(rawValue: 1 << 6)
+    public static let record = ValueType(rawValue: 1 << 7)
+    public static let figure = ValueType(rawValue: 1 << 8)
+    public static let builtin = ValueType(rawValue: 1 << 9)
+    public static let none = ValueType(rawValue: 1 << 10)
+    public static let any = ValueType(rawValue: (1 << 11) - 1)
+
+    /// How the type reads in a signature or a message.
+    public var name: String {
+        if self == .any { return "any" }
+        let names: [(ValueType, String)] = [
+            (.integer, "integer"), (.number, "number"), (.string, "string"), (.boolean, "boolean"),
+            (.array, "array"), (.list, "list"), (.range, "range"), (.record, "record"),
+            (.figure, "figure"), (.builtin, "builtin"), (.none, "none"),
+        ]
+        var parts: [String] = []
+        for (t, n) in names where contains(t) {
+            if t == .number && contains(.integer) { continue }
+            parts.append(n)
+        }
+        return parts.joined(separator: " or ")
+    }
+
+    /// Whether `value` is acceptable as this type.
+    func accepts(_ value: Value) -> Bool {
+        switch value {
+        case .none: return contains(.none)
+        case .number(let v): return contains(.number) || (contains(.integer) && v == v.rounded() && v.isFinite)
+        case .bool: return contains(.boolean)
+        case .string: return contains(.string)
+        case .list(let items):
+            if contains(.list) { return true }
+            return contains(.array) && (try? arrayFromValue(.list(items))) != nil
+        case .range: return contains(.range)
+        case .array: return contains(.array)
+        case .record: return contains(.record)
+        case .figure: return contains(.figure)
+        case .builtin: return contains(.builtin)
+        }
+    }
+}
+
+/// One parameter of a builtin.
+public struct Parameter: Sendable {
+    public var name: String
+    public var type: ValueType
+    /// The default when the argument is left out; `nil` means required.
+    /// Use `.none` for "optional, absent means none".
+    public var defaultValue: Value?
+    public var documentation: String
+    /// Collects all remaining positional arguments as a list (`print(a, b)`).
+    public var variadic: Bool
+
+    public init(_ name: String, _ type: ValueType, default defaultValue: Value? = nil,
+                _ documentation: String = "", variadic: Bool = false) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.documentation = documentation
+        self.variadic = variadic
+    }
+
+    public var isRequired: Bool { defaultValue == nil && !variadic }
+
+    /// `name`, `name=default` or `*name`, as in a signature.
+    var signatureText: String {
+        if variadic { return "*\(name)" }
+        guard let d = defaultValue else { return name }
+        return "\(name)=\(d.plainText(quoted: true, limit: 20))"
+    }
+}
+
+extension Value: @unchecked Sendable {}
+
+/// A function of the language: name, parameters, documentation and
+/// implementation in one place. `help`, completion, inspection and the
+/// reference in docs/ all read it.
+public struct Builtin: @unchecked Sendable {
+    public var name: String
+    public var parameters: [Parameter]
+    /// One line: what it does.
+    public var summary: String
+    /// The rest: details, what it returns, an example.
+    public var documentation: String
+    public var implementation: (Arguments, CallContext) throws -> Value
+
+    public init(_ name: String, _ parameters: [Parameter], summary: String, documentation: String = "",
+                implementation: @escaping (Arguments, CallContext) throws -> Value) {
+        self.name = name
+        self.parameters = parameters
+        self.summary = summary
+        self.documentation = documentation
+        self.implementation = implementation
+    }
+
+    /// `fit(movie, latent=16, lag=1)`.
+    public var signature: String {
+        "\(name)(" + parameters.map(\.signatureText).joined(separator: ", ") + ")"
+    }
+
+    /// The full help text: signature, summary, parameters, documentation.
+    public var helpText: String {
+        var s = signature + "\n\n" + summary + "\n"
+        if !parameters.isEmpty {
+            s += "\nParameters:\n"
+            for p in parameters {
+                let req = p.isRequired ? "required" : (p.variadic ? "any number" : "default \(p.defaultValue!.plainText(quoted: true, limit: 30))")
+                s += "  \(p.name) (\(p.type.name), \(req))"
+                if !p.documentation.isEmpty { s += ": \(p.documentation)" }
+                s += "\n"
+            }
+        }
+        if !documentation.isEmpty { s += "\n" + documentation + "\n" }
+        return s
+    }
+
+    /// Binds call arguments to parameters: positional in order, then
+    /// keywords by name; checks types and fills defaults.
+    func bind(positional: [Value], keywords: [(String, Value)]) throws -> Arguments {
+        var values: [String: Value] = [:]
+        var rest: [Value] = []
+        var i = 0
+        for p in parameters {
+            if p.variadic {
+                rest = Array(positional.dropFirst(i))
+                i = positional.count
+                break
+            }
+            guard i < positional.count else { break }
+            values[p.name] = positional[i]
+            i += 1
+        }
+        if i < positional.count {
+            throw BuiltinError("\(name)() takes at most \(parameters.count) positional argument\(parameters.count == 1 ? "" : "s"), got \(positional.count)", kind: .type)
+        }
+        for (key, value) in keywords {
+            guard let p = parameters.first(where: { $0.name == key && !$0.variadic }) else {
+                let names = parameters.filter { !$0.variadic }.map(\.name)
+                var msg = "\(name)() has no parameter '\(key)'"
+                if let s = closest(key, among: names) { msg += "; did you mean '\(s)'?" }
+                else if !names.isEmpty { msg += " (parameters: \(names.joined(separator: ", ")))" }
+                throw BuiltinError(msg, kind: .type)
+            }
+            if values[p.name] != nil {
+                throw BuiltinError("\(name)() got '\(key)' both by position and by keyword", kind: .type)
+            }
+            values[p.name] = value
+        }
+        for p in parameters where !p.variadic {
+            if let v = values[p.name] {
+                // An explicit none for an optional parameter means "left out".
+                if v.isNone, p.defaultValue != nil { values[p.name] = p.defaultValue; continue }
+                guard p.type.accepts(v) else {
+                    throw BuiltinError("\(name)(): '\(p.name)' must be \(article(p.type.name)), got \(v.describedForError)", kind: .type)
+                }
+            } else if let d = p.defaultValue {
+                values[p.name] = d
+            } else {
+                throw BuiltinError("\(name)() is missing the required argument '\(p.name)'", kind: .type)
+            }
+        }
+        if let p = parameters.first(where: \.variadic) {
+            for v in rest where !p.type.accepts(v) {
+                throw BuiltinError("\(name)(): '\(p.name)' must be \(article(p.type.name)), got \(v.describedForError)", kind: .type)
+            }
+        }
+        return Arguments(function: name, values: values, rest: rest)
+    }
+}
+
+func article(_ noun: String) -> String {
+    if noun == "any" { return "any value" }
+    return (noun.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + noun
+}
+
+/// Arguments bound to a builtin's parameters. Accessors convert and check,
+/// and their errors name the function and the parameter.
+public struct Arguments {
+    public let function: String
+    public let values: [String: Value]
+    /// Extra positional arguments for a variadic parameter.
+    public let rest: [Value]
+
+    public subscript(name: String) -> Value { values[name] ?? .none }
+
+    public func isGiven(_ name: String) -> Bool { !(values[name]?.isNone ?? true) }
+
+    func fail(_ name: String, _ problem: String) -> BuiltinError {
+        BuiltinError("\(function)(): '\(name)' \(problem)")
+    }
+
+    public func number(_ name: String) throws -> Double {
+        switch self[name] {
+        case .number(let v): return v
+        case .bool(let b): return b ? 1 : 0
+        case let v: throw fail(name, "must be a number, got \(v.describedForError)")
+        }
+    }
+
+    public func optionalNumber(_ name: String) throws -> Double? {
+        self[name].isNone ? nil : try number(name)
+    }
+
+    /// A whole number within `range` (if given).
+    public func integer(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int {
+        let v = try number(name)
+        guard v.isFinite, v == v.rounded(), abs(v) < 1e15 else { throw fail(name, "must be a whole number, got \(formatNumber(v))") }
+        let i = Int(v)
+        if let r = range, !r.contains(i) {
+            if r.upperBound == Int.max { throw fail(name, "must be at least \(r.lowerBound), got \(i)") }
+            throw fail(name, "must be between \(r.lowerBound) and \(r.upperBound), got \(i)")
+        }
+        return i
+    }
+
+    public func optionalInteger(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
+        self[name].isNone ? nil : try integer(name, in: range)
+    }
+
+    public func string(_ name: String) throws -> String {
+        guard case .string(let s) = self[name] else { throw fail(name, "must be a string, got \(self[name].describedForError)") }
+        return s
+    }
+
+    public func optionalString(_ name: String) throws -> String? {
+        self[name].isNone ? nil : try string(name)
+    }
+
+    public func bool(_ name: String) throws -> Bool {
+        guard case .bool(let b) = self[name] else { throw fail(name, "must be true or false, got \(self[name].describedForError)") }
+        return b
+    }
+
+    public func array(_ name: String) throws -> NDArray {
+        do { return try arrayFromValue(self[name]) } catch let e as BuiltinError {
+            throw fail(name, e.message)
+        }
+    }
+
+    /// An array of the given rank (e.g. 3 for a movie, 2 for a matrix).
+    public func array(_ name: String, rank: Int, what: String) throws -> NDArray {
+        let a = try array(name)
+        guard a.rank == rank else {
+            throw fail(name, "must be \(what) (\(rank)-D), got an array of shape \(formatShape(a.shape))")
+        }
+        return a
+    }
+
+    public func record(_ name: String, kind: String? = nil) throws -> Record {
+        guard case .record(let r) = self[name] else { throw fail(name, "must be a \(kind ?? "record"), got \(self[name].describedForError)") }
+        if let k = kind, r.kind != k { throw fail(name, "must be a \(k), got a \(r.kind)") }
+        return r
+    }
+
+    /// A half-open integer range `a:b` (open ends filled from `0..<count`).
+    public func range(_ name: String, count: Int? = nil) throws -> Range<Int> {
+        guard case .range(let a, let b, let step) = self[name] else {
+            throw fail(name, "must be a range a:b, got \(self[name].describedForError)")
+        }
+        if let s = step, s != 1 { throw fail(name, "takes no step") }
+        guard let lo = a ?? (count != nil ? 0 : nil), let hi = b ?? count.map(Double.init) else {
+            throw fail(name, "needs both ends (a:b)")
+        }
+        guard lo == lo.rounded(), hi == hi.rounded() else { throw fail(name, "must have whole-number ends") }
+        guard lo >= 0, hi >= lo else { throw fail(name, "must be a:b with 0 <= a <= b, got \(formatNumber(lo)):\(formatNumber(hi))") }
+        return Int(lo)..<Int(hi)
+    }
+}
+
+/// Converts numbers, lists of numbers and nested lists to an array.
+func arrayFromValue(_ v: Value) throws -> NDArray {
+    switch v {
+    case .array(let a): return a
+    case .number(let x): return NDArray(shape: [], data: [x])
+    case .bool(let b): return NDArray(shape: [], data: [b ? 1 : 0])
+    case .list(let items):
+        if items.isEmpty { return NDArray(shape: [0], data: []) }
+        let parts = try items.map { try arrayFromValue($0) }
+        let inner = parts[0].shape
+        guard parts.allSatisfy({ $0.shape == inner }) else {
+            throw BuiltinError("must be a rectangular list of numbers (rows of equal length)")
+        }
+        return NDArray(shape: [items.count] + inner, data: parts.flatMap(\.data))
+    default:
+        throw BuiltinError("must be an array or a list of numbers, got \(v.describedForError)", kind: .type)
+    }
+}
+
+/// The closest name by edit distance, if it is close enough to suggest.
+func closest(_ word: String, among names: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var prev = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var cur = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return a.isEmpty ? b.count : prev[b.count]
+    }
+    let w = Array(word.lowercased())
+    let scored = names.map { ($0, distance(w, Array($0.lowercased()))) }.filter { $0.1 <= max(1, w.count / 3) }
+    return scored.min { $0.1 < $1.1 }?.0
+}

@@ -1,0 +1,7 @@
+import Foundation
+import LariatModel
+
+extension BuiltinRegistry {
+    /// Builtins of this area (see BuiltinRegistry.swift).
+    static var model: [Builtin] { [] }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import LariatModel
+
+/// A value rendered for people: a mime bundle (text/plain always;
+/// text/html and image/png where the value has them). The kernel and
+/// `lariat run` share this one display path.
+public struct Display {
+    public var data: [String: String]
+    /// Per-type metadata, e.g. image/png width and height.
+    public var metadata: [String: [String: Int]]
+    /// The PNG bytes of a figure (also base64 in `data["image/png"]`).
+    public var png: [UInt8]?
+    /// What was shown: "plot", "heatmap", ... for figures; else the type name.
+    public var kind: String
+
+    public var text: String { data["text/plain"] ?? "" }
+}
+
+extension Value {
+    /// The mime bundle for this value.
+    public func display() -> Display {
+        switch self {
+        case .figure(let f):
+            return Display(data: ["text/plain": f.description, "image/png": Data(f.png).base64EncodedString()],
+                           metadata: ["image/png": ["width": f.width, "height": f.height]], png: f.png, kind: f.kind)
+        case .record(let r):
+            return Display(data: ["text/plain": plainText(), "text/html": r.html()], metadata: [:], png: nil, kind: r.kind)
+        case .array(let a) where a.rank == 2 && a.count <= 400 && a.count > 0:
+            return Display(data: ["text/plain": plainText(), "text/html": arrayHTML(a)], metadata: [:], png: nil, kind: typeName)
+        default:
+            return Display(data: ["text/plain": plainText()], metadata: [:], png: nil, kind: typeName)
+        }
+    }
+
+    /// The text/plain form. Strings are quoted when `quoted` (as results
+    /// and inside containers), bare when printed.
+    public func plainText(quoted: Bool = true, limit: Int? = nil) -> String {
+        switch self {
+        case .none: return "none"
+        case .number(let v): return formatNumber(v)
+        case .bool(let b): return b ? "true" : "false"
+        case .string(let s):
+            guard quoted else { return s }
+            let body = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            if let limit, body.count > limit { return "\"" + body.prefix(limit) + "…\"" }
+            return "\"" + body + "\""
+        case .list(let items):
+            var parts: [String] = []
+            var length = 0
+            for v in items {
+                let t = v.plainText(quoted: true, limit: 40)
+                length += t.count + 2
+                if let limit, length > limit { parts.append("… \(items.count - parts.count) more"); break }
+                parts.append(t)
+            }
+            return "[" + parts.joined(separator: ", ") + "]"
+        case .range(let a, let b, let s):
+            var t = (a.map(formatNumber) ?? "") + ":" + (b.map(formatNumber) ?? "")
+            if let s { t += ":" + formatNumber(s) }
+            return t
+        case .array(let a):
+            return limit != nil ? arraySummary(a) : arrayText(a)
+        case .record(let r):
+            if limit != nil { return "<\(r.kind)>" }
+            return r.plainText()
+        case .figure(let f):
+            return f.description
+        case .builtin(let b):
+            return limit != nil ? "<builtin \(b.name)>" : "<builtin \(b.signature)>\n\(b.summary)"
+        }
+    }
+
+    /// A short description for error messages: "a string \"abc\"", "an array of shape [2, 3]".
+    var describedForError: String {
+        switch self {
+        case .array(let a): return "\(a.rank == 3 ? "a movie" : "an array") of shape \(formatShape(a.shape))"
+        case .record(let r): return article(r.kind)
+        case .none: return "none"
+        default: return article(typeName) + " " + plainText(quoted: true, limit: 30)
+        }
+    }
+}
+
+/// `array [3, 4] float64` — the one-line form used inside records and lists.
+func arraySummary(_ a: NDArray) -> String {
+    "\(a.rank == 3 ? "movie" : "array") \(formatShape(a.shape)) float64"
+}
+
+/// The multi-line form: the summary line, statistics for large arrays,
+/// and a few values in numpy's nested-bracket layout.
+func arrayText(_ a: NDArray) -> String {
+    var s = arraySummary(a)
+    if a.count == 0 { return s + "\n[]" }
+    if a.rank == 0 { return formatNumber(a.data[0]) }
+    if a.count > 16 {
+        var lo = Double.infinity, hi = -Double.infinity, sum = 0.0
+        for v in a.data { lo = min(lo, v); hi = max(hi, v); sum += v }
+        s += "  min \(short(lo))  max \(short(hi))  mean \(short(sum / Double(a.count)))"
+    }
+    if a.rank <= 2 { s += "\n" + nested(a, axis: 0, offset: 0, indent: 0) }
+    return s
+}
+
+private func short(_ v: Double) -> String {
+    if v == v.rounded(), abs(v) < 1e7 { return formatNumber(v) }
+    return String(format: "%.4g", v)
+}
+
+/// Rows and columns with the middle elided past 6 per axis, as numpy does.
+private func nested(_ a: NDArray, axis: Int, offset: Int, indent: Int) -> String {
+    let n = a.shape[axis]
+    let stride = a.strides[axis]
+    let shown: [Int?] = n > 6 ? [0, 1, 2, nil, n - 3, n - 2, n - 1] : Array(0..<n)
+    if axis == a.rank - 1 {
+        return "[" + shown.map { i in i.map { short(a.data[offset + $0 * stride]) } ?? "…" }.joined(separator: ", ") + "]"
+    }
+    let inner = shown.map { i in
+        i.map { nested(a, axis: axis + 1, offset: offset + $0 * stride, indent: indent + 1) } ?? "…"
+    }
+    return "[" + inner.joined(separator: ",\n" + String(repeating: " ", count: indent + 1)) + "]"
+}
+
+private func arrayHTML(_ a: NDArray) -> String {
+    var s = "<table><caption>\(htmlEscape(arraySummary(a)))</caption>"
+    for i in 0..<a.shape[0] {
+        s += "<tr>" + (0..<a.shape[1]).map { "<td>\(short(a[i, $0]))</td>" }.joined() + "</tr>"
+    }
+    return s + "</table>"
+}
+
+extension Record {
+    /// `field: value` lines under the record's kind.
+    func plainText() -> String {
+        let width = fields.map(\.name.count).max() ?? 0
+        var lines = [kind]
+        for (name, value) in fields {
+            let text: String
+            if case .record(let r) = value, r.fields.count <= 8 {
+                text = "\n" + r.plainText().split(separator: "\n").dropFirst().map { "    " + $0 }.joined(separator: "\n")
+            } else {
+                text = value.plainText(quoted: true, limit: 60)
+            }
+            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + ": " + text)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// An HTML table of the fields (and the record's figure, if any).
+    func html() -> String {
+        var s = "<table class=\"lariat-record\"><caption style=\"text-align:left;font-weight:bold\">\(htmlEscape(kind))</caption>"
+        for (name, value) in fields {
+            let cell: String
+            if case .record(let r) = value { cell = r.html() } else { cell = htmlEscape(value.plainText(quoted: true, limit: 80)) }
+            s += "<tr><th style=\"text-align:left\">\(htmlEscape(name))</th><td style=\"text-align:left\">\(cell)</td></tr>"
+        }
+        s += "</table>"
+        if let f = figure {
+            s += "<img src=\"data:image/png;base64,\(Data(f.png).base64EncodedString())\" width=\"\(f.width)\" height=\"\(f.height)\"/>"
+        }
+        return s
+    }
+}

@@ -1,0 +1,162 @@
+import CHDF5
+import Foundation
+
+/// Reads a numeric dataset of an HDF5 file through libhdf5, selecting only
+/// the hyperslab of the requested frames (a few frames at a time), with
+/// libhdf5 converting any integer or float type to Double.
+///
+/// `dataset` names the dataset (`"mov"`, `"/data/raw"`); when it is not
+/// given and the file holds exactly one numeric dataset of rank 3 (or one
+/// dataset at all), that one is used. A missing or ambiguous name gives an
+/// error listing the datasets the file has, with their shapes.
+///
+/// libhdf5 as packaged is not thread-safe: every call goes through one lock.
+final class HDF5Reader: FrameSource {
+    let path: String
+    let dataset: String
+    let shape: [Int]
+    var frameCount: Int { shape[0] }
+    var height: Int { shape.count > 1 ? shape[1] : 1 }
+    var width: Int { shape.count > 2 ? shape[2] : 1 }
+    private let file: hid_t
+    private let data: hid_t
+
+    private static let lock = NSLock()
+    private static let initialised: Bool = {
+        H5open()
+        // Errors are reported by our messages, not printed by the library.
+        H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
+        return true
+    }()
+
+    /// Runs `body` holding the library lock.
+    static func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock(); defer { lock.unlock() }
+        _ = initialised
+        return try body()
+    }
+
+    init(path: String, dataset requested: String?) throws {
+        self.path = path
+        func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
+        guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
+        let opened: (hid_t, hid_t, String, [Int]) = try HDF5Reader.locked {
+            guard H5Fis_hdf5(path) > 0 else { throw fail("not an HDF5 file (or a damaged one)") }
+            let f = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, hid_t(H5P_DEFAULT))
+            guard f >= 0 else { throw fail("libhdf5 cannot open it (damaged or truncated)") }
+            let datasets = HDF5Reader.listDatasets(f)
+            let name: String
+            if let r = requested {
+                name = r
+            } else {
+                let movies = datasets.filter { $0.shape.count == 3 && $0.numeric }
+                if movies.count == 1 { name = movies[0].name }
+                else if datasets.count == 1 { name = datasets[0].name }
+                else {
+                    H5Fclose(f)
+                    throw fail(datasets.isEmpty ? "contains no datasets"
+                               : "holds several datasets; choose one with dataset=: \(HDF5Reader.describe(datasets))")
+                }
+            }
+            let d = name.withCString { H5Oexists_by_name(f, $0, hid_t(H5P_DEFAULT)) } > 0
+                ? H5Dopen2(f, name, hid_t(H5P_DEFAULT)) : -1
+            guard d >= 0 else {
+                H5Fclose(f)
+                throw fail("has no dataset '\(name)'; available: \(datasets.isEmpty ? "none" : HDF5Reader.describe(datasets))")
+            }
+            let type = H5Dget_type(d)
+            let cls = H5Tget_class(type)
+            H5Tclose(type)
+            guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
+                H5Dclose(d); H5Fclose(f)
+                throw fail("dataset '\(name)' is not numeric (Lariat reads integer and float datasets)")
+            }
+            let space = H5Dget_space(d)
+            let rank = Int(H5Sget_simple_extent_ndims(space))
+            var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+            H5Sget_simple_extent_dims(space, &dims, nil)
+            H5Sclose(space)
+            return (f, d, name, rank == 0 ? [] : dims.map { Int($0) })
+        }
+        (file, data, dataset, shape) = opened
+    }
+
+    deinit {
+        HDF5Reader.locked {
+            H5Dclose(data)
+            H5Fclose(file)
+        }
+    }
+
+    struct Entry { var name: String; var shape: [Int]; var numeric: Bool }
+
+    static func describe(_ entries: [Entry]) -> String {
+        entries.map { "\($0.name) \($0.shape)" }.joined(separator: ", ")
+    }
+
+    /// Every dataset in the file, by full path, with its shape (lock held).
+    private static func listDatasets(_ f: hid_t) -> [Entry] {
+        final class Names { var names: [String] = [] }
+        let names = Names()
+        let visit: H5O_iterate_t = { _, name, info, op in
+            if let info, info.pointee.type == H5O_TYPE_DATASET, let name, let op {
+                Unmanaged<Names>.fromOpaque(op).takeUnretainedValue().names.append("/" + String(cString: name))
+            }
+            return 0
+        }
+        _ = H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, visit, Unmanaged.passUnretained(names).toOpaque(),
+                      UInt32(H5O_INFO_BASIC))
+        return names.names.map { name in
+            let d = H5Dopen2(f, name, hid_t(H5P_DEFAULT))
+            defer { if d >= 0 { H5Dclose(d) } }
+            guard d >= 0 else { return Entry(name: name, shape: [], numeric: false) }
+            let space = H5Dget_space(d)
+            let rank = Int(H5Sget_simple_extent_ndims(space))
+            var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+            H5Sget_simple_extent_dims(space, &dims, nil)
+            H5Sclose(space)
+            let type = H5Dget_type(d)
+            let cls = H5Tget_class(type)
+            H5Tclose(type)
+            return Entry(name: name, shape: rank == 0 ? [] : dims.map { Int($0) },
+                         numeric: cls == H5T_INTEGER || cls == H5T_FLOAT)
+        }
+    }
+
+    /// Reads rows `range` of the first axis as Double (the whole dataset for nil).
+    func read(rows range: Range<Int>?, into out: UnsafeMutablePointer<Double>) throws {
+        let rank = shape.count
+        try HDF5Reader.locked {
+            let fileSpace = H5Dget_space(data)
+            defer { H5Sclose(fileSpace) }
+            var count = shape.map { hsize_t($0) }
+            if let r = range, rank > 0 {
+                var start = [hsize_t](repeating: 0, count: rank)
+                start[0] = hsize_t(r.lowerBound)
+                count[0] = hsize_t(r.count)
+                H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil)
+            }
+            let memSpace = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(rank), count, nil)
+            defer { H5Sclose(memSpace) }
+            guard H5Dread(data, H5T_NATIVE_DOUBLE_g, memSpace, fileSpace, hid_t(H5P_DEFAULT), out) >= 0 else {
+                throw DataFileError(path: path, problem: "libhdf5 cannot read dataset '\(dataset)'\(range.map { " rows \($0.lowerBound):\($0.upperBound)" } ?? "") (damaged or truncated file)")
+            }
+        }
+    }
+
+    func readFrames(_ range: Range<Int>, _ body: (Int, UnsafeRawPointer, SampleType) throws -> Void) throws {
+        let frame = height * width
+        // A few megabytes per read: fewer library calls, memory near one frame.
+        let chunk = max(1, min(range.count, (4 << 20) / max(frame * 8, 1)))
+        let buffer = FrameBuffer(bytes: chunk * frame * 8)
+        var t = range.lowerBound
+        while t < range.upperBound {
+            let n = min(chunk, range.upperBound - t)
+            try read(rows: t ..< t + n, into: buffer.pointer.assumingMemoryBound(to: Double.self))
+            for k in 0..<n {
+                try body(t - range.lowerBound + k, buffer.pointer + k * frame * 8, .float64)
+            }
+            t += n
+        }
+    }
+}

@@ -1,6 +1,10 @@
 import ArgumentParser
+import Foundation
+import JupyterKernel
 
-/// `lariat kernel --connection-file F`: the Jupyter kernel.
+/// `lariat kernel --connection-file F`: the Jupyter kernel. Jupyter starts
+/// it from the kernelspec `lariat install` wrote; it serves until a
+/// shutdown request. Ctrl-C (SIGINT) interrupts the running cell.
 struct KernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "kernel", abstract: "Run the Jupyter kernel.")
 
@@ -8,7 +12,17 @@ struct KernelCommand: ParsableCommand {
     var connectionFile: String
 
     func run() throws {
-        // TODO: the kernel issue (#8) replaces this.
-        throw ValidationError("the kernel is not built yet")
+        let connection: ConnectionInfo
+        let server: ZMQServer
+        do {
+            connection = try ConnectionInfo(contentsOf: connectionFile)
+            server = try ZMQServer(connection: connection)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let evaluator = LariatEvaluator(workingDirectory: FileManager.default.currentDirectoryPath)
+        let kernel = Kernel(evaluator: evaluator, transport: server, key: connection.key)
+        InterruptSignal.install { [kernel] in kernel.interrupt() }
+        server.serve(kernel)
     }
 }

@@ -1,0 +1,163 @@
+import Foundation
+
+/// Trains an `Autoencoder` on one normalised movie: the loop (windows,
+/// Adam, progress, cancellation, divergence) shared by reconstruction-only
+/// training (the two-stage baseline's first stage) and joint training
+/// through the lasso-VAR.
+///
+/// ```swift
+/// let trainer = try AutoencoderTrainer(movie: movie, latent: 16, skip: true, options: .init(epochs: 20))
+/// try trainer.trainReconstruction(context: context)
+/// let z = try trainer.network.encode(trainer.frames)      // T x d
+/// ```
+///
+/// Deterministic: the same movie, options and seed give the same weights
+/// (per-frame work is partitioned by frame, every reduction runs in a fixed
+/// order, and OpenBLAS partitions its GEMMs the same way on every run with
+/// the same thread count).
+public final class AutoencoderTrainer {
+    public let network: Autoencoder
+    public let normalisation: MovieNormalisation
+    public let options: TrainingOptions
+    public let optimizer: Adam
+    /// The normalised training frames, `T x H x W x 1`.
+    public let frames: Tensor
+    /// The static image the skip connection reads: the mean normalised frame, `H x W`.
+    public let staticImage: Tensor
+    /// The mean loss of every epoch so far.
+    public private(set) var losses: [Double] = []
+    /// Optimisation steps taken.
+    public private(set) var steps = 0
+    var firstLoss: Double?
+    var rng: SeededRandom
+
+    /// - Parameter movie: raw frames `T x H x W` in data units.
+    /// - Throws: `NetworkError` for unusable movies or options.
+    public init(movie: NDArray, latent: Int, skip: Bool, options: TrainingOptions = TrainingOptions()) throws {
+        guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
+        try options.validate(frameCount: movie.shape[0])
+        normalisation = try MovieNormalisation(fitting: movie)
+        frames = normalisation.normalise(movie)
+        var s = sumFrames(frames).reshaped([movie.shape[1], movie.shape[2]])
+        let inv = 1 / Float(movie.shape[0])
+        for i in 0..<s.count { s.data[i] *= inv }
+        staticImage = s
+        network = try Autoencoder(frameHeight: movie.shape[1], frameWidth: movie.shape[2], latent: latent,
+                                  skip: skip, seed: options.seed)
+        self.options = options
+        optimizer = Adam(learningRate: options.learningRate)
+        rng = SeededRandom(seed: options.seed, stream: 0x57494E)   // "WIN": window order
+    }
+
+    /// The windows of one epoch: non-overlapping runs of `window` frames from
+    /// a random offset, in a random order (both drawn from the seed).
+    func epochWindows() -> [Range<Int>] {
+        let T = frames.shape[0], w = options.window
+        let offset = rng.int(in: 0..<(T - w + 1 > w ? w : T - w + 1))
+        var windows: [Range<Int>] = []
+        var start = offset
+        while start + w <= T { windows.append(start..<(start + w)); start += w }
+        return rng.permutation(windows.count).map { windows[$0] }
+    }
+
+    /// Trains for `options.epochs` epochs with `step`, which computes a
+    /// window's loss and the parameters' gradients. Reports epoch, loss and
+    /// ETA after every epoch (and within long epochs); checks cancellation
+    /// between windows and inside steps.
+    func train(task: String, context: WorkContext, _ step: (Range<Int>) throws -> [(String, Double)]) throws {
+        let start = Date()
+        let epochs = options.epochs
+        let parameters = network.parameters
+        for epoch in 0..<epochs {
+            let windows = epochWindows()
+            var sums: [(String, Double)] = []
+            var lastReport = Date()
+            for (i, window) in windows.enumerated() {
+                try context.cancellation.check()
+                parameters.zeroGradients()
+                let figures = try step(window)
+                let loss = figures[0].1
+                try checkDivergence(loss: loss, parameters: parameters, epoch: epoch, window: window)
+                optimizer.update(parameters)
+                steps += 1
+                if sums.isEmpty { sums = figures } else { for j in sums.indices { sums[j].1 += figures[j].1 } }
+                if Date().timeIntervalSince(lastReport) > 1 {
+                    lastReport = Date()
+                    let done = Double(epoch) + Double(i + 1) / Double(windows.count)
+                    let elapsed = Date().timeIntervalSince(start)
+                    // Fractional progress in thousandths so the ETA moves within an epoch.
+                    context.report(ProgressReport(task: task, done: Int(done * 1000), total: epochs * 1000,
+                                                  values: [("epoch", Double(epoch + 1))] + sums.map { ($0.0, $0.1 / Double(i + 1)) },
+                                                  elapsed: elapsed, history: losses))
+                }
+            }
+            let means = sums.map { ($0.0, $0.1 / Double(max(windows.count, 1))) }
+            losses.append(means.first?.1 ?? .nan)
+            context.report(ProgressReport(task: task, done: epoch + 1, total: epochs,
+                                          values: [("epoch", Double(epoch + 1))] + means,
+                                          elapsed: Date().timeIntervalSince(start), history: losses))
+        }
+    }
+
+    /// Stops with a clear error on a NaN, an infinity or a runaway loss, before
+    /// the step would write it into the weights.
+    func checkDivergence(loss: Double, parameters: [Parameter], epoch: Int, window: Range<Int>) throws {
+        let lr = optimizer.learningRate
+        let hint = "the model was not updated; try a smaller learning rate (now \(lr)) or check the movie for extreme values"
+        guard loss.isFinite else {
+            throw NetworkError("training diverged in epoch \(epoch + 1) (frames \(window.lowerBound)..<\(window.upperBound)): the loss is \(loss); \(hint)")
+        }
+        if let bad = parameters.first(where: { !$0.grad.isFinite }) {
+            throw NetworkError("training diverged in epoch \(epoch + 1): the gradient of \(bad.name) is not finite; \(hint)")
+        }
+        if firstLoss == nil { firstLoss = max(loss, 1e-12) }
+        if loss > options.divergenceFactor * firstLoss! {
+            throw NetworkError(String(format: "training diverged in epoch %d: the loss %.4g is over %.0f times the first step's %.4g; ",
+                                      epoch + 1, loss, options.divergenceFactor, firstLoss!) + hint)
+        }
+    }
+
+    /// One reconstruction step on `window`: the loss `mean (D(E(x), static) - x)^2`
+    /// and its gradients (the caller updates).
+    public func reconstructionGradients(window: Range<Int>, cancellation: Cancellation? = nil) throws -> Double {
+        let x = frames.frames(window)
+        let (z, encTape) = try network.encodeRecording(x, cancellation: cancellation)
+        let (y, decTape) = try network.decodeRecording(z, static: staticImage, cancellation: cancellation)
+        let (loss, dy) = meanSquaredError(y, x)
+        let dz = try network.decoderBackward(dy, tape: decTape, cancellation: cancellation)
+        try network.encoderBackward(dz, tape: encTape, cancellation: cancellation)
+        return loss
+    }
+
+    /// Reconstruction-only training (stage one of the two-stage baseline).
+    /// Appends each epoch's mean reconstruction MSE (normalised units) to `losses`.
+    /// - Throws: `CancelledError` when cancelled (the weights stay as after
+    ///   the last whole step), `NetworkError` on divergence.
+    public func trainReconstruction(context: WorkContext = .silent) throws {
+        try train(task: "fit", context: context) { window in
+            [("loss", try reconstructionGradients(window: window, cancellation: context.cancellation))]
+        }
+    }
+
+    /// Latents of normalised frames, `T x d`, encoded in chunks of windows.
+    public func latents(of frames: Tensor? = nil, cancellation: Cancellation? = nil) throws -> Tensor {
+        let x = frames ?? self.frames
+        var out: [Float] = []
+        let T = x.shape[0]
+        for start in stride(from: 0, to: T, by: options.window) {
+            out += try network.encode(x.frames(start..<min(T, start + options.window)), cancellation: cancellation).data
+        }
+        return Tensor(shape: [T, network.latent], data: out)
+    }
+
+    /// Decoded frames for latents `T x d` (with this movie's static image), in normalised units.
+    public func reconstruct(latents z: Tensor, cancellation: Cancellation? = nil) throws -> Tensor {
+        var out: [Float] = []
+        let T = z.shape[0]
+        for start in stride(from: 0, to: T, by: options.window) {
+            out += try network.decode(z.frames(start..<min(T, start + options.window)), static: staticImage,
+                                      cancellation: cancellation).data
+        }
+        return Tensor(shape: [T, network.frameHeight, network.frameWidth, 1], data: out)
+    }
+}

@@ -5,8 +5,8 @@ import Foundation
 @Suite struct LinePlotTests {
     @Test func lossCurvesRenderWithLegendAndLogAxis() throws {
         let n = 500
-        let train = (0..<n).map { 2.0 * exp(-Double($0) / 80) + 0.05 + 0.02 * sin(Double($0) / 3) }
-        let test = (0..<n).map { 2.2 * exp(-Double($0) / 90) + 0.09 }
+        let train = (0..<n).map { (i: Int) -> Double in 2.0 * exp(-Double(i) / 80) + 0.05 + 0.02 * sin(Double(i) / 3) }
+        let test = (0..<n).map { (i: Int) -> Double in 2.2 * exp(-Double(i) / 90) + 0.09 }
         let fig = try Figure.plot([Series(train, label: "train"), Series(test, label: "held out")],
                                   options: FigureOptions(title: "Training loss", xLabel: "epoch",
                                                          yLabel: "loss", yLog: true))

@@ -303,20 +303,28 @@ func arrayFromValue(_ v: Value) throws -> NDArray {
     }
 }
 
-/// The closest name by edit distance, if it is close enough to suggest.
+/// The closest name by edit distance (adjacent swaps count once), if it
+/// is close enough to suggest.
 func closest(_ word: String, among names: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var prev = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var cur = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
-            prev = cur
         }
-        return a.isEmpty ? b.count : prev[b.count]
+        return d[a.count][b.count]
     }
     let w = Array(word.lowercased())
-    let scored = names.map { ($0, distance(w, Array($0.lowercased()))) }.filter { $0.1 <= max(1, w.count / 3) }
-    return scored.min { $0.1 < $1.1 }?.0
+    let scored = names.filter { $0 != word }.map { ($0, distance(w, Array($0.lowercased()))) }
+        .filter { $0.1 <= max(1, w.count / 3) }
+    return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
 }

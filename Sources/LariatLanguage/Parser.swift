@@ -286,7 +286,9 @@ public struct Parser {
 
     private mutating func consume(_ kind: TokenKind, _ message: String, opener: Token) throws -> Token {
         if check(kind) { return advance() }
-        if check(.eof) {
+        // Newlines inside brackets are not tokens, so a forgotten closer
+        // shows up as a stray token on a later line: blame the opener.
+        if check(.eof) || peek.location.line > opener.location.line {
             throw ParseFailure(LariatError(.syntax, "\(opener.kind.display) is never closed", at: opener.location))
         }
         throw error(at: peek, "\(message), found \(peek.kind.display)")

@@ -135,9 +135,26 @@ import Testing
         let path = try LassoPath.compute(X: X, y: y)
         #expect(path.coefficients.data.allSatisfy { $0.isFinite })
         #expect(path.lambdas.allSatisfy { $0.isFinite })
-        #expect(path.warnings.contains { $0.contains("collinear") })
         // The constant zero column never enters.
         #expect((0..<path.lambdas.count).allSatisfy { path.coefficients[$0, 3] == 0 })
+        // The end point still solves the normal equations X'(y - Xb) = 0.
+        let b = Array(path.coefficients.data.suffix(5))
+        for j in 0..<5 {
+            let g = (0..<n).reduce(0.0) { acc, i in acc + X[i, j] * (y[i] - (0..<5).reduce(0.0) { $0 + X[i, $1] * b[$1] }) }
+            #expect(abs(g) < 1e-8)
+        }
+        // Least squares on a wide design (rank 10, 20 columns): once the
+        // residual is gone, further columns are in the span and are refused
+        // with a warning instead of a NaN from a zero Cholesky pivot.
+        let wide = NDArray(shape: [10, 20], data: (0..<200).map { _ in Double.random(in: -1...1, using: &rng) })
+        let yw = (0..<10).map { _ in Double.random(in: -1...1, using: &rng) }
+        let s = try LassoSolution.fit(X: wide, y: yw, lambda: 0)
+        #expect(s.coefficients.allSatisfy { $0.isFinite })
+        #expect(s.active.count <= 10)
+        #expect(s.warnings.contains { $0.contains("collinear") }, "\(s.warnings)")
+        for i in 0..<10 {
+            #expect(abs(yw[i] - (0..<20).reduce(0.0) { $0 + wide[i, $1] * s.coefficients[$1] }) < 1e-8)
+        }
     }
 
     @Test func badInputNamesTheArgument() throws {

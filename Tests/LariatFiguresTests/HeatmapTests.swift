@@ -16,32 +16,29 @@ import Foundation
         let d = try Decoded(file: path)
         #expect(fig.kind == "heatmap" && fig.description == "heatmap: 4 x 8")
         #expect(d.width == 560 && d.height == 320)
-        // Find the grid: the left-most column of strongly red pixels.
-        var red: (Int, Int)? = nil, blue: (Int, Int)? = nil
-        outer: for x in 0..<d.width {
-            for y in stride(from: 0, to: d.height, by: 2) {
-                let p = d.pixel(x, y)
-                if red == nil, p.r > 150, p.g < 90, p.b < 90 { red = (x, y) }
-                if blue == nil, p.b > 120, p.r < 80, red != nil { blue = (x, y); break outer }
-            }
-        }
-        let (rx, ry) = try #require(red)
-        let (bx, _) = try #require(blue)
-        // Blue cells are the next column, to the right of the red ones.
-        #expect(bx > rx)
-        let mid = d.pixel(rx + 5, ry + 5)
-        #expect(mid.r > mid.b + 80)
+        // Along the middle row: the red column comes first, then the blue one, then zeros.
+        let y = d.height / 2
+        func reddish(_ p: Color) -> Bool { Int(p.r) > Int(p.b) + 60 && Int(p.r) > Int(p.g) + 40 }
+        func bluish(_ p: Color) -> Bool { Int(p.b) > Int(p.r) + 60 }
+        let rx = try #require((0..<d.width).first { reddish(d.pixel($0, y)) })
+        let bx = try #require((rx..<d.width).first { bluish(d.pixel($0, y)) })
+        let cell = bx - rx
+        #expect(cell > 20)
+        #expect(reddish(d.pixel(rx + cell / 2, y - 20)) && bluish(d.pixel(bx + cell / 2, y + 20)))
         // Zero cells are near white in a diverging map centred at zero.
-        let zero = d.pixel(rx + (bx - rx) * 3, ry + 10)
+        let zero = d.pixel(rx + cell * 7 / 2, y + 10)
         #expect(zero.r > 220 && zero.g > 220 && zero.b > 220)
+        // The small positive cell (row 2, column 5) is light red, the negative one (3, 6) light blue.
+        #expect(reddish(d.pixel(rx + cell * 11 / 2, y + cell / 2)))
+        #expect(bluish(d.pixel(rx + cell * 13 / 2, y + cell * 3 / 2)) || d.pixel(rx + cell * 13 / 2, y + cell * 3 / 2).b > d.pixel(rx + cell * 13 / 2, y + cell * 3 / 2).r + 20)
         // A colour bar: a column on the right holding both dark red and dark blue.
         var barFound = false
-        for x in stride(from: d.width - 1, to: d.width / 2, by: -1) {
+        for x in stride(from: d.width - 1, to: rx + cell * 8, by: -1) {
             var sawRed = false, sawBlue = false
             for y in 0..<d.height {
                 let p = d.pixel(x, y)
-                if p.r > 100 && p.g < 40 && p.b < 60 { sawRed = true }
-                if p.b > 80 && p.r < 30 && p.g < 90 { sawBlue = true }
+                if reddish(p) && p.r > 90 { sawRed = true }
+                if bluish(p) && p.b > 80 { sawBlue = true }
             }
             if sawRed && sawBlue { barFound = true; break }
         }

@@ -14,9 +14,10 @@ struct Decoded {
         let ok = png.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard ok != 0 else { throw FigureError.encodingFailed("test decode: bad header") }
         image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
-        width = Int(image.width); height = Int(image.height)
-        var out = [UInt8](repeating: 0, count: width * height * 4)
-        let ok2 = out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, png_int_32(width * 4), nil) }
+        let w = Int(image.width), h = Int(image.height)
+        var out = [UInt8](repeating: 0, count: w * h * 4)
+        let ok2 = out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, png_int_32(w * 4), nil) }
+        width = w; height = h
         guard ok2 != 0 else { throw FigureError.encodingFailed("test decode: bad data") }
         rgba = out
     }

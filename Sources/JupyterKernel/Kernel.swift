@@ -19,7 +19,8 @@ public final class Kernel: @unchecked Sendable {
     /// Shell thread only.
     private(set) var executionCount = 0
     private(set) var history = History()
-    private var abortQueued = false
+    /// Requests that were queued behind a failed cell (shell thread only).
+    private var toAbort: [[Data]] = []
 
     private let lock = NSLock()
     private var shutdown: (restart: Bool, at: Date)?
@@ -49,22 +50,19 @@ public final class Kernel: @unchecked Sendable {
             return
         }
         handle(request, on: channel)
+        if channel == .shell, !toAbort.isEmpty {
+            let queued = toAbort
+            toAbort = []
+            queued.forEach(abort)
+        }
     }
 
     /// Asks running work to stop (SIGINT or interrupt_request).
     public func interrupt() { evaluator.interrupt() }
 
-    /// After an execute error with `stop_on_error`, the transport should
-    /// hand every shell message already queued to `abort` instead of
-    /// `receive`. Reading clears the request.
-    public func takeAbortRequest() -> Bool {
-        defer { abortQueued = false }
-        return abortQueued
-    }
-
     /// A queued shell message received after a failed cell: execute
     /// requests are answered "aborted" without running; others are handled.
-    public func abort(_ frames: [Data]) {
+    func abort(_ frames: [Data]) {
         guard let request = try? codec.decode(frames) else {
             KernelLog.warning("dropped a malformed or unsigned message on shell")
             return
@@ -157,9 +155,11 @@ public final class Kernel: @unchecked Sendable {
             reply(to: request, "execute_reply", Replies.executeOK(count: count), on: .shell)
         case .error(let name, let value, let traceback):
             if !silent { publish("error", Replies.error(name: name, value: value, traceback: traceback), parent: request) }
+            // Drained before the reply goes out: anything queued now was
+            // sent without knowing this cell failed (e.g. "Run All").
+            if stopOnError && !silent { toAbort = transport.drainQueued(on: .shell) }
             reply(to: request, "execute_reply",
                   Replies.executeError(count: count, name: name, value: value, traceback: traceback), on: .shell)
-            if stopOnError { abortQueued = true }
         }
     }
 

@@ -41,6 +41,14 @@ public final class ZMQServer: KernelTransport, @unchecked Sendable {
         }
     }
 
+    public func drainQueued(on channel: Channel) -> [[Data]] {
+        // Only the shell's own thread drains, and only the shell.
+        guard channel == .shell else { return [] }
+        var queued: [[Data]] = []
+        while let frames = shell.receiveNow() { queued.append(frames) }
+        return queued
+    }
+
     private var isStopping: Bool { stopLock.lock(); defer { stopLock.unlock() }; return stopping }
 
     /// Serves `kernel` until it answers a shutdown request: heartbeat and
@@ -74,9 +82,6 @@ public final class ZMQServer: KernelTransport, @unchecked Sendable {
         while !kernel.isShuttingDown {
             guard let frames = shell.receive(timeout: pollMilliseconds) else { continue }
             kernel.receive(frames, on: .shell)
-            if kernel.takeAbortRequest() {
-                while let queued = shell.receiveNow() { kernel.abort(queued) }
-            }
         }
         shellDone.signal()
         stopLock.lock(); stopping = true; stopLock.unlock()

@@ -68,7 +68,7 @@ struct InstallCommand: ParsableCommand {
             "interrupt_mode": "message",
             "metadata": ["debugger": false],
         ]
-        return try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys])
+        return try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
     /// The absolute path of the running binary, symlinks resolved.

@@ -77,19 +77,28 @@ import Testing
         #expect(sent("error")[0].content["evalue"]?.string == "failed")
     }
 
-    @Test func stopOnErrorAbortsQueuedExecutesOnly() {
+    @Test func stopOnErrorAbortsWhatWasQueuedBehindTheFailedCell() {
+        transport.queued = [client.request("execute_request", ["code": "print never"]),
+                            client.request("is_complete_request", ["code": "x"])]
         kernel.receive(client.request("execute_request", ["code": "fail"]), on: .shell)
-        #expect(kernel.takeAbortRequest())
-        #expect(!kernel.takeAbortRequest())
-        transport.clear()
-        kernel.abort(client.request("execute_request", ["code": "print never"]))
-        kernel.abort(client.request("is_complete_request", ["code": "x"]))
-        #expect(sent("execute_reply").map { $0.content["status"]?.string } == ["aborted"])
-        #expect(sent("is_complete_reply").count == 1)
+        #expect(trace() == [
+            "iopub:status", "iopub:execute_input", "iopub:error", "shell:execute_reply", "iopub:status",
+            "iopub:status", "shell:execute_reply", "iopub:status",
+            "iopub:status", "shell:is_complete_reply", "iopub:status",
+        ])
+        #expect(sent("execute_reply").map { $0.content["status"]?.string } == ["error", "aborted"])
         #expect(!evaluator.executed.contains("print never"))
+        // Next cells run normally again.
+        kernel.receive(client.request("execute_request", ["code": "print later"]), on: .shell)
+        #expect(evaluator.executed.last == "print later")
+    }
 
+    @Test func withoutStopOnErrorNothingIsAborted() {
+        transport.queued = [client.request("execute_request", ["code": "print next"])]
         kernel.receive(client.request("execute_request", ["code": "fail", "stop_on_error": false]), on: .shell)
-        #expect(!kernel.takeAbortRequest())
+        kernel.receive(client.request("execute_request", ["code": "1"]), on: .shell)
+        #expect(transport.drains == 0)
+        #expect(sent("execute_reply").map { $0.content["status"]?.string } == ["error", "ok"])
     }
 
     @Test func displaysCarryDisplayIDAndMetadata() {

@@ -18,6 +18,18 @@ final class RecordingTransport: KernelTransport, @unchecked Sendable {
     }
 
     func clear() { lock.lock(); sent.removeAll(); lock.unlock() }
+
+    /// Shell messages "waiting on the socket", handed out by drainQueued.
+    var queued: [[Data]] = []
+    private(set) var drains = 0
+
+    func drainQueued(on channel: Channel) -> [[Data]] {
+        lock.lock(); defer { lock.unlock() }
+        drains += 1
+        guard channel == .shell else { return [] }
+        defer { queued = [] }
+        return queued
+    }
 }
 
 /// A scripted language: `print X` streams X, `show` displays a figure with

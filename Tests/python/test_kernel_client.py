@@ -1,0 +1,147 @@
+"""The Lariat kernel through jupyter_client: interrupt (message and
+SIGINT) during long work, heartbeat while busy, unsigned and garbage
+messages, shutdown and restart. Uses `sleep(seconds)`, which polls the
+session's cancellation flag like every long builtin."""
+import os
+import signal
+import time
+
+import jupyter_client
+import pytest
+import zmq
+from jupyter_client.session import Session
+
+import kernel_support
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="lariat")
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel()
+
+
+def run(kc, code, timeout=10):
+    """Executes `code`; returns (reply content, outputs by msg_type)."""
+    outputs = []
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
+    return reply["content"], outputs
+
+
+def result_text(outputs):
+    return [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+
+
+def start_long_cell(kc, seconds=30):
+    msg_id = kc.execute(f"sleep({seconds})")
+    # Wait until it is really running (busy), so the interrupt lands mid-cell.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        msg = kc.get_iopub_msg(timeout=5)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+            break
+    time.sleep(0.2)
+    return msg_id
+
+
+def reply_to(kc, msg_id, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = kc.get_shell_msg(timeout=max(0.01, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg
+
+
+def test_interrupt_message_stops_long_cell_and_keeps_variables(kernel):
+    km, kc = kernel
+    content, _ = run(kc, "kept = 41")
+    assert content["status"] == "ok"
+    msg_id = start_long_cell(kc)
+    start = time.monotonic()
+    km.interrupt_kernel()  # interrupt_mode "message": interrupt_request on control
+    reply = reply_to(kc, msg_id, timeout=10)
+    elapsed = time.monotonic() - start
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    assert elapsed < 10
+    print(f"interrupt (message) answered in {elapsed * 1000:.0f} ms")
+    content, outputs = run(kc, "kept + 1")
+    assert content["status"] == "ok"
+    assert result_text(outputs) == ["42"]
+
+
+def test_sigint_interrupts_without_killing(kernel):
+    km, kc = kernel
+    run(kc, "kept = 41")
+    msg_id = start_long_cell(kc)
+    start = time.monotonic()
+    os.kill(km.provisioner.process.pid, signal.SIGINT)
+    reply = reply_to(kc, msg_id, timeout=10)
+    assert reply["content"]["status"] == "error"
+    assert time.monotonic() - start < 10
+    assert km.is_alive()
+    content, outputs = run(kc, "kept * 2")
+    assert content["status"] == "ok", content
+    assert result_text(outputs) == ["82"]
+
+
+def test_heartbeat_answers_during_long_cell(kernel):
+    km, kc = kernel
+    msg_id = start_long_cell(kc, seconds=3)
+    assert kc.is_alive()
+    latencies = [kernel_support.ping_heartbeat(km) for _ in range(3)]
+    assert all(t is not None and t < 0.5 for t in latencies), latencies
+    # Control answers too while the shell is busy.
+    kc.control_channel.send(kc.session.msg("kernel_info_request"))
+    info = kc.control_channel.get_msg(timeout=2)
+    assert info["msg_type"] == "kernel_info_reply"
+    km.interrupt_kernel()
+    reply_to(kc, msg_id, timeout=10)
+
+
+def test_unsigned_forged_and_garbage_messages_are_ignored(kernel):
+    km, kc = kernel
+    dealer = kernel_support.raw_socket(km, zmq.DEALER, "shell_port")
+    control = kernel_support.raw_socket(km, zmq.DEALER, "control_port")
+    try:
+        unsigned = Session(key=b"", session="intruder")
+        forged = Session(key=b"not-the-key", session="intruder")
+        for session in (unsigned, forged):
+            session.send(dealer, "execute_request", {"code": "intruded = 1", "silent": False})
+            session.send(control, "shutdown_request", {"restart": False})
+        for frames in ([b"garbage"], [b""], [b"<IDS|MSG>"], [b"<IDS|MSG>", b"sig", b"{", b"}", b"", b"\xff"],
+                       [b"\x00" * 10000, b"<IDS|MSG>", b"", b"[]", b"{}", b"{}", b"{}"]):
+            dealer.send_multipart(frames)
+            control.send_multipart(frames)
+        # No reply to any of them...
+        assert not dealer.poll(500)
+        assert not control.poll(10)
+    finally:
+        dealer.close()
+        control.close()
+    # ...and the kernel still answers, with nothing executed.
+    assert km.is_alive()
+    reply = kc.kernel_info(reply=True, timeout=5)
+    assert reply["content"]["status"] == "ok"
+    content, _ = run(kc, "intruded")
+    assert content["status"] == "error" and content["ename"] == "NameError"
+
+
+def test_restart_gives_a_fresh_session():
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="lariat")
+    try:
+        content, _ = run(kc, "gone = 7")
+        old_pid = km.provisioner.process.pid
+        km.restart_kernel(now=False)  # shutdown_request(restart=True), then a new process
+        kc.wait_for_ready(timeout=10)
+        assert km.provisioner.process.pid != old_pid
+        content, outputs = run(kc, "gone")
+        assert content["status"] == "error" and content["ename"] == "NameError"
+        content, outputs = run(kc, "1 + 2")
+        assert result_text(outputs) == ["3"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    # A requested shutdown is a clean exit, not a kill after a timeout.
+    assert km.provisioner.process is None or km.provisioner.process.poll() == 0

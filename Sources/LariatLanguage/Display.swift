@@ -25,6 +25,15 @@ extension Value {
                            metadata: ["image/png": ["width": f.width, "height": f.height]], png: f.png, kind: f.kind)
         case .record(let r):
             return Display(data: ["text/plain": plainText(), "text/html": r.html()], metadata: [:], png: nil, kind: r.kind)
+        case .array(let a) where a.rank == 3:
+            // A movie shows a few frames beside its summary; it is not a
+            // figure, so `png` stays nil (headless runs print its text).
+            var d = Display(data: ["text/plain": plainText()], metadata: [:], png: nil, kind: typeName)
+            if let f = moviePreview(a) {
+                d.data["image/png"] = Data(f.png).base64EncodedString()
+                d.metadata["image/png"] = ["width": f.width, "height": f.height]
+            }
+            return d
         case .array(let a) where a.rank == 2 && a.count <= 400 && a.count > 0:
             return Display(data: ["text/plain": plainText(), "text/html": arrayHTML(a)], metadata: [:], png: nil, kind: typeName)
         default:

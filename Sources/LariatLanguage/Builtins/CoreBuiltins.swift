@@ -111,6 +111,9 @@ extension BuiltinRegistry {
             elementwise("sqrt", "The square root, element-wise.") { $0.squareRoot() },
             elementwise("exp", "The exponential, element-wise.") { Foundation.exp($0) },
             elementwise("log", "The natural logarithm, element-wise.") { Foundation.log($0) },
+            elementwise("sin", "The sine, element-wise.") { Foundation.sin($0) },
+            elementwise("cos", "The cosine, element-wise.") { Foundation.cos($0) },
+            elementwise("tanh", "The hyperbolic tangent, element-wise.") { Foundation.tanh($0) },
             elementwise("round", "Round half away from zero, element-wise.") { $0.rounded() },
             Builtin("sleep", [Parameter("seconds", .number, "how long to wait")],
                     summary: "Wait, showing nothing; can be interrupted.") { args, ctx in

@@ -22,17 +22,13 @@ final class HDF5Reader: FrameSource {
     private let data: hid_t
 
     private static let lock = NSLock()
-    private static let initialised: Bool = {
-        H5open()
-        // Errors are reported by our messages, not printed by the library.
-        H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
-        return true
-    }()
-
     /// Runs `body` holding the library lock.
     static func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
-        _ = initialised
+        H5open()
+        // Errors are reported by our messages, not printed by the library;
+        // a thread-safe libhdf5 keeps this setting per thread.
+        H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
         return try body()
     }
 

@@ -11,8 +11,11 @@ public protocol Evaluator: AnyObject {
     /// for a result, the `execute_result`). Called on the shell thread.
     func execute(_ code: String, session: ExecutionSession) -> ExecutionOutcome
 
-    /// Asks running work to stop soon (interrupt_request or SIGINT). Called
-    /// from another thread while `execute` runs.
+    /// Asks running work to stop soon (interrupt_request or SIGINT): the
+    /// running `execute` should return an error (ename e.g.
+    /// "KeyboardInterrupt") within about a second, keeping its state. Called
+    /// from another thread while `execute` runs, or when nothing runs (then
+    /// the next `execute` must not be affected).
     func interrupt()
 
     /// Completions for the text before `cursor` (a Unicode scalar offset).
@@ -25,7 +28,8 @@ public protocol Evaluator: AnyObject {
     func isComplete(_ code: String) -> Completeness
 }
 
-/// What `execute` hands the evaluator to talk back while it runs.
+/// What `execute` hands the evaluator to talk back while it runs. Safe to
+/// call from worker threads the evaluator starts, until `execute` returns.
 public protocol ExecutionSession: AnyObject {
     /// Text on stdout or stderr (`stream` messages).
     func stream(_ name: StreamName, _ text: String)

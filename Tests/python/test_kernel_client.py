@@ -145,3 +145,18 @@ def test_restart_gives_a_fresh_session():
         km.shutdown_kernel(now=False)
     # A requested shutdown is a clean exit, not a kill after a timeout.
     assert km.provisioner.process is None or km.provisioner.process.poll() == 0
+
+
+def test_progress_is_one_display_updated_in_place(kernel):
+    km, kc = kernel
+    content, outputs = run(kc, "sim = simulate(neurons=4, frames=400, size=24, seed=1)", timeout=60)
+    if content["status"] == "error" and "simulate" in content["evalue"]:
+        pytest.skip("simulate is not a builtin yet")
+    assert content["status"] == "ok", content
+    shown = [m for m in outputs if m["msg_type"] == "display_data" and m["content"].get("transient")]
+    updates = [m for m in outputs if m["msg_type"] == "update_display_data"]
+    assert len(shown) == 1
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    assert updates and all(u["content"]["transient"]["display_id"] == display_id for u in updates)
+    last = updates[-1]["content"]["data"]
+    assert "400/400" in last["text/plain"] and "<progress" in last["text/html"]

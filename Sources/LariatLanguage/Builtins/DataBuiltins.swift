@@ -2,6 +2,138 @@ import Foundation
 import LariatModel
 
 extension BuiltinRegistry {
-    /// Builtins of this area (see BuiltinRegistry.swift).
-    static var data: [Builtin] { [] }
+    /// Data in and out: `load`, `save`, and the simulator with ground truth.
+    static var data: [Builtin] {
+        [
+            Builtin("load", [
+                Parameter("path", .string, "a .tif/.tiff, .npy, .h5/.hdf5 or suite2p .bin file (relative to the working directory)"),
+                Parameter("frames", .range, default: Value.none, "frames a:b to read (only those are read; negative counts from the end)"),
+                Parameter("downsample", .integer, default: .number(1), "k: average k x k pixel blocks (a remainder row/column is dropped)"),
+                Parameter("dataset", .string, default: Value.none, "HDF5: the dataset, e.g. \"mov\" or \"/data/raw\""),
+                Parameter("shape", .list, default: Value.none, "raw int16 .bin (suite2p data.bin): [H, W] (Ly, Lx) or [T, H, W]"),
+            ], summary: "Load a movie (T x H x W raw intensities) or array from a file.",
+            documentation: """
+            TIFF (multi-page, classic or BigTIFF, ImageJ hyperstacks, ScanImage; 8/16/32-bit integers and \
+            float32; uncompressed, PackBits or LZW), NumPy .npy (any numeric dtype, C or Fortran order), \
+            HDF5 (.h5/.hdf5, `dataset=`), and suite2p's registered data.bin (int16, `shape=`). Frames \
+            stream into the result, so memory stays near the size of what is returned. A .npy or HDF5 \
+            array that is not 3-D comes back as it is (`frames` slices its first axis).
+
+            Example:
+
+                movie = load("stack.tif", frames=0:1000, downsample=2)
+                traces = load("F.npy")
+                raw = load("suite2p/plane0/data.bin", shape=[512, 512])
+            """) { args, ctx in
+                let path = ctx.resolve(try args.string("path"))
+                var start: Int?, end: Int?
+                if case .range(let a, let b, let step) = args["frames"] {
+                    if let s = step, s != 1 { throw BuiltinError("load(): 'frames' takes no step") }
+                    for v in [a, b] {
+                        if let v, v != v.rounded() || !v.isFinite { throw BuiltinError("load(): 'frames' must have whole-number ends") }
+                    }
+                    start = a.map { Int($0) }
+                    end = b.map { Int($0) }
+                }
+                let k = try args.integer("downsample", in: 1...4096)
+                var shape: [Int]?
+                if case .list(let items) = args["shape"] {
+                    shape = try items.map {
+                        guard case .number(let x) = $0, x == x.rounded(), x >= 0, x < 1e12 else {
+                            throw BuiltinError("load(): 'shape' must be a list of whole numbers, e.g. [512, 512]")
+                        }
+                        return Int(x)
+                    }
+                }
+                do {
+                    return .array(try MovieLoader.load(path: path, frameStart: start, frameEnd: end, downsample: k,
+                                                       dataset: try args.optionalString("dataset"), shape: shape,
+                                                       context: ctx.work))
+                } catch let e as DataFileError {
+                    throw BuiltinError(e.description, kind: .io)
+                }
+            },
+            Builtin("save", [
+                Parameter("value", [.array, .list, .figure], "an array or list of numbers, or a figure"),
+                Parameter("path", .string, "where: .npy, .csv (vectors, matrices), .tif (images, movies), .png (figures)"),
+            ], summary: "Save an array to .npy/.csv/.tif, or a figure to .png.",
+            documentation: """
+            Arrays: .npy keeps float64; .csv writes a matrix as rows (a vector one value per line); \
+            .tif writes a movie page by page, as uint16 when every value is a whole number in 0..65535 \
+            (e.g. a loaded 16-bit movie) and float32 otherwise. Figures save as .png.
+
+            Example:
+
+                save(sim.truth, "truth.csv")
+                save(movie[0:100], "first100.tif")
+            """) { args, ctx in
+                let path = ctx.resolve(try args.string("path"))
+                if case .figure(let f) = args["value"] {
+                    guard (path as NSString).pathExtension.lowercased() == "png" else {
+                        throw BuiltinError("save(): \(path): figures save as .png", kind: .io)
+                    }
+                    do { try Data(f.png).write(to: URL(fileURLWithPath: path)) } catch {
+                        throw BuiltinError("\(path): cannot write: \(error.localizedDescription)", kind: .io)
+                    }
+                    return .none
+                }
+                let a = try args.array("value")
+                do { try ArraySaver.save(a, path: path) } catch let e as DataFileError {
+                    throw BuiltinError(e.description, kind: .io)
+                }
+                return .none
+            },
+            Builtin("simulate", [
+                Parameter("neurons", .integer, default: .number(20), "active neurons N"),
+                Parameter("frames", .integer, default: .number(1500), "frames T"),
+                Parameter("size", .integer, default: .number(40), "the field of view is size x size pixels"),
+                Parameter("seed", .integer, default: .number(0), "fixes the field of view and the network"),
+                Parameter("session", .integer, default: .number(0), "a new recording (activity, noise) of the same unit"),
+                Parameter("rewired", .boolean, default: .bool(false), "true: a different network on the same cells"),
+                Parameter("density", .number, default: .number(0.05), "fraction of neuron pairs that are linked"),
+                Parameter("rate", .number, default: .number(0.08), "mean spikes per frame per neuron"),
+                Parameter("decay", .number, default: .number(0.95), "calcium AR(1) coefficient per frame"),
+                Parameter("noise", .number, default: .number(1), "scales shot and read noise (0: noiseless)"),
+                Parameter("drift", .number, default: .number(1), "scales slow drift (bleaching, oscillation; 0: none)"),
+            ], summary: "Simulate a calcium imaging movie with a known sparse network (ground truth).",
+            documentation: """
+            N neurons with elliptical blob footprints; their latent drive follows a sparse, stable VAR(1) \
+            (`.truth`, N x N, truth[i, j] = effect of neuron j at t-1 on neuron i at t; the diagonal is each \
+            neuron's persistence) and sets Poisson spike rates; calcium decays as AR(1); a static non-sparse \
+            background (neuropil texture, bright inactive somata, dark vessels); slow drift; shot noise.
+
+            Fields: movie (T x H x W), truth (N x N), footprints (N x H x W), activity (T x N calcium), \
+            spikes (T x N), drive (T x N), background (H x W), drift (T), centers (N x 2), and the options.
+
+            Pairs for `compare`: the same `seed` with another `session` has the same dynamics; \
+            `rewired=true` changes the network on the same cells.
+
+                a = simulate(seed=1)
+                b = simulate(seed=1, session=1)
+                c = simulate(seed=1, session=1, rewired=true)
+            """) { args, ctx in
+                var o = SimulationOptions(neurons: try args.integer("neurons", in: 1...100_000),
+                                          frames: try args.integer("frames", in: 2...10_000_000),
+                                          size: try args.integer("size", in: 8...4096),
+                                          seed: try args.integer("seed"), session: try args.integer("session"),
+                                          rewired: try args.bool("rewired"))
+                o.density = try args.number("density")
+                o.rate = try args.number("rate")
+                o.decay = try args.number("decay")
+                o.noise = try args.number("noise")
+                o.drift = try args.number("drift")
+                let s: Simulation
+                do { s = try Simulator.simulate(o, context: ctx.work) } catch let e as SimulationError {
+                    throw BuiltinError(e.description)
+                }
+                return .record(Record(kind: "simulation", fields: [
+                    ("movie", .array(s.movie)), ("truth", .array(s.truth)), ("footprints", .array(s.footprints)),
+                    ("activity", .array(s.activity)), ("spikes", .array(s.spikes)), ("drive", .array(s.drive)),
+                    ("background", .array(s.background)), ("drift", .array(s.drift)), ("centers", .array(s.centers)),
+                    ("neurons", .number(Double(o.neurons))), ("seed", .number(Double(o.seed))),
+                    ("session", .number(Double(o.session))), ("rewired", .bool(o.rewired)),
+                ]))
+            },
+        ]
+    }
 }

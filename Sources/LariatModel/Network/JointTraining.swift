@@ -1,0 +1,145 @@
+import Foundation
+
+/// The weights of the joint loss (DESIGN.md "Losses"), all exposed:
+///
+///     L = reconstruction * mean (D(z_t, s) - x_t)^2
+///       + prediction     * mean (D(zhat_t, s) - x_t)^2           (t = p..T-1, zhat from the VAR)
+///       + latentResidual * mean (zhat_s_t - zs_t)^2              (standardised latents)
+///       + varianceFloor  * mean_i max(0, floor - sd_i)^2         (collapse guard)
+public struct JointLossWeights: Sendable, Equatable {
+    public var reconstruction: Double = 1
+    public var prediction: Double = 1
+    public var latentResidual: Double = 1
+    public var varianceFloor: Double = 1
+    /// The smallest standard deviation (in the encoder's units, over a window)
+    /// a latent coordinate may have before the floor penalty pushes back.
+    public var floor: Double = 0.1
+
+    public init(reconstruction: Double = 1, prediction: Double = 1, latentResidual: Double = 1,
+                varianceFloor: Double = 1, floor: Double = 0.1) {
+        self.reconstruction = reconstruction; self.prediction = prediction
+        self.latentResidual = latentResidual; self.varianceFloor = varianceFloor; self.floor = floor
+    }
+}
+
+/// The losses of one joint step, each already multiplied by its weight.
+public struct JointLosses: Sendable {
+    public var total: Double
+    public var reconstruction: Double
+    public var prediction: Double
+    public var latentResidual: Double
+    public var varianceFloor: Double
+    /// Unweighted mean squared latent residual over the standardised
+    /// latents' variance: the window's latent fraction of variance unexplained.
+    public var latentFVU: Double
+}
+
+extension AutoencoderTrainer {
+    /// One joint step on `window`: encode, standardise the latents, fit the
+    /// sparse VAR(`lag`) by LARS at `penalty`, decode its predictions with the
+    /// static features, and backpropagate the joint loss through the lasso
+    /// solution (active sets and signs held, lambda fixed) into the encoder.
+    /// Accumulates every parameter gradient; the caller updates.
+    public func jointGradients(window: Range<Int>, lag: Int, penalty: SparseVAR.Penalty,
+                               weights: JointLossWeights = JointLossWeights(),
+                               cancellation: Cancellation? = nil) throws -> JointLosses {
+        try jointGradients(frames: frames.frames(window), reconstructionStatic: staticImage, predictionStatic: staticImage,
+                           lag: lag, penalty: penalty, weights: weights, cancellation: cancellation)
+    }
+
+    /// The joint step on frames `x` with explicit static inputs for the two
+    /// decodes. Training passes the mean image to both; the benchmark's
+    /// timing stand-in passes the frames themselves (the current frames for
+    /// the reconstruction, the conditioning frames `p-1..T-2` for the
+    /// prediction), as `torch_reference.py` does.
+    func jointGradients(frames x: Tensor, reconstructionStatic: Tensor, predictionStatic: Tensor,
+                        lag: Int, penalty: SparseVAR.Penalty, weights: JointLossWeights,
+                        cancellation: Cancellation?) throws -> JointLosses {
+        let T = x.shape[0], d = network.latent
+        guard T >= lag + 2 else { throw NetworkError("a window of \(T) frames is too short for lag \(lag): need at least \(lag + 2)") }
+        let (z, encTape) = try network.encodeRecording(x, cancellation: cancellation)
+        guard z.isFinite else { throw NetworkError("the encoder produced non-finite latents; try a smaller learning rate") }
+
+        // The VAR on standardised latents (double).
+        let standard = LatentStandardisation(z)
+        let zs = standard.standardised
+        try cancellation?.check()
+        let var_ = try SparseVAR.fit(zs, lag: lag, penalty: penalty)
+        let zhatS = var_.fittedValues                    // (T - p) x d, predicts zs[p...]
+        let zhat = standard.destandardise(zhatS)
+
+        var dzs = NDArray(zeros: [T, d])
+        var dMean = [Double](repeating: 0, count: d), dSD = [Double](repeating: 0, count: d)
+
+        // Reconstruction of every frame of the window.
+        var losses = JointLosses(total: 0, reconstruction: 0, prediction: 0, latentResidual: 0, varianceFloor: 0, latentFVU: 0)
+        var dz = Tensor(zeros: [T, d])
+        if weights.reconstruction > 0 {
+            let (y, tape) = try network.decodeRecording(z, static: reconstructionStatic, cancellation: cancellation)
+            let (loss, dy) = meanSquaredError(y, x, weight: Float(weights.reconstruction))
+            losses.reconstruction = loss
+            dz = try network.decoderBackward(dy, tape: tape, cancellation: cancellation)
+        }
+
+        // The decoded prediction of frames p..T-1 from the VAR's latents.
+        var dzhat = NDArray(zeros: [T - lag, d])
+        if weights.prediction > 0 {
+            let (y, tape) = try network.decodeRecording(zhat, static: predictionStatic, cancellation: cancellation)
+            let (loss, dy) = meanSquaredError(y, x.frames(lag..<T), weight: Float(weights.prediction))
+            losses.prediction = loss
+            let g = try network.decoderBackward(dy, tape: tape, cancellation: cancellation)
+            // Through zhat = zhat_s * sd + mu.
+            for r in 0..<(T - lag) { for i in 0..<d {
+                let gi = Double(g.data[r * d + i])
+                dzhat.data[r * d + i] = gi * standard.sd[i]
+                dSD[i] += gi * zhatS.data[r * d + i]
+                dMean[i] += gi
+            }}
+        }
+
+        // The latent residual in standardised units.
+        var residualSS = 0.0
+        let m = Double((T - lag) * d)
+        for r in 0..<(T - lag) { for i in 0..<d {
+            let e = zhatS.data[r * d + i] - zs.data[(r + lag) * d + i]
+            residualSS += e * e
+            let g = 2 * weights.latentResidual * e / m
+            dzhat.data[r * d + i] += g
+            dzs.data[(r + lag) * d + i] -= g
+        }}
+        losses.latentResidual = weights.latentResidual * residualSS / m
+        losses.latentFVU = residualSS / m
+
+        // The collapse guard on each coordinate's spread.
+        for i in 0..<d where standard.sd[i] < weights.floor {
+            let gap = weights.floor - standard.sd[i]
+            losses.varianceFloor += weights.varianceFloor * gap * gap / Double(d)
+            dSD[i] -= 2 * weights.varianceFloor * gap / Double(d)
+        }
+
+        // Through the lasso-VAR: both the lagged design and the targets come from zs.
+        try cancellation?.check()
+        let pulled = try var_.pullback(fittedGradient: dzhat)
+        for i in 0..<dzs.count { dzs.data[i] += pulled.traces.data[i] }
+        let dzFromVAR = standard.backward(dStandardised: dzs, dMean: dMean, dSD: dSD)
+        for i in 0..<dz.count { dz.data[i] += dzFromVAR.data[i] }
+
+        try network.encoderBackward(dz, tape: encTape, cancellation: cancellation)
+        losses.total = losses.reconstruction + losses.prediction + losses.latentResidual + losses.varianceFloor
+        return losses
+    }
+
+    /// Joint training through the lasso-VAR for `options.epochs` epochs
+    /// (typically after some reconstruction-only epochs). Appends each
+    /// epoch's mean total loss to `losses`; reports the parts as it goes.
+    public func trainJoint(lag: Int, penalty: SparseVAR.Penalty, weights: JointLossWeights = JointLossWeights(),
+                           context: WorkContext = .silent) throws {
+        guard lag >= 1 else { throw NetworkError("lag must be at least 1, got \(lag)") }
+        try train(task: "fit", context: context) { window in
+            let l = try jointGradients(window: window, lag: lag, penalty: penalty, weights: weights,
+                                       cancellation: context.cancellation)
+            return [("loss", l.total), ("recon", l.reconstruction), ("pred", l.prediction),
+                    ("latent", l.latentResidual), ("fvu", l.latentFVU)]
+        }
+    }
+}

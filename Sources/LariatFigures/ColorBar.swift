@@ -17,7 +17,7 @@ struct ColorBar {
     }
 
     func ticks(height: Double) -> [Tick] {
-        Ticks.linear(lo, hi, target: max(2, Int(height / (40 * style.s))))
+        Ticks.linear(lo, hi, target: max(2, Int(height / (50 * style.s))))
     }
 
     func draw(_ c: inout Canvas, at rect: Rect) {

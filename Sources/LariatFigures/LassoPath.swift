@@ -13,7 +13,8 @@ extension Figure {
     /// read left to right, features enter as the penalty relaxes. Between kinks each
     /// coefficient is linear in lambda, so it is drawn exactly (sampled in lambda, which
     /// curves slightly on the log axis). A final kink at lambda = 0 (the least-squares end)
-    /// is shown up to one decade below the smallest positive lambda. Kinks are marked by
+    /// (or below 1e-4 times the largest lambda) is drawn one decade below the smallest
+    /// larger kink. Kinks are marked by
     /// faint vertical lines; a legend names up to 10 features when `featureLabels` is given.
     public static func lassoPath(lambdas: [Double], coefficients: [[Double]], featureLabels: [String]? = nil,
                                  options: FigureOptions = FigureOptions()) throws -> Figure {
@@ -36,7 +37,12 @@ extension Figure {
         guard let lmin = positive.min(), let lmax = positive.max() else {
             throw FigureError.invalidArgument("lasso path: needs at least one positive lambda for the log axis")
         }
-        let floorL = lambdas.contains(0) ? lmin / 10 : lmin
+        // Kinks below 1e-4 * max lambda (0, or numerically ~0 at the least-squares end)
+        // would stretch the log axis over many empty decades: they are drawn at one
+        // decade below the smallest kink above that threshold.
+        let tiny = lmax * 1e-4
+        let shown = lambdas.filter { $0 >= tiny }
+        let floorL = lambdas.contains(where: { $0 < tiny }) ? (shown.min() ?? lmax) / 10 : lmin
         // Sort kinks by decreasing lambda so segments join neighbours.
         let order = lambdas.indices.sorted { lambdas[$0] > lambdas[$1] }
         var series: [Series] = []
@@ -69,7 +75,7 @@ extension Figure {
             let a = log10(floorL), b = log10(lmax), m = max(0.05, (b - a) * 0.03)
             opt.xLimits = pow(10, a - m)...pow(10, b + m)
         }
-        let kinks = positive
+        let kinks = shown
         let (canvas, _) = try renderLines(series, options: opt, xReversed: true, extraX: [floorL, lmax]) { c, axes in
             let st = Style(scale: opt.scale)
             let grey = Color(hex: 0x9a9a9a).withOpacity(0.55)

@@ -24,7 +24,9 @@ final class LariatEvaluator: Evaluator {
 
     func execute(_ code: String, session out: ExecutionSession) -> ExecutionOutcome {
         let sink = KernelSink(out)
-        switch session.execute(code, file: "<cell>", mode: .notebook, sink: sink) {
+        let result = session.execute(code, file: "<cell>", mode: .notebook, sink: sink)
+        if case .ok = result { sink.finish(completed: true) } else { sink.finish(completed: false) }
+        switch result {
         case .ok(let display):
             guard let display else { return .ok(result: nil) }
             if display.png != nil {
@@ -84,11 +86,14 @@ extension Display {
 
 /// Session output to IOPub. Progress becomes one display per task, created
 /// on the first report and updated in place (at most ten times a second,
-/// and always for the last report).
+/// and always for the last report); `finish` brings every progress display
+/// to its final state when the cell ends.
 final class KernelSink: OutputSink, @unchecked Sendable {
+    private struct Shown { var latest: ProgressReport; var sentAt: Date; var sentLatest: Bool; var final: Bool }
     private let out: ExecutionSession
     private let lock = NSLock()
-    private var shown: [String: Date] = [:]
+    private var shown: [String: Shown] = [:]
+    private var order: [String] = []
 
     init(_ out: ExecutionSession) { self.out = out }
 
@@ -100,28 +105,45 @@ final class KernelSink: OutputSink, @unchecked Sendable {
 
     func progress(_ report: ProgressReport, id: String, final: Bool) {
         lock.lock()
-        let last = shown[id]
         let now = Date()
-        let due = last == nil || final || now.timeIntervalSince(last!) >= 0.1
-        if due { shown[id] = now }
+        let previous = shown[id]
+        let due = previous == nil || final || now.timeIntervalSince(previous!.sentAt) >= 0.1
+        if previous == nil { order.append(id) }
+        shown[id] = Shown(latest: report, sentAt: due ? now : previous!.sentAt, sentLatest: due,
+                          final: final || (previous?.final ?? false))
         lock.unlock()
         guard due else { return }
         let bundle = ProgressDisplay.bundle(report)
-        if last == nil { out.display(bundle, displayID: id) } else { out.updateDisplay(bundle, displayID: id) }
+        if previous == nil { out.display(bundle, displayID: id) } else { out.updateDisplay(bundle, displayID: id) }
+    }
+
+    /// Work may stop reporting short of its total (reports every k units,
+    /// or stopped by an error): show each display's last state, as done
+    /// when the cell completed, else marked stopped.
+    func finish(completed: Bool) {
+        lock.lock()
+        let pending = order.compactMap { id in shown[id].map { (id, $0) } }.filter { !$0.1.final }
+        lock.unlock()
+        for (id, s) in pending {
+            var r = s.latest
+            if completed { r.done = r.total }
+            out.updateDisplay(ProgressDisplay.bundle(r, note: completed ? nil : "stopped"), displayID: id)
+        }
     }
 }
 
 /// A progress report as text (the one-line summary) and HTML (a bar, the
 /// figures, and the loss history as an inline SVG sparkline).
 enum ProgressDisplay {
-    static func bundle(_ r: ProgressReport) -> MimeBundle {
+    static func bundle(_ r: ProgressReport, note: String? = nil) -> MimeBundle {
         let fraction = r.total > 0 ? Double(r.done) / Double(r.total) : 0
+        let line = r.line + (note.map { "  (\($0))" } ?? "")
         var html = "<div class=\"lariat-progress\" style=\"font-family:monospace\">"
         html += "<progress value=\"\(r.done)\" max=\"\(max(r.total, 1))\" style=\"width:16em\"></progress> "
-        html += escape(r.line) + String(format: " (%.0f%%)", fraction * 100)
+        html += escape(line) + String(format: " (%.0f%%)", fraction * 100)
         if let svg = sparkline(r.history) { html += "<br/>" + svg }
         html += "</div>"
-        return MimeBundle(data: ["text/plain": r.line, "text/html": html])
+        return MimeBundle(data: ["text/plain": line, "text/html": html])
     }
 
     /// A 240x48 polyline of `history` (finite values), or nil if under two.

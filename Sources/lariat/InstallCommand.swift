@@ -50,7 +50,7 @@ struct InstallCommand: ParsableCommand {
         }
         // Jupyter's user data directory (jupyter_core.paths.jupyter_data_dir).
         if let d = env["JUPYTER_DATA_DIR"], !d.isEmpty { return d + "/kernels" }
-        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
         #if os(macOS)
         return home + "/Library/Jupyter/kernels"
         #else

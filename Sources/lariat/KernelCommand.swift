@@ -12,14 +12,9 @@ struct KernelCommand: ParsableCommand {
     var connectionFile: String
 
     func run() throws {
-        let connection: ConnectionInfo
-        let server: ZMQServer
-        do {
-            connection = try ConnectionInfo(contentsOf: connectionFile)
-            server = try ZMQServer(connection: connection)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        // Errors name the field or endpoint; they are not usage errors.
+        let connection = try ConnectionInfo(contentsOf: connectionFile)
+        let server = try ZMQServer(connection: connection)
         let evaluator = LariatEvaluator(workingDirectory: FileManager.default.currentDirectoryPath)
         let kernel = Kernel(evaluator: evaluator, transport: server, key: connection.key)
         InterruptSignal.install { [kernel] in kernel.interrupt() }

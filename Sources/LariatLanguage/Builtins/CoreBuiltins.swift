@@ -136,6 +136,30 @@ extension BuiltinRegistry {
             Builtin("str", [Parameter("value", .any)], summary: "A value's text, as print would write it.") { args, _ in
                 .string(args["value"].plainText(quoted: false))
             },
+            Builtin("env", [Parameter("name", .string, "the environment variable"),
+                            Parameter("default", [.number, .string, .boolean, .none], default: Value.none,
+                                      "the value when it is unset or empty; its type says how to read the variable")],
+                    summary: "An environment variable, read as a number, boolean or string like its default.",
+                    documentation: "Notebooks read their parameters with it, so a test can make them small without editing them (the notebook tests set LARIAT_SMALL=1). A number default reads the variable as a number, a boolean default accepts true/false/1/0; otherwise the text is returned.\n\nExample:\n\n    small = env(\"LARIAT_SMALL\", 0)\n    epochs = 40 - 30 * small") { args, _ in
+                let name = try args.string("name")
+                let fallback = args["default"]
+                guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return fallback }
+                switch fallback {
+                case .number:
+                    guard let x = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                        throw BuiltinError("env(): \(name)=\"\(text)\" is not a number")
+                    }
+                    return .number(x)
+                case .bool:
+                    switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+                    case "1", "true", "yes": return .bool(true)
+                    case "0", "false", "no": return .bool(false)
+                    default: throw BuiltinError("env(): \(name)=\"\(text)\" is not true/false or 1/0")
+                    }
+                default:
+                    return .string(text)
+                }
+            },
         ]
     }
 }

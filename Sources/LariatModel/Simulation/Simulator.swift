@@ -69,6 +69,7 @@ public enum Simulator {
             return (1 - bleach * s) * (1 + wobble * sin(2 * .pi * cycles * s + phase))
         }
 
+        let clock = ContinuousClock.now
         var noiseRandom = SeededRandom(seed: o.seed, stream: sessionStream(o.session, 2))
         let readNoise = 2.0
         var movie = [Double](repeating: 0, count: t * pixels)
@@ -93,7 +94,9 @@ public enum Simulator {
             }
             if k % 256 == 255 {
                 try context.cancellation.check()
-                context.report(ProgressReport(task: "simulate", done: k + 1, total: t, elapsed: 0))
+                let d = clock.duration(to: .now).components
+                context.report(ProgressReport(task: "simulate", done: k + 1, total: t,
+                                              elapsed: Double(d.seconds) + Double(d.attoseconds) * 1e-18))
             }
         }
 

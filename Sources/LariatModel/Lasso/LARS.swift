@@ -20,6 +20,9 @@ enum LARS {
         /// scikit-learn stops when lambda <= alphaMin + float32 eps; the
         /// fixed-lambda solver uses 0 so it stops inside the right segment.
         var tolerance: Double = Double(Float.ulpOfOne)
+        /// Added to `tolerance` as a fraction of lambda_max: residual
+        /// correlations below it are rounding, not signal (fixed-lambda solves).
+        var relativeTolerance: Double = 0
         var maxIterations: Int = 500
         /// Keep every kink (lambdas and coefficient rows).
         var recordPath: Bool = true
@@ -72,6 +75,7 @@ enum LARS {
         var pendingDrops: [Int] = []   // positions in `active`, descending
         var drop = false
         var nIter = 0
+        var tolerance = o.tolerance
         var factor = CholeskyFactor(capacity: p)
         var w = [Double](repeating: 0, count: p)   // equiangular weights w_A
         var a = [Double](repeating: 0, count: p)   // a = X' u_A = G[:, A] w_A
@@ -110,9 +114,10 @@ enum LARS {
                 if Cidx < 0 || c > C { C = c; Cidx = j }
             }
             alpha = C / nD
+            if nIter == 0 && run.alphas.isEmpty { tolerance = o.tolerance + o.relativeTolerance * alpha }
 
-            if alpha <= o.alphaMin + o.tolerance {
-                if abs(alpha - o.alphaMin) > o.tolerance {
+            if alpha <= o.alphaMin + tolerance {
+                if abs(alpha - o.alphaMin) > tolerance {
                     if nIter > 0 {
                         // Linear interpolation inside the last segment.
                         let ss = (prevAlpha - o.alphaMin) / (prevAlpha - alpha)

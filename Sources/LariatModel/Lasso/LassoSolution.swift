@@ -51,6 +51,7 @@ public struct LassoSolution: Sendable {
         var options = LARS.Options()
         options.alphaMin = lambda
         options.tolerance = 0
+        options.relativeTolerance = 1e-12
         options.maxIterations = maxIterations
         options.recordPath = false
         let run = LARS.run(gram: G, xy: xy, featureCount: p, sampleCount: n, options: options)

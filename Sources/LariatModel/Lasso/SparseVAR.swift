@@ -87,6 +87,7 @@ public struct SparseVAR: Sendable {
                         case .criterion(let ic):
                             var o = LARS.Options()
                             o.tolerance = 0
+                            o.relativeTolerance = 1e-12
                             o.recordPath = false
                             o.maxIterations = maxIterations
                             o.yy = yy[i]

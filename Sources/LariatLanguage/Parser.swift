@@ -110,6 +110,10 @@ public struct Parser {
         let start = try additive()
         guard check(.colon) else { return start }
         let colon = advance()
+        // `a:` with nothing after it is open-ended (e.g. frames=-100:).
+        if check(.rightParen) || check(.comma) || check(.rightBracket) || check(.newline) || check(.eof) {
+            return Expr(.range(start, nil, nil), start.location.through(colon.location))
+        }
         let end = try additive()
         var step: Expr? = nil
         if match(.colon) { step = try additive() }

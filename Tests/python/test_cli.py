@@ -1,0 +1,90 @@
+"""The `lariat` command line as DESIGN.md specifies it: `run FILE [--out DIR]`
+shows every expression statement (figures as numbered PNGs, other values on
+stdout), errors as FILE:LINE:COL with a non-zero exit; `--version`, `--help`,
+and the prompt reading from a pipe."""
+import os
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+
+LARIAT = os.environ.get("LARIAT_BIN") or str(pathlib.Path(__file__).resolve().parents[2] / ".build/release/lariat")
+
+
+def run(args, cwd, stdin=None):
+    return subprocess.run([LARIAT, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_run_shows_values_and_writes_numbered_figures(tmp_path):
+    (tmp_path / "s.lariat").write_text(
+        "x = 6 / 2\n"
+        "x\n"
+        "plot([1, 3, 2])\n"
+        "print(\"between\")\n"
+        "heatmap([[1, -1], [0.5, 0]])\n"
+        "2.5\n"
+    )
+    r = run(["run", "s.lariat", "--out", "figs"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["3", "between", "2.5"]
+    names = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert names == ["01-plot.png", "02-heatmap.png"]
+    for n in names:
+        data = (tmp_path / "figs" / n).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+
+
+def test_default_figure_folder_is_figures(tmp_path):
+    (tmp_path / "s.lariat").write_text("plot([1, 2])\n")
+    r = run(["run", "s.lariat"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "figures" / "01-plot.png").exists()
+
+
+def test_runtime_error_names_file_line_column_and_stops(tmp_path):
+    (tmp_path / "bad.lariat").write_text("print(\"first\")\ny = 1\nz = y + undefined_name\nprint(\"never\")\n")
+    r = run(["run", "bad.lariat"], tmp_path)
+    assert r.returncode != 0
+    assert r.stdout == "first\n"
+    first = r.stderr.splitlines()[0]
+    assert first == "bad.lariat:3:9: error: unknown name 'undefined_name'"
+    assert "z = y + undefined_name" in r.stderr and "        ^~~~~~~~~~~~~~" in r.stderr
+
+
+def test_syntax_error_runs_nothing(tmp_path):
+    (tmp_path / "bad.lariat").write_text("print(\"not printed\")\nx = [1, 2\n")
+    r = run(["run", "bad.lariat"], tmp_path)
+    assert r.returncode != 0
+    assert r.stdout == ""
+    assert r.stderr.startswith("bad.lariat:2:5: error: '[' is never closed")
+
+
+def test_missing_script_is_a_clear_error(tmp_path):
+    r = run(["run", "nope.lariat"], tmp_path)
+    assert r.returncode != 0
+    assert "nope.lariat" in r.stderr and "no such file" in r.stderr
+
+
+def test_save_and_relative_paths_resolve_from_the_working_directory(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "s.lariat").write_text("save(reshape(arange(6), [2, 3]) / 2, \"sub/out.npy\")\n")
+    r = run(["run", "s.lariat"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "sub" / "out.npy"), np.arange(6).reshape(2, 3) / 2)
+
+
+def test_version_and_help(tmp_path):
+    r = run(["--version"], tmp_path)
+    assert r.returncode == 0 and r.stdout.strip()[0].isdigit()
+    r = run(["--help"], tmp_path)
+    assert r.returncode == 0
+    for sub in ["run", "repl", "kernel", "install"]:
+        assert sub in r.stdout
+
+
+def test_repl_from_a_pipe_keeps_variables_after_an_error(tmp_path):
+    r = run(["repl"], tmp_path, stdin="x = 2\ny = undefined\nx * 21\nf(1,\n  2)\n")
+    assert "42" in r.stdout.splitlines()
+    assert "unknown name 'undefined'" in r.stderr
+    assert "unknown name 'f'" in r.stderr  # the two-line call was gathered and run as one

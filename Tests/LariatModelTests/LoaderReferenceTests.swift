@@ -35,7 +35,9 @@ enum LoaderReference {
                 out += bytes([j - i - 1]) + b[i:j]; i = j
         return bytes(out)
     def _lzw(b, *args, **kw):
-        # TIFF LZW: 9..12-bit codes, MSB first, early change, clear at start and when full.
+        # TIFF LZW as libtiff encodes it: 9..12-bit codes, MSB first, a wider code once
+        # the next free entry passes the current width (the decoder, one entry behind,
+        # switches "early"), a clear code at the start and when the table fills.
         b = bytes(b); codes = [256]; table = {bytes([i]): i for i in range(256)}; nxt = 258; width = 9
         bits = []
         def put(c):
@@ -46,12 +48,12 @@ enum LoaderReference {
             wc = w + bytes([ch])
             if wc in table: w = wc; continue
             put(table[w]); table[wc] = nxt; nxt += 1
-            if nxt + 1 >= (1 << width) and width < 12: width += 1
-            if nxt >= 4093:
+            if nxt >= (1 << width) and width < 12: width += 1
+            if nxt == 4094:
                 put(256); table = {bytes([i]): i for i in range(256)}; nxt = 258; width = 9
             w = bytes([ch])
         if w: put(table[w]); nxt += 1
-        if nxt + 1 >= (1 << width) and width < 12: width += 1
+        if nxt >= (1 << width) and width < 12: width += 1
         put(257)
         acc = 0; n = 0; out = bytearray()
         for c, wd in bits:

@@ -18,7 +18,7 @@ import Testing
         let out = try PythonReference.run("""
         import numpy as np, tifffile
         a = tifffile.imread('u16.tif'); assert a.dtype == np.uint16 and a.shape == (3, 5, 7), (a.dtype, a.shape)
-        assert np.array_equal(a, np.arange(105).reshape(3, 5, 7) * 600)
+        assert np.array_equal(a, np.arange(105).reshape(3, 5, 7) * 600), a.ravel().tolist()
         with tifffile.TiffFile('u16.tif') as t: assert len(t.pages) == 3
         b = tifffile.imread('f32.tiff'); assert b.dtype == np.float32 and b.shape == (2, 4, 3)
         assert np.array_equal(b, np.arange(24).reshape(2, 4, 3) * 0.25 - 2)

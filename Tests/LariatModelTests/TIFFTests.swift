@@ -16,7 +16,7 @@ import Testing
 
     static func writeFiles() throws -> URL {
         let dir = try PythonReference.temporaryDirectory()
-        try PythonReference.run(LoaderReference.prelude + LoaderReference.codecs + """
+        try PythonReference.run(LoaderReference.prelude + LoaderReference.codecs + "\n" + """
         import tifffile
         rng = np.random.default_rng(4)
         base = rng.integers(0, 250, size=(16, 23, 31))

@@ -2,9 +2,10 @@ import Foundation
 
 /// Writes a movie (T x H x W) or an image (H x W) as an uncompressed,
 /// little-endian, multi-page TIFF that tifffile, ImageJ and Fiji read:
-/// one IFD per frame followed by its pixels, a tifffile-style
-/// `{"shape": [...]}` description on the first page, BigTIFF when the file
-/// would pass 4 GB. Streams frame by frame.
+/// one IFD per frame followed by its pixels, BigTIFF when the file would
+/// pass 4 GB. Streams frame by frame. No tifffile `{"shape": ...}`
+/// description: tifffile would take it as a promise that all frames are
+/// contiguous, which pages interleaved with IFDs are not.
 public enum TIFFWriter {
     /// The stored pixel type.
     public enum PixelType: Sendable {
@@ -30,9 +31,8 @@ public enum TIFFWriter {
         let type = type ?? naturalType(for: a)
         let bytesPerSample = type == .uint16 ? 2 : 4
         let frameBytes = h * w * bytesPerSample
-        let description = Array("{\"shape\": [\(a.shape.map(String.init).joined(separator: ", "))]}\u{0}".utf8)
-        let entries = 11
-        let big = t * (frameBytes + 256) + description.count + 64 > Int(UInt32.max) - (1 << 20)
+        let entries = 10
+        let big = t * (frameBytes + 256) + 64 > Int(UInt32.max) - (1 << 20)
         let (offsetSize, entrySize, countSize) = big ? (8, 20, 8) : (4, 12, 2)
         let ifdBytes = countSize + entries * entrySize + offsetSize
 
@@ -50,9 +50,7 @@ public enum TIFFWriter {
         var position = out.count
         var pixels = [UInt8](repeating: 0, count: frameBytes)
         for f in 0..<t {
-            // The first page also carries the description after its IFD.
-            let extra = f == 0 ? description.count : 0
-            let dataOffset = position + ifdBytes + extra
+            let dataOffset = position + ifdBytes
             let next = f + 1 < t ? dataOffset + frameBytes : 0
             func entry(_ tag: Int, _ type: Int, _ count: Int, _ value: Int) {
                 put(tag, 2); put(type, 2); put(count, big ? 8 : 4)
@@ -66,18 +64,12 @@ public enum TIFFWriter {
             entry(258, 3, 1, bytesPerSample * 8)
             entry(259, 3, 1, 1)
             entry(262, 3, 1, 1)
-            if f == 0 && description.count > offsetSize {
-                entry(270, 2, description.count, position + ifdBytes)
-            } else {
-                entry(270, 2, 1, 0)
-            }
             entry(273, long, 1, dataOffset)
             entry(277, 3, 1, 1)
             entry(278, 4, 1, h)
             entry(279, long, 1, frameBytes)
             entry(339, 3, 1, type == .uint16 ? 1 : 3)
             put(next, offsetSize)
-            if f == 0 { out += description }
             // Pixels, little-endian.
             let base = f * h * w
             a.data.withUnsafeBufferPointer { src in
@@ -95,7 +87,7 @@ public enum TIFFWriter {
                 }
             }
             out += pixels
-            position += ifdBytes + extra + frameBytes
+            position += ifdBytes + frameBytes
             if out.count >= 1 << 22 || f == t - 1 {
                 do { try handle.write(contentsOf: out) } catch {
                     throw fail("cannot write: \(error.localizedDescription)")

@@ -96,7 +96,7 @@ import Testing
         let dir = try Self.writeFiles()
         let path = { dir.appendingPathComponent($0).path }
         LoaderReference.expectError(path("deflate.tif"), "compression Deflate (8) is not supported; save uncompressed")
-        LoaderReference.expectError(path("rgb.tif"), "3 samples per pixel")
+        LoaderReference.expectError(path("rgb.tif"), "3 interleaved samples per pixel")
         LoaderReference.expectError(path("plain_u16.tif"), "outside the movie: it has 16 frames", frames: 10..<17)
         LoaderReference.expectError(path("plain_u16.tif"), "empty range", frameStart: 5, frameEnd: 5)
         LoaderReference.expectError(path("plain_u16.tif"), "larger than the 23 x 31 frame", downsample: 24)
@@ -110,6 +110,51 @@ import Testing
         LoaderReference.expectError(path("ij_cut.tif"), "truncated")
         try Data("not a tiff at all".utf8).write(to: URL(fileURLWithPath: path("text.tif")))
         LoaderReference.expectError(path("text.tif"), "not a TIFF file")
+    }
+
+    /// tifffile stores a movie of 3 or 4 frames as one page of planar
+    /// samples; those planes are the frames.
+    @Test func shortMoviesStoredAsPlanarSamples() throws {
+        let dir = try PythonReference.temporaryDirectory()
+        try PythonReference.run(LoaderReference.prelude + """
+        import tifffile
+        rng = np.random.default_rng(8)
+        a3 = rng.integers(0, 65535, size=(3, 12, 14)).astype(np.uint16)
+        a4 = rng.standard_normal((4, 10, 9)).astype(np.float32)
+        tifffile.imwrite('a3.tif', a3)
+        tifffile.imwrite('a4.tif', a4, tile=(16, 16))
+        for name, a in [('a3', a3), ('a4', a4)]:
+            with tifffile.TiffFile(name + '.tif') as t:
+                assert len(t.pages) == 1 and t.pages[0].planarconfig == 2, (len(t.pages), t.pages[0].planarconfig)
+            ref(a, name + '_full')
+            ref(a, name + '_part', slice(1, 3), 2)
+        """, in: dir)
+        for name in ["a3", "a4"] {
+            try LoaderReference.expectMatch(dir, name + ".tif", reference: name + "_full")
+            try LoaderReference.expectMatch(dir, name + ".tif", reference: name + "_part", frames: 1..<3, downsample: 2,
+                                            tolerance: 1e-12)
+        }
+    }
+
+    /// `frames=a:b` reads only those pages: a page whose pixels point past
+    /// the end of the file stops only a range that includes it.
+    @Test func framesReadsOnlyTheFramesAsked() throws {
+        let dir = try PythonReference.temporaryDirectory()
+        try PythonReference.run(LoaderReference.prelude + """
+        import tifffile, struct
+        a = np.random.default_rng(9).integers(0, 999, size=(8, 6, 7)).astype(np.uint16)
+        with tifffile.TiffWriter('m.tif') as w:
+            for f in a:
+                w.write(f, contiguous=False)
+        with tifffile.TiffFile('m.tif') as t:
+            assert len(t.pages) == 8
+            pos = t.pages[7].tags['StripOffsets'].valueoffset
+        with open('m.tif', 'r+b') as f:
+            f.seek(pos); f.write(struct.pack('<I', 10 ** 8))
+        ref(a, 'first7', slice(0, 7))
+        """, in: dir)
+        try LoaderReference.expectMatch(dir, "m.tif", reference: "first7", frames: 0..<7)
+        LoaderReference.expectError(dir.appendingPathComponent("m.tif").path, "truncated: strips 0..<1 of frame 7", frames: 0..<8)
     }
 
     @Test func negativeAndOpenFrameBoundsFollowPython() throws {

@@ -32,8 +32,10 @@ struct TIFFDirectory {
 
     /// The sample type; throws the reason when Lariat cannot read these pixels.
     func sampleType(path: String) throws -> SampleType {
-        guard samplesPerPixel == 1 else {
-            throw DataFileError(path: path, problem: "\(samplesPerPixel) samples per pixel (colour or interleaved channels); Lariat reads single-channel images")
+        // Planar samples are separate images (tifffile stores a 3- or 4-frame
+        // movie that way); interleaved ones are colour pixels.
+        guard samplesPerPixel == 1 || planarConfiguration == 2 else {
+            throw DataFileError(path: path, problem: "\(samplesPerPixel) interleaved samples per pixel (colour); Lariat reads single-channel images")
         }
         switch (sampleFormat, bitsPerSample) {
         case (1, 8): return (.uint8)

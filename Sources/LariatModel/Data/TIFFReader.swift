@@ -26,7 +26,9 @@ final class TIFFReader: FrameSource {
     private(set) var type: SampleType = .uint8
     var width: Int { pages[0].width }
     var height: Int { pages[0].height }
-    var frameCount: Int { contiguousFrames ?? pages.count }
+    /// Planes per page (planar samples), each a frame.
+    var planes: Int { pages[0].samplesPerPixel }
+    var frameCount: Int { contiguousFrames ?? pages.count * planes }
 
     init(path: String) throws {
         self.path = path
@@ -66,12 +68,12 @@ final class TIFFReader: FrameSource {
         guard let p0 = pages.first else { throw fail("contains no full-resolution image") }
         guard p0.width > 0, p0.height > 0 else { throw fail("page 0 has no size (width \(p0.width), height \(p0.height))") }
         type = try p0.sampleType(path: path)
-        for (i, p) in pages.enumerated().dropFirst() where p.width != p0.width || p.height != p0.height || p.bitsPerSample != p0.bitsPerSample || p.sampleFormat != p0.sampleFormat {
+        for (i, p) in pages.enumerated().dropFirst() where p.width != p0.width || p.height != p0.height || p.bitsPerSample != p0.bitsPerSample || p.sampleFormat != p0.sampleFormat || p.samplesPerPixel != p0.samplesPerPixel {
             throw fail("page \(i) is \(p.height) x \(p.width), \(p.bitsPerSample)-bit, but page 0 is \(p0.height) x \(p0.width), \(p0.bitsPerSample)-bit; Lariat reads movies whose pages agree")
         }
-        if pages.count == 1, let n = TIFFReader.declaredFrames(p0.description, frameSize: p0.width * p0.height), n > 1 {
+        if pages.count == 1, p0.samplesPerPixel == 1, let n = TIFFReader.declaredFrames(p0.description, frameSize: p0.width * p0.height), n > 1 {
             // All frames contiguous after the first page's data.
-            guard p0.compression == 1, !p0.isTiled, let start = p0.stripOffsets.first,
+            guard p0.compression == 1, !p0.isTiled, p0.samplesPerPixel == 1, let start = p0.stripOffsets.first,
                   TIFFReader.stripsAreContiguous(p0) else {
                 throw fail("declares \(n) images in one IFD but its first page is not stored as one uncompressed block")
             }
@@ -208,20 +210,19 @@ final class TIFFReader: FrameSource {
                 try file.read(into: buffer.pointer, count: frameBytes, at: pages[0].stripOffsets[0] + t * frameBytes,
                               what: "frame \(t)")
             } else {
-                try readPage(pages[t], index: t, into: buffer.pointer, scratch: scratch)
+                try readPage(pages[t / planes], plane: t % planes, index: t, into: buffer.pointer, scratch: scratch)
             }
             if swap { swapByteOrder(buffer.pointer, size: type.size, count: width * height) }
             try body(i, buffer.pointer, type)
         }
     }
 
-    /// Reads one page's pixels, row-major and tightly packed, into `out`.
-    private func readPage(_ p: TIFFDirectory, index t: Int, into out: UnsafeMutableRawPointer,
+    /// Reads one page's pixels (of one plane), row-major and tightly packed, into `out`.
+    private func readPage(_ p: TIFFDirectory, plane: Int, index t: Int, into out: UnsafeMutableRawPointer,
                           scratch: FrameBuffer) throws {
         func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
         let bps = p.bytesPerSample
         let rowBytes = p.width * bps
-        guard p.samplesPerPixel == 1 else { throw fail("page \(t) has \(p.samplesPerPixel) samples per pixel") }
         guard [1, 5, 32773].contains(p.compression) else {
             throw fail("compression \(TIFFDirectory.compressionName(p.compression)) (\(p.compression)) is not supported; save uncompressed")
         }
@@ -230,19 +231,22 @@ final class TIFFReader: FrameSource {
         }
         if !p.isTiled {
             let strips = (p.height + p.rowsPerStrip - 1) / p.rowsPerStrip
-            guard p.stripOffsets.count >= strips, p.stripByteCounts.count >= strips || p.compression == 1 else {
-                throw fail("page \(t) lists \(p.stripOffsets.count) strips, its \(p.height) rows need \(strips)")
+            let first = plane * strips
+            guard p.stripOffsets.count >= first + strips, p.stripByteCounts.count >= first + strips || p.compression == 1 else {
+                throw fail("frame \(t) lists \(p.stripOffsets.count) strips, its \(p.height) rows x \(p.samplesPerPixel) planes need \(strips * p.samplesPerPixel)")
             }
+            let stripOffsets = Array(p.stripOffsets[first ..< first + strips])
+            let stripByteCounts = p.compression == 1 ? [] : Array(p.stripByteCounts[first ..< first + strips])
             if p.compression == 1 {
                 // Merge strips that follow each other in the file into one read.
                 func stripBytes(_ s: Int) -> Int { min(p.rowsPerStrip, p.height - s * p.rowsPerStrip) * rowBytes }
                 var s = 0
                 while s < strips {
                     var e = s + 1
-                    while e < strips, p.stripOffsets[e] == p.stripOffsets[e - 1] + stripBytes(e - 1) { e += 1 }
+                    while e < strips, stripOffsets[e] == stripOffsets[e - 1] + stripBytes(e - 1) { e += 1 }
                     let firstRow = s * p.rowsPerStrip
                     let rows = min(e * p.rowsPerStrip, p.height) - firstRow
-                    try file.read(into: out + firstRow * rowBytes, count: rows * rowBytes, at: p.stripOffsets[s],
+                    try file.read(into: out + firstRow * rowBytes, count: rows * rowBytes, at: stripOffsets[s],
                                   what: "strips \(s)..<\(e) of frame \(t)")
                     s = e
                 }
@@ -250,7 +254,7 @@ final class TIFFReader: FrameSource {
                 for s in 0..<strips {
                     let firstRow = s * p.rowsPerStrip
                     let rows = min(p.rowsPerStrip, p.height - firstRow)
-                    let packed = try file.bytes(count: p.stripByteCounts[s], at: p.stripOffsets[s], what: "strip \(s) of frame \(t)")
+                    let packed = try file.bytes(count: stripByteCounts[s], at: stripOffsets[s], what: "strip \(s) of frame \(t)")
                     try decompress(packed, compression: p.compression, into: out + firstRow * rowBytes,
                                    count: rows * rowBytes, what: "strip \(s) of frame \(t)")
                     if p.predictor == 2 { undoPredictor(out + firstRow * rowBytes, rows: rows, width: p.width, bps: bps) }
@@ -263,13 +267,13 @@ final class TIFFReader: FrameSource {
         let down = (p.height + p.tileLength - 1) / p.tileLength
         let tileRow = p.tileWidth * bps
         let tileBytes = tileRow * p.tileLength
-        guard p.tileOffsets.count >= across * down else {
-            throw fail("page \(t) lists \(p.tileOffsets.count) tiles, it needs \(across * down)")
+        guard p.tileOffsets.count >= (plane + 1) * across * down else {
+            throw fail("frame \(t) lists \(p.tileOffsets.count) tiles, it needs \(across * down * p.samplesPerPixel)")
         }
         scratch.reserve(tileBytes)
         for ty in 0..<down {
             for tx in 0..<across {
-                let k = ty * across + tx
+                let k = plane * across * down + ty * across + tx
                 if p.compression == 1 {
                     try file.read(into: scratch.pointer, count: tileBytes, at: p.tileOffsets[k], what: "tile \(k) of frame \(t)")
                 } else {

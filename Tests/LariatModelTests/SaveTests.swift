@@ -15,6 +15,8 @@ import Testing
         try ArraySaver.save(matrix, path: dir.appendingPathComponent("m.csv").path)
         try ArraySaver.save(vector, path: dir.appendingPathComponent("v.csv").path)
         try ArraySaver.save(matrix, path: dir.appendingPathComponent("m.npy").path)
+        try TIFFWriter.write(floats, path: dir.appendingPathComponent("big.tif").path, type: .float32, bigTIFF: true)
+        try TIFFWriter.write(movie, path: dir.appendingPathComponent("f32.tif").path, type: .float32)
         let out = try PythonReference.run("""
         import numpy as np, tifffile
         a = tifffile.imread('u16.tif'); assert a.dtype == np.uint16 and a.shape == (3, 5, 7), (a.dtype, a.shape)
@@ -22,6 +24,9 @@ import Testing
         with tifffile.TiffFile('u16.tif') as t: assert len(t.pages) == 3
         b = tifffile.imread('f32.tiff'); assert b.dtype == np.float32 and b.shape == (2, 4, 3)
         assert np.array_equal(b, np.arange(24).reshape(2, 4, 3) * 0.25 - 2)
+        with tifffile.TiffFile('big.tif') as t: assert t.is_bigtiff and len(t.pages) == 2
+        assert np.array_equal(tifffile.imread('big.tif'), b)
+        c = tifffile.imread('f32.tif'); assert c.dtype == np.float32 and np.array_equal(c, a)
         m = np.loadtxt('m.csv', delimiter=','); assert m.shape == (2, 3)
         print(repr(m.ravel().tolist()))
         print(repr(np.loadtxt('v.csv').tolist()))

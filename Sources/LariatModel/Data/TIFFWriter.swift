@@ -21,7 +21,9 @@ public enum TIFFWriter {
         a.data.allSatisfy { $0 >= 0 && $0 <= 65535 && $0 == $0.rounded() } ? .uint16 : .float32
     }
 
-    public static func write(_ a: NDArray, path: String, type: PixelType? = nil) throws {
+    /// Writes `a`; `type` nil picks `naturalType(for:)`; `bigTIFF` nil
+    /// picks BigTIFF only when needed.
+    public static func write(_ a: NDArray, path: String, type: PixelType? = nil, bigTIFF: Bool? = nil) throws {
         func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
         guard a.rank == 2 || a.rank == 3 else {
             throw fail("a TIFF holds an image (H x W) or a movie (T x H x W); this array has shape \(a.shape)")
@@ -32,7 +34,7 @@ public enum TIFFWriter {
         let bytesPerSample = type == .uint16 ? 2 : 4
         let frameBytes = h * w * bytesPerSample
         let entries = 10
-        let big = t * (frameBytes + 256) + 64 > Int(UInt32.max) - (1 << 20)
+        let big = bigTIFF ?? (t * (frameBytes + 256) + 64 > Int(UInt32.max) - (1 << 20))
         let (offsetSize, entrySize, countSize) = big ? (8, 20, 8) : (4, 12, 2)
         let ifdBytes = countSize + entries * entrySize + offsetSize
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Timings for bench/lasso (printed, never asserted: timings do not gate
 /// tests). Meaningful only in a release build:
-/// `swift test -c release --filter LassoBenchmarkTests`.
+/// `swift test -c release -Xswiftc -enable-testing --filter LassoBenchmarkTests`.
 @Suite struct LassoBenchmarkTests {
     static func bestTime(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
         var best = Double.infinity

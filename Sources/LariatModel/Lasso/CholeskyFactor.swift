@@ -39,12 +39,8 @@ public struct CholeskyFactor: Sendable {
         return storage.withUnsafeMutableBufferPointer { L in
             let row = L.baseAddress! + k * ld
             for j in 0..<k { row[j] = g[j] }
-            if k > 0 {
-                cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit,
-                            Int32(k), L.baseAddress!, Int32(ld), row, 1)
-            }
-            var v = 0.0
-            for j in 0..<k { v += row[j] * row[j] }
+            if k > 0 { CholeskyFactor.forward(L.baseAddress!, ld, k, row) }
+            let v = CholeskyFactor.dot(row, row, k)
             let d = max((abs(c - v)).squareRoot(), floor)
             if d < minimumPivot {
                 for j in 0..<k { row[j] = 0 }
@@ -95,10 +91,46 @@ public struct CholeskyFactor: Sendable {
     public func solve(_ b: UnsafeMutablePointer<Double>) {
         guard size > 0 else { return }
         storage.withUnsafeBufferPointer { L in
-            cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit,
-                        Int32(size), L.baseAddress!, Int32(capacity), b, 1)
-            cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit,
-                        Int32(size), L.baseAddress!, Int32(capacity), b, 1)
+            CholeskyFactor.forward(L.baseAddress!, capacity, size, b)
+            CholeskyFactor.backward(L.baseAddress!, capacity, size, b)
+        }
+    }
+
+    // Triangular solves written out: at LARS sizes (|A| <= a few hundred)
+    // BLAS call and buffer overheads cost more than the arithmetic. Both
+    // loops read rows of L, which are contiguous.
+
+    /// L x = b in place (row-oriented forward substitution).
+    static func forward(_ L: UnsafePointer<Double>, _ ld: Int, _ k: Int, _ x: UnsafeMutablePointer<Double>) {
+        for i in 0..<k {
+            let row = L + i * ld
+            x[i] = (x[i] - dot(row, x, i)) / row[i]
+        }
+    }
+
+    /// sum_j a[j] b[j] over four accumulators, so the loop vectorises.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var j = 0
+        while j + 4 <= n {
+            s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]
+            s2 += a[j + 2] * b[j + 2]; s3 += a[j + 3] * b[j + 3]
+            j += 4
+        }
+        while j < n { s0 += a[j] * b[j]; j += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// L' x = b in place (column-oriented back substitution on the rows of L).
+    static func backward(_ L: UnsafePointer<Double>, _ ld: Int, _ k: Int, _ x: UnsafeMutablePointer<Double>) {
+        var i = k - 1
+        while i >= 0 {
+            let row = L + i * ld
+            let xi = x[i] / row[i]
+            x[i] = xi
+            for j in 0..<i { x[j] -= row[j] * xi }
+            i -= 1
         }
     }
 

@@ -64,47 +64,32 @@ enum LARS {
         let nD = Double(n)
         var run = Run(coef: [Double](repeating: 0, count: p), factor: CholeskyFactor(capacity: p))
 
+        // Scratch in raw buffers: the loop below is the hot path of every VAR fit.
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 6 * p)
+        let statusBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: p)
+        defer { scratch.deallocate(); statusBuffer.deallocate() }
         // C_j: current correlations X_j'(y - X b) of the inactive variables.
-        var Cov = [Double](UnsafeBufferPointer(start: xy, count: p))
+        let Cov = scratch
+        Cov.update(from: xy, count: p)
+        let coef = scratch + p, prevCoef = scratch + 2 * p
+        coef.initialize(repeating: 0, count: p)
+        prevCoef.initialize(repeating: 0, count: p)
+        let w = scratch + 3 * p   // equiangular weights w_A
+        let a = scratch + 4 * p   // a = X' u_A = G[:, A] w_A
+        let g = scratch + 5 * p
         // 0 inactive, 1 active, 2 refused for good (collinear with the active set).
-        var status = [UInt8](repeating: 0, count: p)
-        var coef = [Double](repeating: 0, count: p)
-        var prevCoef = coef
+        let status = statusBuffer
+        status.initialize(repeating: 0, count: p)
         var alpha = 0.0, prevAlpha = 0.0
         var active: [Int] = [], signs: [Double] = []
+        active.reserveCapacity(p)
+        signs.reserveCapacity(p)
         var pendingDrops: [Int] = []   // positions in `active`, descending
         var drop = false
         var nIter = 0
         var tolerance = o.tolerance
         var factor = CholeskyFactor(capacity: p)
-        var w = [Double](repeating: 0, count: p)   // equiangular weights w_A
-        var a = [Double](repeating: 0, count: p)   // a = X' u_A = G[:, A] w_A
-        var g = [Double](repeating: 0, count: p)
-
-        func record(_ k: Int) {
-            let rssValue: Double? = o.yy.map { yy in
-                // ||y - Xb||^2 = y'y - 2 b'X'y + b'G b, over the nonzero b.
-                var s = yy
-                for j in 0..<p where coef[j] != 0 {
-                    var gj = 0.0
-                    for l in 0..<p where coef[l] != 0 { gj += G[j * p + l] * coef[l] }
-                    s += coef[j] * (gj - 2 * xy[j])
-                }
-                return max(s, 0)
-            }
-            let count = active.count - pendingDrops.count
-            if run.alphas.count > k {
-                run.alphas[k] = alpha
-                run.activeCounts[k] = count
-                if let r = rssValue { run.rss[k] = r }
-                if o.recordPath { for j in 0..<p { run.coefs[k * p + j] = coef[j] } }
-            } else {
-                run.alphas.append(alpha)
-                run.activeCounts.append(count)
-                if let r = rssValue { run.rss.append(r) }
-                if o.recordPath { run.coefs.append(contentsOf: coef) }
-            }
-        }
+        if o.recordPath { run.coefs.reserveCapacity(p * (p + 2)) }
 
         while true {
             // C = max_j |C_j| over inactive j (first index on ties, as np.argmax).
@@ -125,11 +110,13 @@ enum LARS {
                     }
                     alpha = o.alphaMin
                 }
-                record(nIter)
+                LARS.record(&run, at: nIter, alpha: alpha, activeCount: active.count - pendingDrops.count,
+                            coef: coef, gram: G, xy: xy, p: p, options: o)
                 run.stop = .reachedAlphaMin
                 break
             }
-            record(nIter)
+            LARS.record(&run, at: nIter, alpha: alpha, activeCount: active.count - pendingDrops.count,
+                            coef: coef, gram: G, xy: xy, p: p, options: o)
             if nIter >= o.maxIterations {
                 run.stop = .maxIterations
                 run.warnings.append("LARS stopped after \(nIter) iterations at lambda=\(fmt(alpha)) with \(active.count - pendingDrops.count) active variables; raise the iteration limit to follow the path further.")
@@ -151,21 +138,32 @@ enum LARS {
 
             if !drop {
                 // Add x_j: grow L by the row solving L w = G[A, j].
-                let j = Cidx
-                let k = active.count
-                for i in 0..<k { g[i] = G[active[i] * p + j] }
-                let (pivot, appended) = g.withUnsafeBufferPointer {
-                    factor.append(gramColumn: $0.baseAddress!, squaredNorm: G[j * p + j],
-                                  minimumPivot: minimumPivot, floor: eps)
-                }
-                if !appended {
+                var j = Cidx
+                var added = false
+                while j >= 0 {
+                    let k = active.count
+                    for i in 0..<k { g[i] = G[active[i] * p + j] }
+                    let (pivot, appended) = factor.append(gramColumn: g, squaredNorm: G[j * p + j],
+                                                          minimumPivot: minimumPivot, floor: eps)
+                    if appended {
+                        status[j] = 1
+                        active.append(j)
+                        signs.append(Cov[j] > 0 ? 1 : (Cov[j] < 0 ? -1 : 0))
+                        added = true
+                        break
+                    }
                     status[j] = 2
                     run.warnings.append("LARS: variable \(j) is collinear with the \(k) active variables (Cholesky pivot \(fmt(pivot)) < \(fmt(minimumPivot)) at iteration \(nIter), lambda=\(fmt(alpha))); it is left out of the model. Remove duplicate or constant columns to silence this.")
-                    continue
+                    // Another variable tied with it (to rounding) enters instead;
+                    // otherwise the active set moves on at the same C, which
+                    // is still the active correlation (the refused variable's
+                    // |C_j| was what set it).
+                    j = -1
+                    var next = 0.0
+                    for l in 0..<p where status[l] == 0 && abs(Cov[l]) > next { next = abs(Cov[l]); j = l }
+                    if next < C * (1 - 1e-10) { j = -1 }
                 }
-                status[j] = 1
-                active.append(j)
-                signs.append(Cov[j] > 0 ? 1 : (Cov[j] < 0 ? -1 : 0))
+                if !added && active.isEmpty { continue }
             }
 
             if nIter > 0 && prevAlpha < alpha {
@@ -180,7 +178,7 @@ enum LARS {
             // A_A = (s_A' G_AA^-1 s_A)^(-1/2).
             let k = active.count
             for i in 0..<k { w[i] = signs[i] }
-            w.withUnsafeMutableBufferPointer { factor.solve($0.baseAddress!) }
+            factor.solve(w)
             var AA: Double
             var sw = 0.0
             for i in 0..<k { sw += w[i] * signs[i] }
@@ -193,7 +191,7 @@ enum LARS {
                     // G_AA is numerically singular: regularise its factor.
                     let shifted = factor.withDiagonalShift(pow(2, shiftPower) * eps)
                     for i in 0..<k { w[i] = signs[i] }
-                    w.withUnsafeMutableBufferPointer { shifted.solve($0.baseAddress!) }
+                    shifted.solve(w)
                     sw = 0
                     for i in 0..<k { sw += w[i] * signs[i] }
                     AA = 1 / max(sw, eps).squareRoot()
@@ -203,14 +201,13 @@ enum LARS {
             }
 
             // a = X'u_A = G[:, A] w_A (Efron et al. eq. 2.11).
-            for j in 0..<p { a[j] = 0 }
-            a.withUnsafeMutableBufferPointer { ap in
-                for i in 0..<k {
-                    cblas_daxpy(Int32(p), w[i], G + active[i] * p, 1, ap.baseAddress!, 1)
-                }
+            a.update(repeating: 0, count: p)
+            for i in 0..<k {
+                let wi = w[i], row = G + active[i] * p
+                for j in 0..<p { a[j] += wi * row[j] }
             }
             // Round as scikit-learn does, so ties resolve the same way.
-            for j in 0..<p { a[j] = (a[j] * 1e15).rounded(.toNearestOrEven) / 1e15 }
+            for j in 0..<p { a[j] = roundToNearestEven(a[j] * 1e15) / 1e15 }
 
             // Step to the next variable's entry (eq. 2.13): gamma = min+ over
             // inactive j of (C - C_j)/(A_A - a_j), (C + C_j)/(A_A + a_j).
@@ -240,7 +237,7 @@ enum LARS {
             }
 
             nIter += 1
-            prevCoef = coef
+            prevCoef.update(from: coef, count: p)
             prevAlpha = alpha
             for i in 0..<k { coef[active[i]] += gamma * w[i] }
             for j in 0..<p where status[j] == 0 { Cov[j] -= gamma * a[j] }
@@ -267,12 +264,50 @@ enum LARS {
                 signs.remove(at: pos)
             }
         }
-        run.coef = coef
+        run.coef = Array(UnsafeBufferPointer(start: coef, count: p))
         run.active = active
         run.signs = signs
         run.factor = factor
         run.iterations = nIter
         return run
+    }
+
+    /// Stores kink `k` (overwriting it when a refused variable repeats the step).
+    static func record(_ run: inout Run, at k: Int, alpha: Double, activeCount: Int,
+                       coef: UnsafePointer<Double>, gram G: UnsafePointer<Double>, xy: UnsafePointer<Double>,
+                       p: Int, options o: Options) {
+        var rssValue: Double? = nil
+        if let yy = o.yy {
+            // ||y - Xb||^2 = y'y - 2 b'X'y + b'G b, over the nonzero b.
+            var s = yy
+            for j in 0..<p where coef[j] != 0 {
+                var gj = 0.0
+                for l in 0..<p where coef[l] != 0 { gj += G[j * p + l] * coef[l] }
+                s += coef[j] * (gj - 2 * xy[j])
+            }
+            rssValue = max(s, 0)
+        }
+        let row = UnsafeBufferPointer(start: coef, count: p)
+        if run.alphas.count > k {
+            run.alphas[k] = alpha
+            run.activeCounts[k] = activeCount
+            if let r = rssValue { run.rss[k] = r }
+            if o.recordPath { for j in 0..<p { run.coefs[k * p + j] = coef[j] } }
+        } else {
+            run.alphas.append(alpha)
+            run.activeCounts.append(activeCount)
+            if let r = rssValue { run.rss.append(r) }
+            if o.recordPath { run.coefs.append(contentsOf: row) }
+        }
+    }
+
+    /// rint without a libm call: adding and removing 2^52 leaves the
+    /// nearest integer (ties to even) for |x| < 2^52; larger x are integers.
+    @inline(__always)
+    static func roundToNearestEven(_ x: Double) -> Double {
+        let big = 4503599627370496.0  // 2^52
+        if abs(x) >= big { return x }
+        return x >= 0 ? (x + big) - big : (x - big) + big
     }
 
     static func fmt(_ v: Double) -> String { String(format: "%.3e", v) }

@@ -11,7 +11,7 @@ import Testing
     static let layouts = [
         "plain_u16", "plain_i16", "plain_u8", "plain_i8", "plain_u32", "plain_i32", "plain_f32", "plain_f64",
         "imagej_u16", "imagej_f32", "imagej_truncated", "truncated", "bigtiff_u16", "bigtiff_f32",
-        "bigendian_i16", "bigendian_bigtiff_f32", "strips", "tiles", "packbits", "packbits_predictor", "lzw", "lzw_predictor", "lzw_u8", "scanimage_like",
+        "bigendian_i16", "bigendian_bigtiff_f32", "strips", "tiles", "packbits", "packbits_predictor", "lzw", "lzw_predictor", "lzw_u8", "zlib_u16", "zlib_predictor_i16", "zlib_tiles_f32", "zlib_bigendian_u8", "zlib_stored_u16", "scanimage_like",
     ]
 
     static func writeFiles() throws -> URL {
@@ -45,6 +45,11 @@ import Testing
         files['lzw'] = (movies['i16'], dict(compression='lzw'))
         files['lzw_predictor'] = (movies['u16'], dict(compression='lzw', predictor=2, byteorder='>'))
         files['lzw_u8'] = (np.repeat(movies['u8'], 3, axis=2)[:, :, :80], dict(compression='lzw', rowsperstrip=7))
+        files['zlib_u16'] = (movies['u16'], dict(compression='zlib'))
+        files['zlib_stored_u16'] = (movies['u16'], dict(compression='zlib', compressionargs={'level': 0}))
+        files['zlib_predictor_i16'] = (movies['i16'], dict(compression='zlib', predictor=2, compressionargs={'level': 9}))
+        files['zlib_tiles_f32'] = (movies['f32'], dict(compression='zlib', tile=(16, 16)))
+        files['zlib_bigendian_u8'] = (movies['u8'], dict(compression='zlib', compressionargs={'level': 1}, byteorder='>', rowsperstrip=4))
         for name, (a, kw) in files.items():
             tifffile.imwrite(name + '.tif', a, **kw)
             ref(a, name + '_full')
@@ -62,7 +67,13 @@ import Testing
         assert np.array_equal(tifffile.imread('packbits_predictor.tif'), movies['u16'])
         with tifffile.TiffFile('lzw_predictor.tif') as t: assert t.pages[0].compression == 5 and t.pages[0].predictor == 2
         with tifffile.TiffFile('bigendian_i16.tif') as t: assert t.byteorder == '>'
-        tifffile.imwrite('deflate.tif', movies['u16'], compression='zlib')
+        # A JPEG-compressed file, made by relabelling an uncompressed one.
+        import struct
+        tifffile.imwrite('jpeg.tif', movies['u8'][0])
+        with tifffile.TiffFile('jpeg.tif') as t:
+            pos = t.pages[0].tags['Compression'].valueoffset
+        with open('jpeg.tif', 'r+b') as f:
+            f.seek(pos); f.write(struct.pack('<H', 7))
         tifffile.imwrite('rgb.tif', np.zeros((4, 5, 3), np.uint8), photometric='rgb')
         tifffile.imwrite('single.tif', movies['u16'][0])
         ref(movies['u16'][:1], 'single_full')
@@ -95,7 +106,7 @@ import Testing
     @Test func refusesWhatItCannotReadWithAClearMessage() throws {
         let dir = try Self.writeFiles()
         let path = { dir.appendingPathComponent($0).path }
-        LoaderReference.expectError(path("deflate.tif"), "compression Deflate (8) is not supported; save uncompressed")
+        LoaderReference.expectError(path("jpeg.tif"), "compression JPEG (7) is not supported; save uncompressed")
         LoaderReference.expectError(path("rgb.tif"), "3 interleaved samples per pixel")
         LoaderReference.expectError(path("plain_u16.tif"), "outside the movie: it has 16 frames", frames: 10..<17)
         LoaderReference.expectError(path("plain_u16.tif"), "empty range", frameStart: 5, frameEnd: 5)

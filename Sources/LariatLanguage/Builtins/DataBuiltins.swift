@@ -14,7 +14,7 @@ extension BuiltinRegistry {
             ], summary: "Load a movie (T x H x W raw intensities) or array from a file.",
             documentation: """
             TIFF (multi-page, classic or BigTIFF, ImageJ hyperstacks, ScanImage; 8/16/32-bit integers and \
-            float32; uncompressed, PackBits or LZW), NumPy .npy (any numeric dtype, C or Fortran order), \
+            float32; uncompressed, PackBits, LZW or Deflate), NumPy .npy (any numeric dtype, C or Fortran order), \
             HDF5 (.h5/.hdf5, `dataset=`), and suite2p's registered data.bin (int16, `shape=`). Frames \
             stream into the result, so memory stays near the size of what is returned. A .npy or HDF5 \
             array that is not 3-D comes back as it is (`frames` slices its first axis).

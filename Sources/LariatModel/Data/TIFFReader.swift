@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reads multi-page TIFF movies without libtiff: classic and BigTIFF,
-/// either byte order, strips or tiles, uncompressed, PackBits or LZW
-/// (with horizontal predictor), 8/16/32/64-bit integer and 32/64-bit float
+/// either byte order, strips or tiles, uncompressed, PackBits, LZW or
+/// Deflate (with horizontal predictor), 8/16/32/64-bit integer and 32/64-bit float
 /// single-channel pages — as tifffile, ImageJ and ScanImage write them.
 ///
 /// Pages are the frames, in file order; reduced-resolution pages
@@ -12,7 +12,7 @@ import Foundation
 /// ImageJ description (or tifffile's `"shape"`) gives the count, and the
 /// file size is checked against it. Hyperstack channels and slices are
 /// flattened into the frame axis in file order.
-/// TODO: Deflate, JPEG and floating-point-predictor files are refused
+/// TODO: JPEG, LZMA/Zstd and floating-point-predictor files are refused
 /// with a message; planar multi-sample pages are refused.
 final class TIFFReader: FrameSource {
     let path: String
@@ -223,7 +223,7 @@ final class TIFFReader: FrameSource {
         func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
         let bps = p.bytesPerSample
         let rowBytes = p.width * bps
-        guard [1, 5, 32773].contains(p.compression) else {
+        guard [1, 5, 8, 32946, 32773].contains(p.compression) else {
             throw fail("compression \(TIFFDirectory.compressionName(p.compression)) (\(p.compression)) is not supported; save uncompressed")
         }
         guard p.predictor == 1 || (p.predictor == 2 && p.compression != 1) else {
@@ -298,6 +298,7 @@ final class TIFFReader: FrameSource {
         switch compression {
         case 32773: ok = TIFFDecompression.packBits(packed, into: out.assumingMemoryBound(to: UInt8.self), count: count)
         case 5: ok = TIFFDecompression.lzw(packed, into: out.assumingMemoryBound(to: UInt8.self), count: count)
+        case 8, 32946: ok = Inflate.zlib(packed, into: out.assumingMemoryBound(to: UInt8.self), count: count)
         default: ok = false
         }
         guard ok else {

@@ -28,6 +28,11 @@ public final class Conv2D {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
+    /// One output channel at stride 1 runs the direct kernel (an im2col GEMM
+    /// would be a memory-bound matrix-vector product); `false` forces im2col.
+    public var allowsDirectKernel = true
+    var usesDirectKernel: Bool { allowsDirectKernel && outChannels == 1 && stride == 1 }
+
     func geometry(_ shape: [Int]) -> ConvGeometry {
         precondition(shape.count == 4 && shape[3] == inChannels,
                      "Conv2D: expected N x H x W x \(inChannels), got \(shape)")
@@ -53,6 +58,15 @@ public final class Conv2D {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
         var y = Tensor(zeros: [n, g.outputHeight, g.outputWidth, cout])
+        if usesDirectKernel {
+            x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                DirectConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!,
+                                          bias: bias?.value.data[0] ?? 0, into: yp.baseAddress!)
+            }}}
+            return y
+        }
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
         var col = [Float](repeating: 0, count: chunk * rows * length)
         x.data.withUnsafeBufferPointer { xp in
@@ -82,6 +96,24 @@ public final class Conv2D {
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
         precondition(dy.shape == [n, g.outputHeight, g.outputWidth, cout], "Conv2D.backward: dy has shape \(dy.shape)")
         var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil
+        if usesDirectKernel {
+            x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+                if dx != nil {
+                    dx!.data.withUnsafeMutableBufferPointer { dxp in
+                        DirectConvolution.backward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, dy: dyp.baseAddress!,
+                                                   dw: dwp.baseAddress!, dx: dxp.baseAddress!)
+                    }
+                } else {
+                    DirectConvolution.backward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, dy: dyp.baseAddress!,
+                                               dw: dwp.baseAddress!, dx: nil)
+                }
+            }}}}
+            if let bias { addChannelSums(of: dy, into: bias) }
+            return dx
+        }
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
         var col = [Float](repeating: 0, count: chunk * rows * length)
         x.data.withUnsafeBufferPointer { xp in

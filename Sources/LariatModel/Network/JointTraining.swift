@@ -61,15 +61,8 @@ extension AutoencoderTrainer {
         guard z.isFinite else { throw NetworkError("the encoder produced non-finite latents; try a smaller learning rate") }
 
         // The VAR on standardised latents (double).
-        let standard = LatentStandardisation(z)
-        let zs = standard.standardised
         try cancellation?.check()
-        let var_ = try SparseVAR.fit(zs, lag: lag, penalty: penalty)
-        let zhatS = var_.fittedValues                    // (T - p) x d, predicts zs[p...]
-        let zhat = standard.destandardise(zhatS)
-
-        var dzs = NDArray(zeros: [T, d])
-        var dMean = [Double](repeating: 0, count: d), dSD = [Double](repeating: 0, count: d)
+        let step = try LatentVARStep(latents: z, lag: lag, penalty: penalty)
 
         // Reconstruction of every frame of the window.
         var losses = JointLosses(total: 0, reconstruction: 0, prediction: 0, latentResidual: 0, varianceFloor: 0, latentFVU: 0)
@@ -82,47 +75,21 @@ extension AutoencoderTrainer {
         }
 
         // The decoded prediction of frames p..T-1 from the VAR's latents.
-        var dzhat = NDArray(zeros: [T - lag, d])
+        var dPrediction: Tensor? = nil
         if weights.prediction > 0 {
-            let (y, tape) = try network.decodeRecording(zhat, static: predictionStatic, cancellation: cancellation)
+            let (y, tape) = try network.decodeRecording(step.prediction, static: predictionStatic, cancellation: cancellation)
             let (loss, dy) = meanSquaredError(y, x.frames(lag..<T), weight: Float(weights.prediction))
             losses.prediction = loss
-            let g = try network.decoderBackward(dy, tape: tape, cancellation: cancellation)
-            // Through zhat = zhat_s * sd + mu.
-            for r in 0..<(T - lag) { for i in 0..<d {
-                let gi = Double(g.data[r * d + i])
-                dzhat.data[r * d + i] = gi * standard.sd[i]
-                dSD[i] += gi * zhatS.data[r * d + i]
-                dMean[i] += gi
-            }}
+            dPrediction = try network.decoderBackward(dy, tape: tape, cancellation: cancellation)
         }
 
-        // The latent residual in standardised units.
-        var residualSS = 0.0
-        let m = Double((T - lag) * d)
-        for r in 0..<(T - lag) { for i in 0..<d {
-            let e = zhatS.data[r * d + i] - zs.data[(r + lag) * d + i]
-            residualSS += e * e
-            let g = 2 * weights.latentResidual * e / m
-            dzhat.data[r * d + i] += g
-            dzs.data[(r + lag) * d + i] -= g
-        }}
-        losses.latentResidual = weights.latentResidual * residualSS / m
-        losses.latentFVU = residualSS / m
-
-        // The collapse guard on each coordinate's spread.
-        for i in 0..<d where standard.sd[i] < weights.floor {
-            let gap = weights.floor - standard.sd[i]
-            losses.varianceFloor += weights.varianceFloor * gap * gap / Double(d)
-            dSD[i] -= 2 * weights.varianceFloor * gap / Double(d)
-        }
-
-        // Through the lasso-VAR: both the lagged design and the targets come from zs.
+        // The latent residual and the collapse guard, then back through the lasso-VAR.
         try cancellation?.check()
-        let pulled = try var_.pullback(fittedGradient: dzhat)
-        for i in 0..<dzs.count { dzs.data[i] += pulled.traces.data[i] }
-        let dzFromVAR = standard.backward(dStandardised: dzs, dMean: dMean, dSD: dSD)
-        for i in 0..<dz.count { dz.data[i] += dzFromVAR.data[i] }
+        let latent = try step.backward(predictionGradient: dPrediction, weights: weights)
+        losses.latentResidual = latent.residual
+        losses.varianceFloor = latent.floor
+        losses.latentFVU = latent.fvu
+        for i in 0..<dz.count { dz.data[i] += latent.gradient.data[i] }
 
         try network.encoderBackward(dz, tape: encTape, cancellation: cancellation)
         losses.total = losses.reconstruction + losses.prediction + losses.latentResidual + losses.varianceFloor
@@ -141,5 +108,67 @@ extension AutoencoderTrainer {
             return [("loss", l.total), ("recon", l.reconstruction), ("pred", l.prediction),
                     ("latent", l.latentResidual), ("fvu", l.latentFVU)]
         }
+    }
+}
+
+/// The latent side of a joint step, all in double: standardise the window's
+/// latents, fit the sparse VAR, predict; then, given the decoder's gradient
+/// with respect to the prediction, add the latent residual and the variance
+/// floor and pull everything back to the latents.
+struct LatentVARStep {
+    let lag: Int
+    let standard: LatentStandardisation
+    let model: SparseVAR
+    /// The VAR's predictions of latents p..T-1 in the encoder's units, `(T - p) x d`.
+    let prediction: Tensor
+
+    init(latents z: Tensor, lag: Int, penalty: SparseVAR.Penalty) throws {
+        self.lag = lag
+        standard = LatentStandardisation(z)
+        model = try SparseVAR.fit(standard.standardised, lag: lag, penalty: penalty)
+        prediction = standard.destandardise(model.fittedValues)
+    }
+
+    /// - Parameter predictionGradient: dL/d`prediction` (from decoding it), or nil.
+    /// - Returns: the weighted residual and floor losses, the unweighted
+    ///   latent FVU, and dL/dz for the whole window (`T x d`).
+    func backward(predictionGradient g: Tensor?, weights: JointLossWeights) throws
+        -> (residual: Double, floor: Double, fvu: Double, gradient: Tensor) {
+        let (T, d) = (standard.count, standard.dimension)
+        let zs = standard.standardised, zhatS = model.fittedValues
+        var dzs = NDArray(zeros: [T, d])
+        var dzhatS = NDArray(zeros: [T - lag, d])
+        var dMean = [Double](repeating: 0, count: d), dSD = [Double](repeating: 0, count: d)
+        // Through prediction = zhat_s * sd + mu.
+        if let g {
+            for r in 0..<(T - lag) { for i in 0..<d {
+                let gi = Double(g.data[r * d + i])
+                dzhatS.data[r * d + i] = gi * standard.sd[i]
+                dSD[i] += gi * zhatS.data[r * d + i]
+                dMean[i] += gi
+            }}
+        }
+        // The residual in standardised units: mean (zhat_s - zs[p...])^2.
+        var residualSS = 0.0
+        let m = Double((T - lag) * d)
+        for r in 0..<(T - lag) { for i in 0..<d {
+            let e = zhatS.data[r * d + i] - zs.data[(r + lag) * d + i]
+            residualSS += e * e
+            let ge = 2 * weights.latentResidual * e / m
+            dzhatS.data[r * d + i] += ge
+            dzs.data[(r + lag) * d + i] -= ge
+        }}
+        // The collapse guard on each coordinate's spread.
+        var floorLoss = 0.0
+        for i in 0..<d where standard.sd[i] < weights.floor {
+            let gap = weights.floor - standard.sd[i]
+            floorLoss += weights.varianceFloor * gap * gap / Double(d)
+            dSD[i] -= 2 * weights.varianceFloor * gap / Double(d)
+        }
+        // Through the lasso-VAR: both the lagged design and the targets come from zs.
+        let pulled = try model.pullback(fittedGradient: dzhatS)
+        for i in 0..<dzs.count { dzs.data[i] += pulled.traces.data[i] }
+        let dz = standard.backward(dStandardised: dzs, dMean: dMean, dSD: dSD)
+        return (weights.latentResidual * residualSS / m, floorLoss, residualSS / m, dz)
     }
 }

@@ -1,0 +1,156 @@
+import Testing
+@testable import LariatModel
+
+/// Compares the directional derivative of `loss` along a random direction
+/// `v` in parameter `p` (central differences) with `<p.grad, v>`; returns
+/// the smallest relative error over a ladder of steps. Errors are relative
+/// to the larger of the two and of `|g| |v| / sqrt(n)`, the typical size of
+/// a random projection, so a direction nearly orthogonal to the gradient
+/// does not turn rounding into a large relative error (a wrong gradient
+/// `g + e` still shows an error of about `|e| / |g|`). The direction is
+/// scaled to the parameter's root-mean-square value. In float32 a deep ReLU
+/// network has no single good step (large ones cross kinks, small ones
+/// drown in rounding); a wrong gradient disagrees at every step.
+func directionalError(_ p: Parameter, seed: UInt64, _ loss: () throws -> Double) rethrows -> Double {
+    let rms = (p.value.sumOfSquares / Double(max(p.value.count, 1))).squareRoot()
+    let v = randomTensor(p.value.shape, seed: seed, scale: rms > 0 ? rms : 0.1)
+    let saved = p.value
+    defer { p.value = saved }
+    let analytic = dot(p.grad, v)
+    let typical = (p.grad.sumOfSquares * v.sumOfSquares / Double(max(p.value.count, 1))).squareRoot()
+    var best = Double.infinity
+    for h: Float in [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5] {
+        func shifted(_ s: Float) throws -> Double {
+            var t = saved
+            for i in 0..<t.count { t.data[i] += s * v.data[i] }
+            p.value = t
+            return try loss()
+        }
+        let fd = (try shifted(h) - shifted(-h)) / Double(2 * h)
+        best = min(best, abs(fd - analytic) / max(abs(fd), abs(analytic), typical, 1e-9))
+    }
+    return best
+}
+
+/// The same ladder for the gradient with respect to an input tensor.
+func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Tensor) throws -> Double) rethrows -> Double {
+    let v = randomTensor(x.shape, seed: seed)
+    let a = dot(analytic, v)
+    let typical = (analytic.sumOfSquares * v.sumOfSquares / Double(max(x.count, 1))).squareRoot()
+    var best = Double.infinity
+    for h: Float in [1e-2, 3e-3, 1e-3, 3e-4, 1e-4] {
+        var xp = x, xm = x
+        for i in 0..<x.count { xp.data[i] += h * v.data[i]; xm.data[i] -= h * v.data[i] }
+        let fd = (try loss(xp) - loss(xm)) / Double(2 * h)
+        best = min(best, abs(fd - a) / max(abs(fd), abs(a), typical, 1e-9))
+    }
+    return best
+}
+
+@Suite struct AutoencoderTests {
+    /// Checks the encoder with `sum(E(x) * rz)` and the decoder with
+    /// `sum(D(z, s) * r)`, every parameter and the input of each; the two
+    /// are tested apart so neither's gradient is drowned by the other's scale.
+    func check(height: Int, width: Int, latent: Int, skip: Bool) throws {
+        let net = try Autoencoder(frameHeight: height, frameWidth: width, latent: latent, skip: skip, seed: 5)
+        let x = randomTensor([3, height, width, 1], seed: 6)
+        let s = randomTensor([height, width], seed: 7)
+        let r = randomTensor([3, height, width, 1], seed: 8)
+        let rz = randomTensor([3, latent], seed: 9)
+
+        net.parameters.zeroGradients()
+        let (z, encTape) = try net.encodeRecording(x)
+        #expect(z.shape == [3, latent])
+        let dx = try net.encoderBackward(rz, tape: encTape, inputGradient: true)!
+        #expect(dx.shape == x.shape)
+        for (i, p) in net.encoderParameters.enumerated() {
+            let err = try directionalError(p, seed: UInt64(100 + i)) { dot(try net.encode(x), rz) }
+            #expect(err < 3e-2, "\(p.name): relative error \(err)")
+        }
+        #expect(try directionalError(at: x, analytic: dx, seed: 10) { dot(try net.encode($0), rz) } < 3e-2)
+
+        let zd = randomTensor([3, latent], seed: 11)
+        let (y, decTape) = try net.decodeRecording(zd, static: s)
+        #expect(y.shape == [3, height, width, 1])
+        let dz = try net.decoderBackward(r, tape: decTape)
+        for (i, p) in net.decoderParameters.enumerated() {
+            let err = try directionalError(p, seed: UInt64(200 + i)) { dot(try net.decode(zd, static: s), r) }
+            #expect(err < 3e-2, "\(p.name): relative error \(err)")
+        }
+        #expect(try directionalError(at: zd, analytic: dz, seed: 12) { dot(try net.decode($0, static: s), r) } < 3e-2)
+        // Encoder parameters got no gradient from the decoder pass.
+        #expect(net.encoderParameters.allSatisfy { p in p.grad == (try! { () -> Tensor in
+            let fresh = try Autoencoder(frameHeight: height, frameWidth: width, latent: latent, skip: skip, seed: 5)
+            fresh.parameters.zeroGradients()
+            let (_, t) = try fresh.encodeRecording(x)
+            try fresh.encoderBackward(rz, tape: t)
+            return fresh.encoderParameters.first { $0.name == p.name }!.grad
+        }()) })
+    }
+
+    @Test func gradientsWithSkipAndLinearBottleneck() throws {
+        try check(height: 20, width: 18, latent: 6, skip: true)
+    }
+
+    @Test func gradientsWithoutSkipDirectBottleneck() throws {
+        // 32 x 16 frames give a 2 x 1 map, flattened directly to d = 2.
+        try check(height: 32, width: 16, latent: 2, skip: false)
+    }
+
+    @Test func architectureFollowsTheReferenceAt64() throws {
+        let net = try Autoencoder(frameHeight: 64, frameWidth: 64, latent: 16, skip: true, seed: 0)
+        #expect(net.mapHeight == 4 && net.mapChannels == 1 && net.encoderLinear == nil)
+        // torch_reference.py's ConvAE: encoder 160 + 4640 + 9248 + 289, skip 80,
+        // decoder 320 + 9248 + 4624 + 2320, output Conv(24,1) 217 = 31_146.
+        // Ours splits the output into Conv(16,1) + Conv(8,1, no bias): the same count.
+        #expect(net.parameters.valueCount == 31_146)
+        let z = try net.encode(randomTensor([2, 64, 64], seed: 1))
+        #expect(z.shape == [2, 16])
+    }
+
+    @Test func sizesThatAreNotPowersOfTwo() throws {
+        let net = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 16, skip: true, seed: 0)
+        #expect(net.paddedHeight == 48 && net.mapHeight == 3 && net.encoderLinear != nil)
+        let y = try net.decode(try net.encode(randomTensor([2, 40, 40], seed: 1)), static: Tensor(zeros: [40, 40]))
+        #expect(y.shape == [2, 40, 40, 1])
+    }
+
+    @Test func sameSeedSameWeightsOtherSeedOther() throws {
+        let a = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 8, seed: 3)
+        let b = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 8, seed: 3)
+        let c = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 8, seed: 4)
+        #expect(a.parameters.map(\.value) == b.parameters.map(\.value))
+        #expect(a.parameters.map(\.value) != c.parameters.map(\.value))
+    }
+
+    @Test func decodedFrameDependsOnlyOnItsLatentAndTheStaticImage() throws {
+        // No path from other frames (or the frame itself) into a decoded
+        // frame: changing latent 1 leaves frame 0 unchanged.
+        let net = try Autoencoder(frameHeight: 24, frameWidth: 24, latent: 4, seed: 1)
+        let s = randomTensor([24, 24], seed: 2)
+        var z = randomTensor([2, 4], seed: 3)
+        let y1 = try net.decode(z, static: s)
+        z.data[5] += 1
+        let y2 = try net.decode(z, static: s)
+        #expect(y1.frames(0..<1) == y2.frames(0..<1))
+        #expect(y1.frames(1..<2) != y2.frames(1..<2))
+        // ...and the static image does reach the output.
+        let y3 = try net.decode(z, static: randomTensor([24, 24], seed: 4))
+        #expect(y3 != y2)
+    }
+
+    @Test func clearErrorsForWrongShapes() throws {
+        #expect(throws: NetworkError.self) { try Autoencoder(frameHeight: 2, frameWidth: 40, latent: 8) }
+        #expect(throws: NetworkError.self) { try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 0) }
+        let net = try Autoencoder(frameHeight: 24, frameWidth: 24, latent: 4)
+        #expect(throws: NetworkError.self) { try net.encode(Tensor(zeros: [2, 20, 24])) }
+        #expect(throws: NetworkError.self) { try net.decode(Tensor(zeros: [2, 4]), static: nil) }
+    }
+
+    @Test func cancellationStopsBetweenLayers() throws {
+        let net = try Autoencoder(frameHeight: 24, frameWidth: 24, latent: 4)
+        let c = Cancellation()
+        c.cancel()
+        #expect(throws: CancelledError.self) { try net.encode(Tensor(zeros: [2, 24, 24]), cancellation: c) }
+    }
+}

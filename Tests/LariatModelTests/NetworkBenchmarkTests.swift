@@ -1,0 +1,120 @@
+import COpenBLAS
+import Foundation
+import Testing
+@testable import LariatModel
+
+/// The training-step benchmark of bench/training/README.md. Prints, never
+/// asserts timings; runs only with `LARIAT_BENCH=1` (CI skips it):
+///
+///     LARIAT_BENCH=1 swift test -c release --filter TrainingBenchmark
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["LARIAT_BENCH"] == "1"))
+struct TrainingBenchmark {
+    static let (B, H, W, D) = (256, 64, 64, 16)
+
+    /// Median and best seconds of `runs` calls after `warmup` untimed ones.
+    func time(warmup: Int, runs: Int, _ body: () throws -> Void) rethrows -> (median: Double, best: Double) {
+        for _ in 0..<warmup { try body() }
+        var ts: [Double] = []
+        for _ in 0..<runs {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            ts.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+        }
+        ts.sort()
+        return (ts[ts.count / 2], ts[0])
+    }
+
+    /// This machine's float32 GEMM rate at 1024^3, in GFLOP/s (median, best).
+    func sgemmRate() -> (median: Double, best: Double) {
+        let n = 1024
+        let a = randomTensor([n, n], seed: 1).data, b = randomTensor([n, n], seed: 2).data
+        var c = [Float](repeating: 0, count: n * n)
+        let t = time(warmup: 3, runs: 20) {
+            sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, beta: 0, c: &c, ldc: n)
+        }
+        let flops = 2 * Double(n * n * n)
+        return (flops / t.median * 1e-9, flops / t.best * 1e-9)
+    }
+
+    /// Peak resident memory of this process (VmHWM), in MB.
+    func peakMemoryMB() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return .nan }
+        return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? .nan
+    }
+
+    /// Multiply-adds of the network's layers for one decode or encode of `n` frames.
+    func macs(_ net: Autoencoder, frames n: Int) -> (encoder: Int, encoderFirst: Int, decoder: Int, skip: Int, skipFirst: Int) {
+        var shape = [n, net.paddedHeight, net.paddedWidth, 1]
+        var enc = 0
+        for c in net.encoderConvs { enc += c.multiplyAdds(input: shape); shape = c.outputShape(shape) }
+        let first = net.encoderConvs[0].multiplyAdds(input: [n, net.paddedHeight, net.paddedWidth, 1])
+        var dec = 0
+        shape = [n, net.mapHeight, net.mapWidth, net.mapChannels]
+        for c in net.decoderConvs { dec += c.multiplyAdds(input: shape); shape = c.outputShape(shape) }
+        dec += net.output.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 16])
+        let skipFirst = net.staticConv!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 1])
+        let skip = skipFirst + net.staticOutput!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 8])
+        return (enc, first, dec, skip, skipFirst)
+    }
+
+    @Test func trainingStep() throws {
+        let (B, H, W, D) = Self.self.B == 0 ? (0, 0, 0, 0) : (Self.B, Self.H, Self.W, Self.D)
+        print("OpenBLAS threads: \(openblas_get_num_threads()), cores: \(ProcessInfo.processInfo.activeProcessorCount)")
+        let gemm = sgemmRate()
+        print(String(format: "cblas_sgemm 1024^3 f32: median %.1f GFLOP/s (best %.1f)", gemm.median, gemm.best))
+
+        var rng = SeededRandom(seed: 1234)
+        let movie = NDArray(shape: [B, H, W], data: (0..<(B * H * W)).map { _ in rng.uniform() })
+        let trainer = try AutoencoderTrainer(movie: movie, latent: D, skip: true,
+                                             options: TrainingOptions(epochs: 1, window: B, seed: 0))
+        let net = trainer.network
+        let params = net.parameters
+        let x = trainer.frames
+        print("input \(x.shape) float32 (channels-last), params: \(params.valueCount)")
+
+        // FLOPs the PyTorch reference performs: forward, then weight and input
+        // gradients (no input gradient for layers that read the data).
+        let m = macs(net, frames: B), m1 = macs(net, frames: B - 1)
+        let aeMACs = 3 * (m.encoder + m.decoder + m.skip) - m.encoderFirst - m.skipFirst
+        let fullMACs = aeMACs + 3 * m1.decoder
+        let aeFlops = 2 * Double(aeMACs), fullFlops = 2 * Double(fullMACs)
+
+        // The autoencoder alone (reconstruction loss, skip from the current frame).
+        let ae = try time(warmup: 2, runs: 10) {
+            params.zeroGradients()
+            let (z, encTape) = try net.encodeRecording(x)
+            let (y, decTape) = try net.decodeRecording(z, static: x)
+            let (_, dy) = meanSquaredError(y, x)
+            let dz = try net.decoderBackward(dy, tape: decTape)
+            try net.encoderBackward(dz, tape: encTape)
+            trainer.optimizer.update(params)
+        }
+        // The full step: three losses through the lasso-VAR(1) (LARS, lambda 0.02
+        // on standardised latents) instead of the reference's ridge stand-in.
+        var last = 0.0
+        let full = try time(warmup: 2, runs: 10) {
+            params.zeroGradients()
+            let l = try trainer.jointGradients(frames: x, reconstructionStatic: x, predictionStatic: x.frames(0..<(B - 1)),
+                                               lag: 1, penalty: .value(0.02), weights: JointLossWeights(), cancellation: nil)
+            trainer.optimizer.update(params)
+            last = l.total
+        }
+        // The production step: the static skip reads the mean image once.
+        let production = try time(warmup: 1, runs: 5) {
+            params.zeroGradients()
+            _ = try trainer.jointGradients(window: 0..<B, lag: 1, penalty: .value(0.02))
+            trainer.optimizer.update(params)
+        }
+        func line(_ name: String, _ t: (median: Double, best: Double), _ flops: Double) -> String {
+            String(format: "%@: median %.1f ms  min %.1f ms  %.2f GFLOP  %.1f GFLOP/s = %.0f%% of sgemm",
+                   name, t.median * 1e3, t.best * 1e3, flops * 1e-9, flops / t.median * 1e-9,
+                   100 * flops / t.median * 1e-9 / gemm.median)
+        }
+        print(line("AE-only step (recon loss)         ", ae, aeFlops))
+        print(line("full step (AE + lasso VAR(1), 3 losses)", full, fullFlops) + String(format: "  (loss %.5f)", last))
+        print(String(format: "production joint step (mean-image skip): median %.1f ms  min %.1f ms", production.median * 1e3, production.best * 1e3))
+        print(String(format: "peak memory (VmHWM): %.0f MB", peakMemoryMB()))
+        print("PyTorch 2.13 CPU, 2 threads (DESIGN.md, same layer sizes): full step ~2000 ms, AE-only ~1000 ms")
+    }
+}

@@ -48,7 +48,7 @@ let package = Package(
 
         // MARK: - The command-line tool
         .executableTarget(name: "lariat", dependencies: [
-            "LariatLanguage", "JupyterKernel",
+            "LariatLanguage", "JupyterKernel", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

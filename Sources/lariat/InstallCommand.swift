@@ -60,7 +60,7 @@ struct InstallCommand: ParsableCommand {
     }
 
     static func kernelJSON(binary: String) throws -> Data {
-        let spec: [String: Any] = [
+        var spec: [String: Any] = [
             "argv": [binary, "kernel", "--connection-file", "{connection_file}"],
             "display_name": "Lariat",
             "language": "lariat",
@@ -68,6 +68,11 @@ struct InstallCommand: ParsableCommand {
             "interrupt_mode": "message",
             "metadata": ["debugger": false],
         ]
+        // Start the kernel with the BLAS kernels chosen for this CPU (see
+        // BLASCoreType) so it need not run itself again at every start.
+        if let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
+            spec["env"] = ["OPENBLAS_CORETYPE": core]
+        }
         return try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 

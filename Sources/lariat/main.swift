@@ -14,4 +14,5 @@ struct Lariat: ParsableCommand {
 
 enum LariatVersion { static let string = "0.1.0" }
 
+BLASCoreType.upgradeIfNeeded()
 Lariat.main()

@@ -1,8 +1,8 @@
 /// A small zlib / DEFLATE decoder (RFC 1950, RFC 1951) for Deflate-compressed
 /// TIFF strips and tiles (compression 8 and 32946, which tifffile writes
-/// with `compression='zlib'`). Canonical Huffman codes are decoded bit by
-/// bit by counting codes per length (the approach of Mark Adler's puff.c):
-/// simple and exact, not the fastest.
+/// with `compression='zlib'`). Canonical Huffman codes of up to 9 bits are
+/// decoded by a table lookup on the next 9 input bits; longer ones bit by
+/// bit, counting codes per length (the approach of Mark Adler's puff.c).
 struct Inflate {
     private let input: [UInt8]
     private var position = 0
@@ -14,6 +14,9 @@ struct Inflate {
     private struct Huffman {
         var counts = [Int](repeating: 0, count: 16)
         var symbols: [Int]
+        /// For each value of the next `fastBits` input bits: `symbol << 4 | length`
+        /// of the code they start with, or 0 when that code is longer.
+        var fast = [Int32](repeating: 0, count: 1 << Inflate.fastBits)
 
         /// Builds the code from code lengths; false if over-subscribed.
         init?(lengths: [Int]) {
@@ -32,10 +35,29 @@ struct Inflate {
                 symbols[offsets[l]] = symbol
                 offsets[l] += 1
             }
+            // Canonical codes in order of (length, symbol); DEFLATE sends
+            // them most significant bit first, so the table is indexed by
+            // the bit-reversed code.
+            var code = 0, index = 0
+            for len in 1..<16 {
+                for _ in 0..<counts[len] {
+                    if len <= Inflate.fastBits {
+                        var reversed = 0
+                        for b in 0..<len where code & (1 << b) != 0 { reversed |= 1 << (len - 1 - b) }
+                        for fill in stride(from: reversed, to: 1 << Inflate.fastBits, by: 1 << len) {
+                            fast[fill] = Int32(symbols[index] << 4 | len)
+                        }
+                    }
+                    code += 1
+                    index += 1
+                }
+                code <<= 1
+            }
         }
     }
 
     private struct Malformed: Error {}
+    static let fastBits = 9
 
     private init(_ input: [UInt8], start: Int) {
         self.input = input
@@ -56,6 +78,17 @@ struct Inflate {
     }
 
     private mutating func decode(_ h: Huffman) throws -> Int {
+        while bitCount < Self.fastBits, position < input.count {
+            bitBuffer |= Int(input[position]) << bitCount
+            position += 1
+            bitCount += 8
+        }
+        let e = Int(h.fast[bitBuffer & ((1 << Self.fastBits) - 1)])
+        if e != 0, e & 15 <= bitCount {
+            bitBuffer >>= e & 15
+            bitCount -= e & 15
+            return e >> 4
+        }
         var code = 0, first = 0, index = 0
         for len in 1..<16 {
             code |= try bits(1)

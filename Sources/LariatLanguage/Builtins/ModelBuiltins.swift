@@ -2,6 +2,154 @@ import Foundation
 import LariatModel
 
 extension BuiltinRegistry {
-    /// Builtins of this area (see BuiltinRegistry.swift).
-    static var model: [Builtin] { [] }
+    /// The model: fit the autoencoder through the lasso-VAR, and use it.
+    static var model: [Builtin] {
+        [
+            Builtin("fit", [
+                Parameter("movie", .array, "the movie, T x H x W, in raw intensities"),
+                Parameter("latent", .integer, default: .number(16), "d, the latent dimension"),
+                Parameter("lag", .integer, default: .number(1), "p, the order of the VAR"),
+                Parameter("lambda", .number, default: Value.none, "the lasso penalty on standardised latents"),
+                Parameter("lambda_ratio", .number, default: Value.none, "the penalty as a fraction of each equation's lambda_max (default 0.1 when lambda is not given)"),
+                Parameter("epochs", .integer, default: .number(30), "passes over the training frames"),
+                Parameter("seed", .integer, default: .number(0), "fixes the initial weights and the window order"),
+                Parameter("mode", .string, default: .string("joint"), "\"joint\" (trained through the lasso) or \"two-stage\" (reconstruction only, then the lasso on frozen latents)"),
+                Parameter("skip", .boolean, default: .bool(true), "the static skip connection (the sequence's mean image into the decoder)"),
+                Parameter("window", .integer, default: .number(128), "frames per training step; the VAR is fitted on each window"),
+                Parameter("learning_rate", .number, default: .number(0.001), "Adam's step size"),
+                Parameter("warmup", .integer, default: Value.none, "joint mode: reconstruction-only epochs first (default: a fifth of the epochs)"),
+                Parameter("holdout", .number, default: .number(0.2), "the fraction of final frames held out for scores"),
+                Parameter("reconstruction_weight", .number, default: .number(1), "weight of the reconstruction loss"),
+                Parameter("prediction_weight", .number, default: .number(1), "weight of the decoded next-frame prediction loss"),
+                Parameter("latent_weight", .number, default: .number(1), "weight of the latent prediction residual"),
+            ], summary: "Train the convolutional autoencoder through the sparse lasso-VAR on a movie.",
+            documentation: """
+            The movie is normalised (its mean and standard deviation are recorded in
+            `m.normalisation`); latents are standardised before the VAR, so `lambda` is on that
+            fixed scale. The last `holdout` fraction of frames (20%) is never trained on;
+            `m.scores` are computed there: `prediction_ratio` (next-frame MSE over the persistence
+            baseline's), `latent_fvu`, `reconstruction_r2`, `dynamics_gain` (above 1 when the learned
+            dynamics help) and `ar1_prediction_ratio` (a per-pixel AR(1) baseline). Shows progress
+            while it trains; interrupt stops it and leaves every variable as it was.
+
+            The result has `.coefficients` (d x d*lag, lag blocks side by side), `.intercept`,
+            `.losses` (per epoch), `.latents` (T x d, standardised), `.scores` and the options.
+
+            Example:
+
+                m = fit(sim.movie, latent=16, lag=1, lambda_ratio=0.1, epochs=20, seed=0)
+                m.scores
+                heatmap(m)
+            """) { args, ctx in
+                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                var o = FitOptions()
+                o.latent = try args.integer("latent", in: 1...1024)
+                o.lag = try args.integer("lag", in: 1...64)
+                if let l = try args.optionalNumber("lambda") {
+                    guard l >= 0, l.isFinite else { throw BuiltinError("fit(): 'lambda' must be >= 0, got \(formatNumber(l))") }
+                    if args.isGiven("lambda_ratio") { throw BuiltinError("fit(): give 'lambda' or 'lambda_ratio', not both") }
+                    o.penalty = .value(l)
+                } else if let r = try args.optionalNumber("lambda_ratio") {
+                    guard r >= 0, r <= 1 else { throw BuiltinError("fit(): 'lambda_ratio' must be in [0, 1], got \(formatNumber(r))") }
+                    o.penalty = .ratio(r)
+                }
+                o.epochs = try args.integer("epochs", in: 1...100_000)
+                o.seed = UInt64(try args.integer("seed", in: 0...Int(Int32.max)))
+                let mode = try args.string("mode")
+                guard let m = FitOptions.Mode(rawValue: mode) else {
+                    throw BuiltinError("fit(): 'mode' must be \"joint\" or \"two-stage\", got \"\(mode)\"")
+                }
+                o.mode = m
+                o.skip = try args.bool("skip")
+                o.window = try args.integer("window", in: 4...100_000)
+                let lr = try args.number("learning_rate")
+                guard lr > 0, lr < 1 else { throw BuiltinError("fit(): 'learning_rate' must be in (0, 1), got \(formatNumber(lr))") }
+                o.learningRate = Float(lr)
+                o.warmupEpochs = try args.optionalInteger("warmup", in: 0...100_000)
+                o.holdout = try args.number("holdout")
+                guard o.holdout > 0, o.holdout < 0.9 else { throw BuiltinError("fit(): 'holdout' must be in (0, 0.9), got \(formatNumber(o.holdout))") }
+                o.weights = JointLossWeights(reconstruction: try args.number("reconstruction_weight"),
+                                             prediction: try args.number("prediction_weight"),
+                                             latentResidual: try args.number("latent_weight"))
+                let trainCount = Int((Double(movie.shape[0]) * (1 - o.holdout)).rounded())
+                if trainCount < o.window { o.window = max(4, trainCount) }
+                let model = try LatentDynamicsModel.fit(movie, options: o, context: ctx.work)
+                for w in model.dynamics.warnings { ctx.warn("fit: \(w)\n") }
+                let latents = try model.encode(movie, cancellation: ctx.work.cancellation)
+                return .record(modelRecord(model, latents: latents))
+            },
+            Builtin("encode", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
+                    summary: "The model's standardised latents of a movie, T x d.") { args, ctx in
+                let m = try fittedModel(args)
+                return .array(try m.encode(try args.array("movie", rank: 3, what: "a movie T x H x W"), cancellation: ctx.work.cancellation))
+            },
+            Builtin("reconstruct", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
+                    summary: "The model's reconstruction of every frame of a movie, in the movie's units.") { args, ctx in
+                let m = try fittedModel(args)
+                return .array(try m.reconstruct(try args.array("movie", rank: 3, what: "a movie T x H x W"), cancellation: ctx.work.cancellation))
+            },
+            Builtin("predict", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
+                    summary: "The model's one-step predictions of frames lag..T-1, decoded from the VAR's latent predictions.") { args, ctx in
+                let m = try fittedModel(args)
+                return .array(try m.predictNext(try args.array("movie", rank: 3, what: "a movie T x H x W"), cancellation: ctx.work.cancellation))
+            },
+            Builtin("score", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "frames of the same field of view (e.g. another session)")],
+                    summary: "The model's scale-free scores on a movie (as `m.scores`, but on any frames).") { args, ctx in
+                let m = try fittedModel(args)
+                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                return .record(scoresRecord(try m.evaluate(movie, staticFrom: movie, cancellation: ctx.work.cancellation)))
+            },
+        ]
+    }
+}
+
+/// The fitted model behind a model record.
+func fittedModel(_ args: Arguments, _ name: String = "model") throws -> LatentDynamicsModel {
+    let r = try args.record(name)
+    guard let m = r.payload as? LatentDynamicsModel else {
+        throw BuiltinError("\(args.function)(): '\(name)' must be a model from fit(), got a \(r.kind)")
+    }
+    return m
+}
+
+func scoresRecord(_ s: ModelScores) -> Record {
+    Record(kind: "scores", fields: [
+        ("prediction_ratio", .number(s.predictionRatio)),
+        ("latent_fvu", .number(s.latentFVU)),
+        ("reconstruction_r2", .number(s.reconstructionR2)),
+        ("dynamics_gain", .number(s.dynamicsGain)),
+        ("ar1_prediction_ratio", .number(s.ar1PredictionRatio)),
+        ("frames", .number(Double(s.frames))),
+    ])
+}
+
+func modelRecord(_ m: LatentDynamicsModel, latents: NDArray) -> Record {
+    let o = m.options
+    let penalty: Value
+    switch o.penalty {
+    case .value(let l): penalty = .number(l)
+    case .ratio(let r): penalty = .string("\(formatNumber(r)) x lambda_max")
+    case .criterion(let c): penalty = .string("\(c)")
+    }
+    let losses = Record(kind: "losses", fields: m.losses.map { ($0.name, .array(NDArray(shape: [$0.values.count], data: $0.values))) })
+    let nonzero = m.dynamics.coefficients.data.filter { $0 != 0 }.count
+    return Record(kind: "model", fields: [
+        ("mode", .string(o.mode.rawValue)),
+        ("latent", .number(Double(o.latent))),
+        ("lag", .number(Double(o.lag))),
+        ("lambda", penalty),
+        ("lambdas", .array(NDArray(shape: [m.dynamics.lambdas.count], data: m.dynamics.lambdas))),
+        ("skip", .bool(o.skip)),
+        ("epochs", .number(Double(o.epochs))),
+        ("seed", .number(Double(o.seed))),
+        ("coefficients", .array(m.dynamics.coefficients)),
+        ("intercept", .array(NDArray(shape: [m.dynamics.intercept.count], data: m.dynamics.intercept))),
+        ("nonzero", .number(Double(nonzero))),
+        ("scores", .record(scoresRecord(m.scores))),
+        ("losses", .record(losses)),
+        ("latents", .array(latents)),
+        ("normalisation", .record(Record(kind: "normalisation", fields: [
+            ("offset", .number(m.normalisation.offset)), ("scale", .number(m.normalisation.scale))]))),
+        ("training_frames", .number(Double(m.trainingFrames))),
+    ], payload: m)
 }

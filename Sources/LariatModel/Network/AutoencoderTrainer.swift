@@ -18,7 +18,7 @@ import Foundation
 public final class AutoencoderTrainer {
     public let network: Autoencoder
     public let normalisation: MovieNormalisation
-    public let options: TrainingOptions
+    public var options: TrainingOptions
     public let optimizer: Adam
     /// The normalised training frames, `T x H x W x 1`.
     public let frames: Tensor

@@ -157,7 +157,7 @@ extension Autoencoder {
         }
         for i in stride(from: encoderConvs.count - 1, through: 0, by: -1) {
             try cancellation?.check()
-            if i < encoderConvs.count - 1 { grad = ReLU.backward(grad, output: tape.activations[i]) }
+            if i < encoderConvs.count - 1 { ReLU.backwardInPlace(&grad, output: tape.activations[i]) }
             let input = i == 0 ? tape.input : tape.activations[i - 1]
             guard let g = encoderConvs[i].backward(grad, input: input, inputGradient: i > 0 || inputGradient) else { return nil }
             grad = g
@@ -243,7 +243,7 @@ extension Autoencoder {
         grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
         for i in stride(from: decoderConvs.count - 1, through: 0, by: -1) {
             try cancellation?.check()
-            grad = ReLU.backward(grad, output: tape.activations[i])
+            ReLU.backwardInPlace(&grad, output: tape.activations[i])
             grad = decoderConvs[i].backward(grad, input: i == 0 ? tape.map : tape.activations[i - 1])!
         }
         if let decoderLinear {

@@ -144,15 +144,35 @@ public final class Conv2D {
     }
 }
 
-/// Adds the per-channel sums of a channels-last tensor to a bias gradient
-/// (sequentially, in a fixed order: deterministic).
+/// Adds the per-channel sums of a channels-last tensor to a bias gradient.
+/// Rows are split into fixed slices summed on all cores, and the slices'
+/// sums are added in slice order: the result does not depend on scheduling.
 func addChannelSums(of dy: Tensor, into bias: Parameter) {
     let c = bias.value.count
     precondition(dy.shape.last == c, "bias of \(c) channels, gradient of shape \(dy.shape)")
-    var sums = [Double](repeating: 0, count: c)
+    let rows = dy.count / c
+    let slices = rows >= 1 << 14 ? parallelSlices : 1
+    var partial = [Double](repeating: 0, count: slices * c)
     dy.data.withUnsafeBufferPointer { p in
-        let rows = p.count / c
-        for r in 0..<rows { for j in 0..<c { sums[j] += Double(p[r * c + j]) } }
+        partial.withUnsafeMutableBufferPointer { part in
+            let pBase = p.baseAddress!, partBase = part.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: slices) { s in
+                // Float partial sums per block of rows, folded into double.
+                let sums = partBase + s * c
+                var block = [Float](repeating: 0, count: c)
+                var r = rows * s / slices
+                let end = rows * (s + 1) / slices
+                while r < end {
+                    let stop = min(end, r + 256)
+                    for j in 0..<c { block[j] = 0 }
+                    for row in r..<stop { for j in 0..<c { block[j] += pBase[row * c + j] } }
+                    for j in 0..<c { sums[j] += Double(block[j]) }
+                    r = stop
+                }
+            }
+        }
     }
-    for j in 0..<c { bias.grad.data[j] += Float(sums[j]) }
+    for s in 0..<slices { for j in 0..<c { bias.grad.data[j] += Float(partial[s * c + j]) } }
 }
+
+import Dispatch

@@ -83,11 +83,14 @@ func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, frames: Range<Int>,
     }
 }
 
+/// The im2col buffer size aimed at, in floats (a tuning knob for benchmarks).
+nonisolated(unsafe) var im2colChunkValues = 1 << 20
+
 /// How many frames to process per chunk so the im2col buffer stays near
 /// `targetValues` floats: big enough for efficient GEMMs, small enough to
 /// bound memory (a 64x64x24 layer over 256 frames would need 0.9 GB at once)
-/// and to let cancellation land between chunks.
-func framesPerChunk(rowsPerFrame: Int, rowLength: Int, frames: Int, targetValues: Int = 1 << 22) -> Int {
+/// and keep a chunk (4 MB) in cache between im2col and its GEMM.
+func framesPerChunk(rowsPerFrame: Int, rowLength: Int, frames: Int, targetValues: Int = im2colChunkValues) -> Int {
     let perFrame = max(1, rowsPerFrame * rowLength)
     return max(1, min(frames, targetValues / perFrame))
 }

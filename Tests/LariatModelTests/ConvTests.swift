@@ -154,4 +154,22 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         }
         #expect(err < 1e-3)
     }
+
+    @Test(arguments: [(1, 8, 1), (1, 16, 2), (2, 16, 1)])
+    func smallWeightGradientPathMatchesFiniteDifferences(cin: Int, cout: Int, stride: Int) {
+        // Output channels a multiple of 8 and a small patch take the SIMD
+        // weight-gradient kernel instead of the transA GEMM.
+        var rng = SeededRandom(seed: 61)
+        let layer = Conv2D(name: "s", inChannels: cin, outChannels: cout, kernel: 3, stride: stride, padding: 1, rng: &rng)
+        let x = randomTensor([5, 9, 8, cin], seed: 62)
+        let r = randomTensor(layer.outputShape(x.shape), seed: 63)
+        layer.parameters.zeroGradients()
+        layer.backward(r, input: x, inputGradient: false)
+        let saved = layer.weight.value
+        let err = gradientError(at: saved, analytic: layer.weight.grad, samples: 80) { v in
+            layer.weight.value = v; defer { layer.weight.value = saved }
+            return dot(layer.forward(x), r)
+        }
+        #expect(err < 1e-3)
+    }
 }

@@ -127,8 +127,13 @@ public final class Conv2D {
                 let dyChunk = dyp.baseAddress! + start * rows * cout
                 im2col(xp.baseAddress!, g, frames: frames, into: cp.baseAddress!)
                 // dW[Cout, k*k*Cin] += dY^T * col
-                sgemm(transA: true, m: cout, n: length, k: m, a: dyChunk, lda: cout,
-                      b: cp.baseAddress!, ldb: length, beta: 1, c: dwp.baseAddress!, ldc: length)
+                if cout % 8 == 0 && cout * length <= 512 {
+                    smallWeightGradient(dy: dyChunk, col: cp.baseAddress!, rows: m, outputs: cout, length: length,
+                                        into: dwp.baseAddress!)
+                } else {
+                    sgemm(transA: true, m: cout, n: length, k: m, a: dyChunk, lda: cout,
+                          b: cp.baseAddress!, ldb: length, beta: 1, c: dwp.baseAddress!, ldc: length)
+                }
                 if dx != nil {
                     // dcol[rows, k*k*Cin] = dY * W, then col2im onto dx.
                     sgemm(m: m, n: length, k: cout, a: dyChunk, lda: cout, b: wp.baseAddress!, ldb: length,

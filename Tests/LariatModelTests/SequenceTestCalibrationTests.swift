@@ -69,7 +69,17 @@ func binomialUpperBound(n: Int, p: Double, tail: Double) -> Int {
     return n
 }
 
-@Suite(.serialized) struct SequenceTestCalibrationTests {
+/// Tests that train a model run in optimised builds (`swift test -c release
+/// -Xswiftc -enable-testing`), or in debug when `LARIAT_TRAINING_TESTS=1`.
+let trainingTestsEnabled: Bool = {
+    #if DEBUG
+    return ProcessInfo.processInfo.environment["LARIAT_TRAINING_TESTS"] == "1"
+    #else
+    return true
+    #endif
+}()
+
+@Suite(.serialized, .enabled(if: trainingTestsEnabled)) struct SequenceTestCalibrationTests {
     @Test func sameDynamicsPairsHoldTheSize() throws {
         let unit = CalibrationUnit.shared
         let p = try unit.same.enumerated().map { j, pair in

@@ -58,18 +58,24 @@ public enum PNG {
 
     /// Decodes a PNG file image to RGBA pixels (8 bits per channel).
     public static func decode(_ png: [UInt8]) throws -> (rgba: [UInt8], width: Int, height: Int) {
-        var image = png_image()
-        image.version = png_uint_32(PNG_IMAGE_VERSION)
-        let ok = png.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-        guard ok != 0 else { throw failure(&image, "reading the header") }
-        image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
-        let w = Int(image.width), h = Int(image.height)
-        var out = [UInt8](repeating: 0, count: w * h * 4)
-        let ok2 = out.withUnsafeMutableBytes {
-            png_image_finish_read(&image, nil, $0.baseAddress, png_int_32(w * 4), nil)
+        // libpng keeps reading from `png` until finish_read, so both calls
+        // run while the bytes are pinned (an array may be freed after its
+        // last use in optimised code).
+        try png.withUnsafeBytes { bytes in
+            var image = png_image()
+            image.version = png_uint_32(PNG_IMAGE_VERSION)
+            guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
+                throw failure(&image, "reading the header")
+            }
+            image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+            let w = Int(image.width), h = Int(image.height)
+            var out = [UInt8](repeating: 0, count: w * h * 4)
+            let ok = out.withUnsafeMutableBytes {
+                png_image_finish_read(&image, nil, $0.baseAddress, png_int_32(w * 4), nil)
+            }
+            guard ok != 0 else { throw failure(&image, "decoding") }
+            return (out, w, h)
         }
-        guard ok2 != 0 else { throw failure(&image, "decoding") }
-        return (out, w, h)
     }
 
     private static func failure(_ image: inout png_image, _ stage: String) -> FigureError {

@@ -9,16 +9,20 @@ struct Decoded {
     let rgba: [UInt8]
 
     init(_ png: [UInt8]) throws {
-        var image = png_image()
-        image.version = png_uint_32(PNG_IMAGE_VERSION)
-        let ok = png.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-        guard ok != 0 else { throw FigureError.encodingFailed("test decode: bad header") }
-        image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
-        let w = Int(image.width), h = Int(image.height)
-        var out = [UInt8](repeating: 0, count: w * h * 4)
-        let ok2 = out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, png_int_32(w * 4), nil) }
+        // libpng reads from `png` until finish_read: keep the bytes pinned
+        // across both calls (the array may otherwise be freed after its last use).
+        let result: (Int, Int, [UInt8])? = png.withUnsafeBytes { bytes in
+            var image = png_image()
+            image.version = png_uint_32(PNG_IMAGE_VERSION)
+            guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else { return nil }
+            image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+            let w = Int(image.width), h = Int(image.height)
+            var out = [UInt8](repeating: 0, count: w * h * 4)
+            let ok = out.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, png_int_32(w * 4), nil) }
+            return ok != 0 ? (w, h, out) : nil
+        }
+        guard let (w, h, out) = result else { throw FigureError.encodingFailed("test decode: bad data") }
         width = w; height = h
-        guard ok2 != 0 else { throw FigureError.encodingFailed("test decode: bad data") }
         rgba = out
     }
 

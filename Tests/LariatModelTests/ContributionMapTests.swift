@@ -50,13 +50,14 @@ import Testing
     }
 
     /// The by-hand measurement of docs/contribution-maps.md: joint against
-    /// two-stage on several units, every method. `LARIAT_CONTRIBUTION_SEEDS=5`.
+    /// two-stage on several units, every method. `LARIAT_CONTRIBUTION_SEEDS=6` (seeds 1...6) or `=7-12`.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["LARIAT_CONTRIBUTION_SEEDS"] != nil))
     func jointAgainstTwoStage() throws {
-        let seeds = Int(ProcessInfo.processInfo.environment["LARIAT_CONTRIBUTION_SEEDS"]!) ?? 3
+        let spec = ProcessInfo.processInfo.environment["LARIAT_CONTRIBUTION_SEEDS"]!.split(separator: "-").compactMap { Int($0) }
+        let seeds = spec.count == 2 ? spec[0]...spec[1] : 1...(spec.first ?? 3)
         let epochs = Int(ProcessInfo.processInfo.environment["LARIAT_CALIBRATION_EPOCHS"] ?? "") ?? 6
         print("seed\tmode\tbrightness\tarea\tgradient\tgradient_links\tocclusion\tdecoder\tfvu\tgain")
-        for seed in 1...seeds {
+        for seed in seeds {
             var so = SimulationOptions(neurons: CalibrationUnit.neurons, frames: CalibrationUnit.frames, size: CalibrationUnit.size, seed: seed)
             so.density = 0.1
             let sim = try Simulator.simulate(so)

@@ -113,7 +113,7 @@ extension BuiltinRegistry {
                 ])
                 record.figure = try? figureValue(Figure.image(c.meanImage.data, width: c.map.shape[1], height: c.map.shape[0],
                                                               overlay: c.map.data,
-                                                              options: FigureOptions(title: "contributions (\(c.method.rawValue))")))
+                                                              colorbarLabel: "contribution", options: FigureOptions(title: "contributions (\(c.method.rawValue))")))
                 return .record(record)
             },
         ]

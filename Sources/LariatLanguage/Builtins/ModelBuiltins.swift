@@ -119,6 +119,7 @@ func scoresRecord(_ s: ModelScores) -> Record {
         ("reconstruction_r2", .number(s.reconstructionR2)),
         ("dynamics_gain", .number(s.dynamicsGain)),
         ("ar1_prediction_ratio", .number(s.ar1PredictionRatio)),
+        ("change_prediction_ratio", .number(s.changePredictionRatio)),
         ("frames", .number(Double(s.frames))),
     ])
 }

@@ -42,6 +42,12 @@ public final class LatentDynamicsModel {
         guard options.holdout > 0, options.holdout < 0.9 else { throw NetworkError("holdout must be in (0, 0.9), got \(options.holdout)") }
         guard options.latent >= 1, options.latent <= 1024 else { throw NetworkError("latent must be in 1...1024, got \(options.latent)") }
         guard options.lag >= 1 else { throw NetworkError("lag must be at least 1, got \(options.lag)") }
+        // The whole movie, held-out frames too: a NaN there would pass training
+        // and come back as NaN scores.
+        if let k = movie.data.firstIndex(where: { !$0.isFinite }) {
+            let n = movie.shape[1] * movie.shape[2]
+            throw NetworkError("the movie has a non-finite value (\(movie.data[k])) in frame \(k / n), row \((k % n) / movie.shape[2]), column \(k % movie.shape[2]); remove or replace NaN/Inf pixels first")
+        }
         let T = movie.shape[0]
         let trainCount = Int((Double(T) * (1 - options.holdout)).rounded())
         let heldOut = T - trainCount
@@ -92,17 +98,24 @@ public final class LatentDynamicsModel {
         // The final VAR on all training latents, standardised once.
         try context.cancellation.check()
         let z = try trainer.latents(cancellation: context.cancellation).toNDArray()
+        guard z.data.allSatisfy(\.isFinite) else {
+            throw NetworkError("training ended with non-finite latents; no model was made. Try a smaller learning rate (now \(options.learningRate))")
+        }
         let (mean, sd) = columnMoments(z)
         let zs = standardise(z, mean: mean, sd: sd)
         let dynamics = try SparseVAR.fit(zs, lag: options.lag, penalty: options.penalty, context: context)
         let model = LatentDynamicsModel(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean,
                                         latentSD: sd, losses: recorder.series, scores: ModelScores(
                                             predictionRatio: .nan, latentFVU: .nan, reconstructionR2: .nan,
-                                            dynamicsGain: .nan, ar1PredictionRatio: .nan, frames: 0),
+                                            dynamicsGain: .nan, ar1PredictionRatio: .nan, changePredictionRatio: .nan, frames: 0),
                                         trainingFrames: trainCount)
         let heldOutMovie = NDArray(shape: [heldOut, movie.shape[1], movie.shape[2]],
                                    data: Array(movie.data[trainCount * movie.shape[1] * movie.shape[2] ..< movie.count]))
         let scores = try model.evaluate(heldOutMovie, staticFrom: nil, ar1From: train, cancellation: context.cancellation)
+        guard dynamics.coefficients.data.allSatisfy(\.isFinite), dynamics.intercept.allSatisfy(\.isFinite),
+              scores.reconstructionR2.isFinite, scores.predictionRatio.isFinite, scores.latentFVU.isFinite else {
+            throw NetworkError("training ended with a non-finite model (scores \(scores)); no model was made. Try a smaller learning rate (now \(options.learningRate))")
+        }
         return LatentDynamicsModel(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean, latentSD: sd,
                                    losses: recorder.series, scores: scores, trainingFrames: trainCount)
     }
@@ -174,7 +187,7 @@ public final class LatentDynamicsModel {
                               staticImage: s, cancellation: cancellation)   // z_{t-1} decoded as a guess of x_t
         // Everything in normalised units so the sums are well scaled.
         let x = movie.data, scale = normalisation.scale
-        var ssePred = 0.0, ssePersist = 0.0, sseHeld = 0.0
+        var ssePred = 0.0, ssePersist = 0.0, sseHeld = 0.0, sseChange = 0.0
         for r in 0..<(T - p) {
             let t = r + p
             for i in 0..<n {
@@ -182,7 +195,9 @@ public final class LatentDynamicsModel {
                 let e1 = (predicted.data[r * n + i] - target) / scale
                 let e2 = (x[(t - 1) * n + i] - target) / scale
                 let e3 = (held.data[r * n + i] - target) / scale
-                ssePred += e1 * e1; ssePersist += e2 * e2; sseHeld += e3 * e3
+                // x_{t-1} + D(zhat_t) - D(z_{t-1}): the frame moved by the decoded latent change.
+                let e4 = (x[(t - 1) * n + i] + predicted.data[r * n + i] - recon.data[(t - 1) * n + i] - target) / scale
+                ssePred += e1 * e1; ssePersist += e2 * e2; sseHeld += e3 * e3; sseChange += e4 * e4
             }
         }
         var mean = 0.0
@@ -207,7 +222,7 @@ public final class LatentDynamicsModel {
         let ar1 = perPixelAR1Ratio(fit: ar1From ?? movie, score: movie)
         return ModelScores(predictionRatio: ssePred / ssePersist, latentFVU: res / max(tot, 1e-300),
                            reconstructionR2: 1 - sse / max(sst, 1e-300), dynamicsGain: sseHeld / max(ssePred, 1e-300),
-                           ar1PredictionRatio: ar1, frames: T)
+                           ar1PredictionRatio: ar1, changePredictionRatio: sseChange / max(ssePersist, 1e-300), frames: T)
     }
 
     func destandardise(_ zs: NDArray) -> Tensor {

@@ -15,6 +15,11 @@ public struct ModelScores: Sendable, Equatable {
     /// The prediction ratio of a per-pixel AR(1) fitted on the training frames:
     /// the simplest dynamic baseline, reported beside `predictionRatio`.
     public var ar1PredictionRatio: Double
+    /// Next-frame MSE of `x_t + D(zhat_{t+1}) - D(z_t)` (the current frame
+    /// moved by the decoded latent change) over persistence's. The latent
+    /// held at its current value gives exactly persistence here, so below 1
+    /// means the VAR's predicted change helps. Beyond the paper; see docs/model.md.
+    public var changePredictionRatio: Double
     /// Held-out frames scored.
     public var frames: Int
 }

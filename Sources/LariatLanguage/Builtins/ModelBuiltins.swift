@@ -120,6 +120,8 @@ func scoresRecord(_ s: ModelScores) -> Record {
         ("dynamics_gain", .number(s.dynamicsGain)),
         ("ar1_prediction_ratio", .number(s.ar1PredictionRatio)),
         ("change_prediction_ratio", .number(s.changePredictionRatio)),
+        ("carry_prediction_ratio", .number(s.carryPredictionRatio)),
+        ("carry_dynamics_gain", .number(s.carryDynamicsGain)),
         ("frames", .number(Double(s.frames))),
     ])
 }

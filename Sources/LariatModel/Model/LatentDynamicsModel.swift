@@ -107,7 +107,8 @@ public final class LatentDynamicsModel {
         let model = LatentDynamicsModel(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean,
                                         latentSD: sd, losses: recorder.series, scores: ModelScores(
                                             predictionRatio: .nan, latentFVU: .nan, reconstructionR2: .nan,
-                                            dynamicsGain: .nan, ar1PredictionRatio: .nan, changePredictionRatio: .nan, frames: 0),
+                                            dynamicsGain: .nan, ar1PredictionRatio: .nan, changePredictionRatio: .nan,
+                                            carryPredictionRatio: .nan, carryDynamicsGain: .nan, frames: 0),
                                         trainingFrames: trainCount)
         let heldOutMovie = NDArray(shape: [heldOut, movie.shape[1], movie.shape[2]],
                                    data: Array(movie.data[trainCount * movie.shape[1] * movie.shape[2] ..< movie.count]))
@@ -220,9 +221,21 @@ public final class LatentDynamicsModel {
             res += e * e; tot += c * c
         }}
         let ar1 = perPixelAR1Ratio(fit: ar1From ?? movie, score: movie)
+        // The carry predictor, its factors fitted on `ar1From` (else in-sample).
+        var carry = CarryPredictor(x: x, recon: recon.data, predicted: predicted.data, frames: T, pixels: n, lag: p)
+        if let other = ar1From, other.shape[0] >= p + 2 {
+            let so = staticFrom == nil ? trainer.staticImage : staticImage(of: other)
+            let zo = try encode(other, cancellation: cancellation)
+            carry = CarryPredictor(x: other.data, recon: try decode(zo, staticImage: so, cancellation: cancellation).data,
+                                   predicted: try decode(dynamics.predict(zo), staticImage: so, cancellation: cancellation).data,
+                                   frames: other.shape[0], pixels: n, lag: p)
+        }
+        let carrySSE = carry.sse(x: x, recon: recon.data, predicted: predicted.data, heldDecoded: held.data, frames: T, pixels: n, lag: p)
         return ModelScores(predictionRatio: ssePred / ssePersist, latentFVU: res / max(tot, 1e-300),
                            reconstructionR2: 1 - sse / max(sst, 1e-300), dynamicsGain: sseHeld / max(ssePred, 1e-300),
-                           ar1PredictionRatio: ar1, changePredictionRatio: sseChange / max(ssePersist, 1e-300), frames: T)
+                           ar1PredictionRatio: ar1, changePredictionRatio: sseChange / max(ssePersist, 1e-300),
+                           carryPredictionRatio: carrySSE.withDynamics / max(ssePersist * scale * scale, 1e-300),
+                           carryDynamicsGain: carrySSE.held / max(carrySSE.withDynamics, 1e-300), frames: T)
     }
 
     func destandardise(_ zs: NDArray) -> Tensor {

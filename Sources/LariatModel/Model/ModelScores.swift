@@ -20,6 +20,13 @@ public struct ModelScores: Sendable, Equatable {
     /// held at its current value gives exactly persistence here, so below 1
     /// means the VAR's predicted change helps. Beyond the paper; see docs/model.md.
     public var changePredictionRatio: Double
+    /// Next-frame MSE of the carry predictor `D(zhat_{t+1}) + rho (x_t - D(z_t))`
+    /// (per-pixel `rho` fitted on the training frames) over persistence's.
+    /// Reads the current frame, so it is a baseline beside the model; see `CarryPredictor`.
+    public var carryPredictionRatio: Double
+    /// The carry predictor's MSE with the latent held over its MSE with the
+    /// VAR's prediction: above 1 when the learned dynamics help it.
+    public var carryDynamicsGain: Double
     /// Held-out frames scored.
     public var frames: Int
 }

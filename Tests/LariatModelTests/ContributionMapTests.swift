@@ -56,7 +56,7 @@ import Testing
         let spec = ProcessInfo.processInfo.environment["LARIAT_CONTRIBUTION_SEEDS"]!.split(separator: "-").compactMap { Int($0) }
         let seeds = spec.count == 2 ? spec[0]...spec[1] : 1...(spec.first ?? 3)
         let epochs = Int(ProcessInfo.processInfo.environment["LARIAT_CALIBRATION_EPOCHS"] ?? "") ?? 6
-        print("seed\tmode\tbrightness\tarea\tgradient\tgradient_links\tocclusion\tdecoder\tfvu\tgain")
+        print("seed\tmode\tbrightness\tarea\tgradient\tgradient_links\tocclusion\tdecoder\tgradient_x\tfvu\tgain")
         for seed in seeds {
             var so = SimulationOptions(neurons: CalibrationUnit.neurons, frames: CalibrationUnit.frames, size: CalibrationUnit.size, seed: seed)
             so.density = 0.1
@@ -73,6 +73,9 @@ import Testing
                     let c = try ContributionMap.compute(model: model, movie: sim.movie, options: o)
                     row.append(String(format: "%.3f", ContributionMap.massFraction(c.map, on: mask)))
                 }
+                var plain = ContributionMap.Options(); plain.relativeToMean = false; plain.frames = 300
+                row.append(String(format: "%.3f", ContributionMap.massFraction(
+                    try ContributionMap.compute(model: model, movie: sim.movie, options: plain).map, on: mask)))
                 row += [String(format: "%.3f", model.scores.latentFVU), String(format: "%.3f", model.scores.dynamicsGain)]
                 print(row.joined(separator: "\t"))
             }

@@ -39,6 +39,9 @@ public struct ContributionMap: Sendable {
         public var frames: Int = 500
         /// The occlusion square's side in pixels.
         public var patch: Int = 4
+        /// Gradient: multiply by the frame's departure from the mean image
+        /// (true) or by the normalised frame itself (false, plain gradient x input).
+        public var relativeToMean: Bool = true
         public init() {}
     }
 
@@ -83,6 +86,7 @@ public struct ContributionMap: Sendable {
         }
         switch options.method {
         case .gradient:
+            let reference = options.relativeToMean ? staticImage.data : [Float](repeating: 0, count: n)
             for c0 in stride(from: 0, to: count, by: chunk) {
                 let frames = x.frames(c0..<min(count, c0 + chunk))
                 let m = frames.shape[0]
@@ -94,7 +98,7 @@ public struct ContributionMap: Sendable {
                     guard let g = try model.network.encoderBackward(dz, tape: tape, inputGradient: true,
                                                                     cancellation: context.cancellation) else { continue }
                     for t in 0..<m { for q in 0..<n {
-                        latent[i * n + q] += abs(Double(g.data[t * n + q]) * Double(frames.data[t * n + q] - staticImage.data[q]))
+                        latent[i * n + q] += abs(Double(g.data[t * n + q]) * Double(frames.data[t * n + q] - reference[q]))
                     }}
                 }
                 progress(min(count, c0 + chunk), count)

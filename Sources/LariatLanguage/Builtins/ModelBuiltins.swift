@@ -29,7 +29,9 @@ extension BuiltinRegistry {
             fixed scale. The last `holdout` fraction of frames (20%) is never trained on;
             `m.scores` are computed there: `prediction_ratio` (next-frame MSE over the persistence
             baseline's), `latent_fvu`, `reconstruction_r2`, `dynamics_gain` (above 1 when the learned
-            dynamics help) and `ar1_prediction_ratio` (a per-pixel AR(1) baseline). Shows progress
+            dynamics help) and `ar1_prediction_ratio` (a per-pixel AR(1) baseline); beyond the paper,
+            `change_prediction_ratio`, `carry_prediction_ratio` and `carry_dynamics_gain` score
+            predictors that also read the current frame (docs/model.md). Shows progress
             while it trains; interrupt stops it and leaves every variable as it was.
 
             The result has `.coefficients` (d x d*lag, lag blocks side by side), `.intercept`,

@@ -119,3 +119,87 @@ let trainingTestsEnabled: Bool = {
         #expect(direct.statistic == first.statistic)
     }
 }
+
+/// The by-hand comparison of docs/sequence-test.md: an unpenalised
+/// likelihood-ratio test (common VAR(1) coefficients with an intercept per
+/// sequence, against one VAR per sequence) with its chi-square reference, on
+/// the same same-dynamics pairs. `LARIAT_LR_MEASURE=1`.
+@Suite(.enabled(if: trainingTestsEnabled && ProcessInfo.processInfo.environment["LARIAT_LR_MEASURE"] == "1"))
+struct LikelihoodRatioMeasurement {
+    /// log det of the residual covariance of Y (n x k) minus X B' (both centred).
+    static func logDetResidualCovariance(_ designs: [LaggedDesign], _ B: [Double]) -> (logDet: Double, n: Int) {
+        let k = designs[0].k, kp = designs[0].featureCount
+        var S = [Double](repeating: 0, count: k * k), n = 0
+        for d in designs {
+            for r in 0..<d.n {
+                var e = [Double](repeating: 0, count: k)
+                for i in 0..<k {
+                    var f = 0.0
+                    for a in 0..<kp { f += B[i * kp + a] * d.Xc[r * kp + a] }
+                    e[i] = d.Yc[r * k + i] - f
+                }
+                for i in 0..<k { for j in 0..<k { S[i * k + j] += e[i] * e[j] } }
+            }
+            n += d.n
+        }
+        for i in S.indices { S[i] /= Double(n) }
+        // Cholesky: log det = 2 sum log L_ii.
+        var L = [Double](repeating: 0, count: k * k), logDet = 0.0
+        for j in 0..<k {
+            var s = S[j * k + j]
+            for m in 0..<j { s -= L[j * k + m] * L[j * k + m] }
+            L[j * k + j] = s.squareRoot(); logDet += 2 * log(L[j * k + j])
+            for i in (j + 1)..<max(j + 1, k) {
+                var t = S[i * k + j]
+                for m in 0..<j { t -= L[i * k + m] * L[j * k + m] }
+                L[i * k + j] = t / L[j * k + j]
+            }
+        }
+        return (logDet, n)
+    }
+
+    /// P(chi2_df > x): the regularised upper incomplete gamma Q(df/2, x/2)
+    /// (series below a + 1, Lentz's continued fraction above; Numerical Recipes 6.2).
+    static func chiSquareSurvival(_ x: Double, df: Int) -> Double {
+        let a = Double(df) / 2, z = x / 2
+        if z <= 0 { return 1 }
+        let lg: Double = Foundation.lgamma(a)
+        if z < a + 1 {
+            var sum = 1 / a, term = sum, ap = a
+            for _ in 0..<10_000 { ap += 1; term *= z / ap; sum += term; if abs(term) < abs(sum) * 1e-15 { break } }
+            return 1 - sum * exp(-z + a * log(z) - lg)
+        }
+        var b = z + 1 - a, c = 1 / 1e-300, d = 1 / b, h = d
+        for i in 1..<10_000 {
+            let an = -Double(i) * (Double(i) - a)
+            b += 2
+            d = an * d + b; if abs(d) < 1e-300 { d = 1e-300 }
+            c = b + an / c; if abs(c) < 1e-300 { c = 1e-300 }
+            d = 1 / d
+            let delta = d * c
+            h *= delta
+            if abs(delta - 1) < 1e-15 { break }
+        }
+        return exp(-z + a * log(z) - lg) * h
+    }
+
+    @Test func chiSquareLikelihoodRatioOnSameDynamicsPairs() throws {
+        #expect(abs(Self.chiSquareSurvival(3.841458820694124, df: 1) - 0.05) < 1e-9)
+        #expect(abs(Self.chiSquareSurvival(83.67526, df: 64) - 0.05) < 1e-4)
+        let unit = CalibrationUnit.shared
+        var rejected = 0
+        for (za, zb) in unit.same {
+            let da = LaggedDesign(series: za, lag: 1), db = LaggedDesign(series: zb, lag: 1)
+            let ba = try SparseVAR.fit(za, lag: 1, penalty: .value(0)).coefficients.data
+            let bb = try SparseVAR.fit(zb, lag: 1, penalty: .value(0)).coefficients.data
+            let pooled = BlockStatistics.sum([BlockStatistics(block: za, lag: 1), BlockStatistics(block: zb, lag: 1)], 0..<2)
+            let bp = pooled.solve(lambdas: [Double](repeating: 0, count: za.shape[1]))
+            let (l0, n) = Self.logDetResidualCovariance([da, db], bp)
+            let (la, na) = Self.logDetResidualCovariance([da], ba), (lb, nb) = Self.logDetResidualCovariance([db], bb)
+            let lr = Double(n) * l0 - Double(na) * la - Double(nb) * lb
+            let k = za.shape[1]
+            if Self.chiSquareSurvival(lr, df: k * k) <= 0.05 { rejected += 1 }
+        }
+        print("chi-square LR test: \(rejected)/\(unit.same.count) same-dynamics pairs rejected at 0.05")
+    }
+}

@@ -15,6 +15,7 @@ import Foundation
 ///   departure from the sequence's mean image (the static content, which
 ///   carries no dynamics), in absolute value, averaged over frames. Lag
 ///   blocks are summed (frame t enters the next p predictions).
+///   (`relativeToMean = false`: times the normalised frame itself.)
 /// - `.occlusion`: each `patch x patch` square of every frame is replaced by
 ///   the mean image; the map is the mean absolute change of the VAR's
 ///   predicted latents (per equation for `latentMaps`), spread over the patch.

@@ -2,13 +2,13 @@
 DESIGN.md's contract states them: `compare(a, b, model=m, resamples=, seed=)`
 gives `.pvalue`, `.statistic` (a distance) and `.null`; `contributions(m, movie)`
 gives `.map` (H x W) and `.latent_maps` (d x H x W), and both display as figures."""
-import os
-import pathlib
 import subprocess
 
 import numpy as np
 
-LARIAT = os.environ.get("LARIAT_BIN") or str(pathlib.Path(__file__).resolve().parents[2] / ".build/release/lariat")
+from kernel_support import lariat_bin
+
+LARIAT = lariat_bin()
 
 SETUP = (
     "s1 = simulate(seed=1, session=1, size=16, frames=400, neurons=6)\n"

@@ -2,14 +2,14 @@
 shows every expression statement (figures as numbered PNGs, other values on
 stdout), errors as FILE:LINE:COL with a non-zero exit; `--version`, `--help`,
 and the prompt reading from a pipe."""
-import os
-import pathlib
 import subprocess
 
 import numpy as np
 import pytest
 
-LARIAT = os.environ.get("LARIAT_BIN") or str(pathlib.Path(__file__).resolve().parents[2] / ".build/release/lariat")
+from kernel_support import lariat_bin
+
+LARIAT = lariat_bin()
 
 
 def run(args, cwd, stdin=None):

@@ -3,10 +3,8 @@ lars_path and statsmodels' VAR: the language contract of DESIGN.md.
 
 The binary is $LARIAT_BIN, else the newest of .build/{release,debug}/lariat.
 """
-import os
 import subprocess
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,17 +12,7 @@ from sklearn.datasets import load_diabetes
 from sklearn.linear_model import lars_path
 from statsmodels.tsa.api import VAR
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def lariat_bin() -> str:
-    if os.environ.get("LARIAT_BIN"):
-        return os.environ["LARIAT_BIN"]
-    builds = [ROOT / ".build" / c / "lariat" for c in ("release", "debug")]
-    found = [b for b in builds if b.exists()]
-    if not found:
-        raise RuntimeError("no lariat binary: run `swift build` or set LARIAT_BIN")
-    return str(max(found, key=lambda b: b.stat().st_mtime))
+from kernel_support import lariat_bin
 
 
 def run(tmp_path, script: str, check=True):

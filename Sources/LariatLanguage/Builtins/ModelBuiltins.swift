@@ -80,20 +80,12 @@ extension BuiltinRegistry {
                 let latents = try model.encode(movie, cancellation: ctx.work.cancellation)
                 return .record(modelRecord(model, latents: latents))
             },
-            Builtin("encode", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
-                    summary: "The model's standardised latents of a movie, T x d.") { args, ctx in
-                let m = try fittedModel(args)
-                return .array(try m.encode(try args.array("movie", rank: 3, what: "a movie T x H x W"), cancellation: ctx.work.cancellation))
+            movieTransform("encode", "The model's standardised latents of a movie, T x d.") { try $0.encode($1, cancellation: $2) },
+            movieTransform("reconstruct", "The model's reconstruction of every frame of a movie, in the movie's units.") {
+                try $0.reconstruct($1, cancellation: $2)
             },
-            Builtin("reconstruct", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
-                    summary: "The model's reconstruction of every frame of a movie, in the movie's units.") { args, ctx in
-                let m = try fittedModel(args)
-                return .array(try m.reconstruct(try args.array("movie", rank: 3, what: "a movie T x H x W"), cancellation: ctx.work.cancellation))
-            },
-            Builtin("predict", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
-                    summary: "The model's one-step predictions of frames lag..T-1, decoded from the VAR's latent predictions.") { args, ctx in
-                let m = try fittedModel(args)
-                return .array(try m.predictNext(try args.array("movie", rank: 3, what: "a movie T x H x W"), cancellation: ctx.work.cancellation))
+            movieTransform("predict", "The model's one-step predictions of frames lag..T-1, decoded from the VAR's latent predictions.") {
+                try $0.predictNext($1, cancellation: $2)
             },
             Builtin("score", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "frames of the same field of view (e.g. another session)")],
                     summary: "The model's scale-free scores on a movie (as `m.scores`, but on any frames).") { args, ctx in
@@ -102,6 +94,17 @@ extension BuiltinRegistry {
                 return .record(scoresRecord(try m.evaluate(movie, staticFrom: movie, cancellation: ctx.work.cancellation)))
             },
         ]
+    }
+}
+
+/// A builtin `name(model, movie)` that applies a fitted model to a movie
+/// of its field of view and returns an array.
+private func movieTransform(_ name: String, _ summary: String,
+                            _ apply: @escaping (LatentDynamicsModel, NDArray, Cancellation) throws -> NDArray) -> Builtin {
+    Builtin(name, [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
+            summary: summary) { args, ctx in
+        let m = try fittedModel(args)
+        return .array(try apply(m, try args.array("movie", rank: 3, what: "a movie T x H x W"), ctx.work.cancellation))
     }
 }
 

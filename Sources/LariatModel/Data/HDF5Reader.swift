@@ -1,4 +1,4 @@
-import CHDF5
+import CHDF5  // types and constants; the functions come from HDF5Library
 import Foundation
 
 /// Reads a numeric dataset of an HDF5 file through libhdf5, selecting only
@@ -20,15 +20,16 @@ final class HDF5Reader: FrameSource {
     var width: Int { shape.count > 2 ? shape[2] : 1 }
     private let file: hid_t
     private let data: hid_t
+    private let lib: HDF5Library
 
     private static let lock = NSLock()
     /// Runs `body` holding the library lock.
-    static func locked<T>(_ body: () throws -> T) rethrows -> T {
+    static func locked<T>(_ lib: HDF5Library, _ body: () throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
-        H5open()
+        lib.open()
         // Errors are reported by our messages, not printed by the library;
         // a thread-safe libhdf5 keeps this setting per thread.
-        H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
+        lib.setAuto(hid_t(H5E_DEFAULT), nil, nil)
         return try body()
     }
 
@@ -36,11 +37,17 @@ final class HDF5Reader: FrameSource {
         self.path = path
         func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
         guard FileManager.default.fileExists(atPath: path) else { throw fail("no such file") }
-        let opened: (hid_t, hid_t, String, [Int]) = try HDF5Reader.locked {
-            guard H5Fis_hdf5(path) > 0 else { throw fail("not an HDF5 file (or a damaged one)") }
-            let f = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, hid_t(H5P_DEFAULT))
+        let lib: HDF5Library
+        switch HDF5Library.shared {
+        case .success(let loaded): lib = loaded
+        case .failure(let error): throw fail(error.description)
+        }
+        self.lib = lib
+        let opened: (hid_t, hid_t, String, [Int]) = try HDF5Reader.locked(lib) {
+            guard lib.isHDF5(path) > 0 else { throw fail("not an HDF5 file (or a damaged one)") }
+            let f = lib.fileOpen(path, 0 /* H5F_ACC_RDONLY */, hid_t(H5P_DEFAULT))
             guard f >= 0 else { throw fail("libhdf5 cannot open it (damaged or truncated)") }
-            let datasets = HDF5Reader.listDatasets(f)
+            let datasets = HDF5Reader.listDatasets(f, lib)
             let name: String
             if let r = requested {
                 name = r
@@ -49,38 +56,38 @@ final class HDF5Reader: FrameSource {
                 if movies.count == 1 { name = movies[0].name }
                 else if datasets.count == 1 { name = datasets[0].name }
                 else {
-                    H5Fclose(f)
+                    lib.fileClose(f)
                     throw fail(datasets.isEmpty ? "contains no datasets"
                                : "holds several datasets; choose one with dataset=: \(HDF5Reader.describe(datasets))")
                 }
             }
-            let d = name.withCString { H5Oexists_by_name(f, $0, hid_t(H5P_DEFAULT)) } > 0
-                ? H5Dopen2(f, name, hid_t(H5P_DEFAULT)) : -1
+            let d = name.withCString { lib.exists(f, $0, hid_t(H5P_DEFAULT)) } > 0
+                ? lib.datasetOpen(f, name, hid_t(H5P_DEFAULT)) : -1
             guard d >= 0 else {
-                H5Fclose(f)
+                lib.fileClose(f)
                 throw fail("has no dataset '\(name)'; available: \(datasets.isEmpty ? "none" : HDF5Reader.describe(datasets))")
             }
-            let type = H5Dget_type(d)
-            let cls = H5Tget_class(type)
-            H5Tclose(type)
+            let type = lib.datasetType(d)
+            let cls = lib.typeClass(type)
+            lib.typeClose(type)
             guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
-                H5Dclose(d); H5Fclose(f)
+                lib.datasetClose(d); lib.fileClose(f)
                 throw fail("dataset '\(name)' is not numeric (Lariat reads integer and float datasets)")
             }
-            let space = H5Dget_space(d)
-            let rank = Int(H5Sget_simple_extent_ndims(space))
+            let space = lib.datasetSpace(d)
+            let rank = Int(lib.spaceRank(space))
             var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-            H5Sget_simple_extent_dims(space, &dims, nil)
-            H5Sclose(space)
+            lib.spaceDims(space, &dims, nil)
+            lib.spaceClose(space)
             return (f, d, name, rank == 0 ? [] : dims.map { Int($0) })
         }
         (file, data, dataset, shape) = opened
     }
 
     deinit {
-        HDF5Reader.locked {
-            H5Dclose(data)
-            H5Fclose(file)
+        HDF5Reader.locked(lib) {
+            lib.datasetClose(data)
+            lib.fileClose(file)
         }
     }
 
@@ -91,7 +98,7 @@ final class HDF5Reader: FrameSource {
     }
 
     /// Every dataset in the file, by full path, with its shape (lock held).
-    private static func listDatasets(_ f: hid_t) -> [Entry] {
+    private static func listDatasets(_ f: hid_t, _ lib: HDF5Library) -> [Entry] {
         final class Names { var names: [String] = [] }
         let names = Names()
         let visit: H5O_iterate_t = { _, name, info, op in
@@ -100,20 +107,20 @@ final class HDF5Reader: FrameSource {
             }
             return 0
         }
-        _ = H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, visit, Unmanaged.passUnretained(names).toOpaque(),
+        _ = lib.visit(f, H5_INDEX_NAME, H5_ITER_INC, visit, Unmanaged.passUnretained(names).toOpaque(),
                       UInt32(H5O_INFO_BASIC))
         return names.names.map { name in
-            let d = H5Dopen2(f, name, hid_t(H5P_DEFAULT))
-            defer { if d >= 0 { H5Dclose(d) } }
+            let d = lib.datasetOpen(f, name, hid_t(H5P_DEFAULT))
+            defer { if d >= 0 { lib.datasetClose(d) } }
             guard d >= 0 else { return Entry(name: name, shape: [], numeric: false) }
-            let space = H5Dget_space(d)
-            let rank = Int(H5Sget_simple_extent_ndims(space))
+            let space = lib.datasetSpace(d)
+            let rank = Int(lib.spaceRank(space))
             var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-            H5Sget_simple_extent_dims(space, &dims, nil)
-            H5Sclose(space)
-            let type = H5Dget_type(d)
-            let cls = H5Tget_class(type)
-            H5Tclose(type)
+            lib.spaceDims(space, &dims, nil)
+            lib.spaceClose(space)
+            let type = lib.datasetType(d)
+            let cls = lib.typeClass(type)
+            lib.typeClose(type)
             return Entry(name: name, shape: rank == 0 ? [] : dims.map { Int($0) },
                          numeric: cls == H5T_INTEGER || cls == H5T_FLOAT)
         }
@@ -122,19 +129,19 @@ final class HDF5Reader: FrameSource {
     /// Reads rows `range` of the first axis as Double (the whole dataset for nil).
     func read(rows range: Range<Int>?, into out: UnsafeMutablePointer<Double>) throws {
         let rank = shape.count
-        try HDF5Reader.locked {
-            let fileSpace = H5Dget_space(data)
-            defer { H5Sclose(fileSpace) }
+        try HDF5Reader.locked(lib) {
+            let fileSpace = lib.datasetSpace(data)
+            defer { lib.spaceClose(fileSpace) }
             var count = shape.map { hsize_t($0) }
             if let r = range, rank > 0 {
                 var start = [hsize_t](repeating: 0, count: rank)
                 start[0] = hsize_t(r.lowerBound)
                 count[0] = hsize_t(r.count)
-                H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil)
+                lib.selectHyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil)
             }
-            let memSpace = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(rank), count, nil)
-            defer { H5Sclose(memSpace) }
-            guard H5Dread(data, H5T_NATIVE_DOUBLE_g, memSpace, fileSpace, hid_t(H5P_DEFAULT), out) >= 0 else {
+            let memSpace = rank == 0 ? lib.spaceCreate(H5S_SCALAR) : lib.spaceCreateSimple(Int32(rank), count, nil)
+            defer { lib.spaceClose(memSpace) }
+            guard lib.read(data, lib.nativeDouble, memSpace, fileSpace, hid_t(H5P_DEFAULT), out) >= 0 else {
                 throw DataFileError(path: path, problem: "libhdf5 cannot read dataset '\(dataset)'\(range.map { " rows \($0.lowerBound):\($0.upperBound)" } ?? "") (damaged or truncated file)")
             }
         }

@@ -1,0 +1,116 @@
+import CHDF5
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libhdf5, opened on first use rather than linked.
+///
+/// Linking libhdf5 pulls in some thirty libraries (curl, gnutls, Kerberos,
+/// LDAP…) whose symbol resolution costs every `lariat` process about 5 ms
+/// at start-up, although few scripts read HDF5. So the module map imports
+/// only libhdf5's header (types and constants), and the handful of
+/// functions the reader calls are looked up here with dlopen/dlsym.
+struct HDF5Library {
+    typealias Open = @convention(c) () -> herr_t
+    typealias SetAuto = @convention(c) (hid_t, H5E_auto2_t?, UnsafeMutableRawPointer?) -> herr_t
+    typealias IsHDF5 = @convention(c) (UnsafePointer<CChar>?) -> htri_t
+    typealias FileOpen = @convention(c) (UnsafePointer<CChar>?, UInt32, hid_t) -> hid_t
+    typealias Close = @convention(c) (hid_t) -> herr_t
+    typealias Exists = @convention(c) (hid_t, UnsafePointer<CChar>?, hid_t) -> htri_t
+    typealias DatasetOpen = @convention(c) (hid_t, UnsafePointer<CChar>?, hid_t) -> hid_t
+    typealias Get = @convention(c) (hid_t) -> hid_t
+    typealias TypeClass = @convention(c) (hid_t) -> H5T_class_t
+    typealias Rank = @convention(c) (hid_t) -> Int32
+    typealias Dims = @convention(c) (hid_t, UnsafeMutablePointer<hsize_t>?, UnsafeMutablePointer<hsize_t>?) -> Int32
+    typealias Visit = @convention(c) (hid_t, H5_index_t, H5_iter_order_t, H5O_iterate_t?, UnsafeMutableRawPointer?, UInt32) -> herr_t
+    typealias Hyperslab = @convention(c) (hid_t, H5S_seloper_t, UnsafePointer<hsize_t>?, UnsafePointer<hsize_t>?,
+                                          UnsafePointer<hsize_t>?, UnsafePointer<hsize_t>?) -> herr_t
+    typealias Create = @convention(c) (H5S_class_t) -> hid_t
+    typealias CreateSimple = @convention(c) (Int32, UnsafePointer<hsize_t>?, UnsafePointer<hsize_t>?) -> hid_t
+    typealias Read = @convention(c) (hid_t, hid_t, hid_t, hid_t, hid_t, UnsafeMutableRawPointer?) -> herr_t
+
+    let open: Open
+    let setAuto: SetAuto
+    let isHDF5: IsHDF5
+    let fileOpen: FileOpen
+    let fileClose: Close
+    let exists: Exists
+    let datasetOpen: DatasetOpen
+    let datasetClose: Close
+    let datasetType: Get
+    let datasetSpace: Get
+    let typeClass: TypeClass
+    let typeClose: Close
+    let spaceRank: Rank
+    let spaceDims: Dims
+    let spaceClose: Close
+    let visit: Visit
+    let selectHyperslab: Hyperslab
+    let spaceCreate: Create
+    let spaceCreateSimple: CreateSimple
+    let read: Read
+    /// Address of `H5T_NATIVE_DOUBLE_g`, valid once `open()` has run.
+    private let nativeDoubleAddress: UnsafeMutablePointer<hid_t>
+
+    var nativeDouble: hid_t { nativeDoubleAddress.pointee }
+
+    /// Sonames tried in order: Debian's serial build, then the plain names
+    /// other distributions and source builds use.
+    static let candidates = ["libhdf5_serial.so.103", "libhdf5_serial.so", "libhdf5.so.103", "libhdf5.so.310",
+                             "libhdf5.so.320", "libhdf5.so"]
+
+    /// The library, or why it cannot be used (loaded once per process).
+    static let shared: Result<HDF5Library, LoadError> = load()
+
+    struct LoadError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static func load() -> Result<HDF5Library, LoadError> {
+        guard let handle = candidates.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
+            return .failure(LoadError(description:
+                "libhdf5 is not installed (tried \(candidates.joined(separator: ", "))); on Debian: apt install libhdf5-dev"))
+        }
+        var missing: [String] = []
+        func symbol<F>(_ name: String, _: F.Type) -> F? {
+            guard let p = dlsym(handle, name) else { missing.append(name); return nil }
+            return unsafeBitCast(p, to: F.self)
+        }
+        let open = symbol("H5open", Open.self)
+        let setAuto = symbol("H5Eset_auto2", SetAuto.self)
+        let isHDF5 = symbol("H5Fis_hdf5", IsHDF5.self)
+        let fileOpen = symbol("H5Fopen", FileOpen.self)
+        let fileClose = symbol("H5Fclose", Close.self)
+        let exists = symbol("H5Oexists_by_name", Exists.self)
+        let datasetOpen = symbol("H5Dopen2", DatasetOpen.self)
+        let datasetClose = symbol("H5Dclose", Close.self)
+        let datasetType = symbol("H5Dget_type", Get.self)
+        let datasetSpace = symbol("H5Dget_space", Get.self)
+        let typeClass = symbol("H5Tget_class", TypeClass.self)
+        let typeClose = symbol("H5Tclose", Close.self)
+        let spaceRank = symbol("H5Sget_simple_extent_ndims", Rank.self)
+        let spaceDims = symbol("H5Sget_simple_extent_dims", Dims.self)
+        let spaceClose = symbol("H5Sclose", Close.self)
+        let visit = symbol("H5Ovisit2", Visit.self)
+        let selectHyperslab = symbol("H5Sselect_hyperslab", Hyperslab.self)
+        let spaceCreate = symbol("H5Screate", Create.self)
+        let spaceCreateSimple = symbol("H5Screate_simple", CreateSimple.self)
+        let read = symbol("H5Dread", Read.self)
+        let nativeDouble = dlsym(handle, "H5T_NATIVE_DOUBLE_g")
+        if nativeDouble == nil { missing.append("H5T_NATIVE_DOUBLE_g") }
+        guard missing.isEmpty, let open, let setAuto, let isHDF5, let fileOpen, let fileClose, let exists,
+              let datasetOpen, let datasetClose, let datasetType, let datasetSpace, let typeClass, let typeClose,
+              let spaceRank, let spaceDims, let spaceClose, let visit, let selectHyperslab, let spaceCreate,
+              let spaceCreateSimple, let read, let nativeDouble else {
+            return .failure(LoadError(description:
+                "the installed libhdf5 lacks \(missing.joined(separator: ", ")) (Lariat needs HDF5 1.10 or later)"))
+        }
+        return .success(HDF5Library(
+            open: open, setAuto: setAuto, isHDF5: isHDF5, fileOpen: fileOpen, fileClose: fileClose, exists: exists,
+            datasetOpen: datasetOpen, datasetClose: datasetClose, datasetType: datasetType,
+            datasetSpace: datasetSpace, typeClass: typeClass, typeClose: typeClose, spaceRank: spaceRank,
+            spaceDims: spaceDims, spaceClose: spaceClose, visit: visit, selectHyperslab: selectHyperslab,
+            spaceCreate: spaceCreate, spaceCreateSimple: spaceCreateSimple, read: read,
+            nativeDoubleAddress: nativeDouble.assumingMemoryBound(to: hid_t.self)))
+    }
+}

@@ -25,7 +25,8 @@ let package = Package(
     ],
     targets: [
         // MARK: - C system libraries (module maps; apt names the provider)
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+        // Header only: OpenBLAS is dlopened on first use (OpenBLAS.swift).
+        .systemLibrary(name: "COpenBLAS",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -49,7 +50,7 @@ let package = Package(
 
         // MARK: - The command-line tool
         .executableTarget(name: "lariat", dependencies: [
-            "LariatLanguage", "JupyterKernel", "COpenBLAS",
+            "LariatLanguage", "JupyterKernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -68,8 +68,8 @@ struct InstallCommand: ParsableCommand {
             "interrupt_mode": "message",
             "metadata": ["debugger": false],
         ]
-        // Start the kernel with the BLAS kernels chosen for this CPU (see
-        // BLASCoreType) so it need not run itself again at every start.
+        // A BLAS kernel family the installing user chose explicitly stays
+        // chosen in the kernel (otherwise LariatModel's OpenBLAS picks).
         if let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
             spec["env"] = ["OPENBLAS_CORETYPE": core]
         }

@@ -14,5 +14,4 @@ struct Lariat: ParsableCommand {
 
 enum LariatVersion { static let string = "0.1.0" }
 
-BLASCoreType.upgradeIfNeeded()
 Lariat.main()

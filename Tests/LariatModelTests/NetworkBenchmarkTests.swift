@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import Testing
 @testable import LariatModel
@@ -60,7 +59,7 @@ struct TrainingBenchmark {
 
     @Test func trainingStep() throws {
         let (B, H, W, D) = Self.self.B == 0 ? (0, 0, 0, 0) : (Self.B, Self.H, Self.W, Self.D)
-        print("OpenBLAS threads: \(openblas_get_num_threads()), cores: \(ProcessInfo.processInfo.activeProcessorCount)")
+        print("OpenBLAS \(OpenBLAS.coreName) threads: \(OpenBLAS.threadCount), cores: \(ProcessInfo.processInfo.activeProcessorCount)")
         // The machine is shared: sgemm is measured before and after the steps
         // and the faster of the two is the reference (the conservative ratio).
         let gemmBefore = sgemmRate()

@@ -215,18 +215,12 @@ struct BlockStatistics {
 
     init(block: NDArray, lag p: Int) {
         let design = LaggedDesign(series: block, lag: p)
-        let (n, k, kp) = (design.n, design.k, design.featureCount)
-        self.init(k: k, kp: kp)
-        self.n = n
-        let X = design.Xc, Y = design.Yc
-        for r in 0..<n {
-            for a in 0..<kp {
-                let xa = X[r * kp + a]
-                for b in 0..<kp { gram[a * kp + b] += xa * X[r * kp + b] }
-                for i in 0..<k { xy[a * k + i] += xa * Y[r * k + i] }
-            }
-            for i in 0..<k { yy[i] += Y[r * k + i] * Y[r * k + i] }
-        }
+        self.init(k: design.k, kp: design.featureCount)
+        self.n = design.n
+        let products = design.crossProducts()
+        gram = products.gram.values
+        xy = products.xy
+        yy = products.yy
     }
 
     static func sum<S: Sequence>(_ blocks: [BlockStatistics], _ which: S) -> BlockStatistics where S.Element == Int {

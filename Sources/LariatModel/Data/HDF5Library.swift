@@ -67,7 +67,7 @@ struct HDF5Library {
     }
 
     private static func load() -> Result<HDF5Library, LoadError> {
-        guard let handle = candidates.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
+        guard let handle = candidates.lazy.compactMap({ dlopen($0, RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND) }).first else {
             return .failure(LoadError(description:
                 "libhdf5 is not installed (tried \(candidates.joined(separator: ", "))); on Debian: apt install libhdf5-dev"))
         }

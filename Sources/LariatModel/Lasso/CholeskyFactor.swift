@@ -1,4 +1,3 @@
-import COpenBLAS
 
 /// The lower Cholesky factor `L` of the active Gram matrix `G_AA = L L'`,
 /// grown by one row when LARS adds a variable and shrunk by Givens
@@ -6,21 +5,36 @@ import COpenBLAS
 /// O(|A|^2) instead of a fresh O(|A|^3) factorisation.
 ///
 /// Rows and columns follow the order of the active set as LARS built it.
-/// Storage is row-major with a fixed leading dimension `capacity`.
+/// Storage is row-major with a leading dimension that grows with the factor.
 public struct CholeskyFactor: Sendable {
     /// The largest active set this factor can hold.
     public let capacity: Int
     /// The current size |A|.
     public private(set) var size: Int = 0
-    /// `L[i, j]` at `storage[i * capacity + j]`, `j <= i < size`.
+    /// Row stride of `storage`. It starts small and doubles as the factor
+    /// grows: a VAR fit holds one factor per equation, and active sets are
+    /// usually far smaller than the number of features.
+    private(set) var stride: Int
+    /// `L[i, j]` at `storage[i * stride + j]`, `j <= i < size`.
     var storage: [Double]
 
     public init(capacity: Int) {
         self.capacity = max(capacity, 1)
-        storage = [Double](repeating: 0, count: self.capacity * self.capacity)
+        stride = min(self.capacity, 16)
+        storage = [Double](repeating: 0, count: stride * stride)
     }
 
-    public subscript(i: Int, j: Int) -> Double { storage[i * capacity + j] }
+    public subscript(i: Int, j: Int) -> Double { storage[i * stride + j] }
+
+    /// Makes room for `rows` rows, copying the factor to a wider stride.
+    private mutating func reserve(rows: Int) {
+        guard rows > stride else { return }
+        let wider = min(capacity, max(rows, 2 * stride))
+        var grown = [Double](repeating: 0, count: wider * wider)
+        for i in 0..<size { for j in 0...i { grown[i * wider + j] = storage[i * stride + j] } }
+        storage = grown
+        stride = wider
+    }
 
     /// Appends a variable whose Gram column restricted to the current active
     /// set is `g` (length `size`) and whose squared norm is `c`:
@@ -34,8 +48,9 @@ public struct CholeskyFactor: Sendable {
     public mutating func append(gramColumn g: UnsafePointer<Double>, squaredNorm c: Double,
                                 minimumPivot: Double, floor: Double) -> (pivot: Double, appended: Bool) {
         let k = size
-        let ld = capacity
         precondition(k < capacity, "CholeskyFactor: capacity \(capacity) exceeded")
+        reserve(rows: k + 1)
+        let ld = stride
         return storage.withUnsafeMutableBufferPointer { L in
             let row = L.baseAddress! + k * ld
             for j in 0..<k { row[j] = g[j] }
@@ -57,7 +72,7 @@ public struct CholeskyFactor: Sendable {
     /// return to lower-triangular form (L Q Q' L' = G, Q orthogonal).
     public mutating func remove(at index: Int) {
         let n = size
-        let ld = capacity
+        let ld = stride
         precondition(index >= 0 && index < n)
         storage.withUnsafeMutableBufferPointer { L in
             let base = L.baseAddress!
@@ -69,7 +84,7 @@ public struct CholeskyFactor: Sendable {
             for i in index..<(n - 1) {
                 var a = base[i * ld + i], b = base[i * ld + i + 1]
                 var c = 0.0, s = 0.0
-                cblas_drotg(&a, &b, &c, &s)
+                drotg(&a, &b, &c, &s)
                 if a < 0 { a = -a; c = -c; s = -s }
                 base[i * ld + i] = a
                 base[i * ld + i + 1] = 0
@@ -91,8 +106,8 @@ public struct CholeskyFactor: Sendable {
     public func solve(_ b: UnsafeMutablePointer<Double>) {
         guard size > 0 else { return }
         storage.withUnsafeBufferPointer { L in
-            CholeskyFactor.forward(L.baseAddress!, capacity, size, b)
-            CholeskyFactor.backward(L.baseAddress!, capacity, size, b)
+            CholeskyFactor.forward(L.baseAddress!, stride, size, b)
+            CholeskyFactor.backward(L.baseAddress!, stride, size, b)
         }
     }
 
@@ -145,7 +160,7 @@ public struct CholeskyFactor: Sendable {
     /// where the equiangular solve is not finite (see LARS).
     func withDiagonalShift(_ shift: Double) -> CholeskyFactor {
         var f = self
-        for i in 0..<size { f.storage[i * capacity + i] += shift }
+        for i in 0..<size { f.storage[i * stride + i] += shift }
         return f
     }
 }

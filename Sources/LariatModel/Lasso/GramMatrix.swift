@@ -1,4 +1,3 @@
-import COpenBLAS
 
 /// The Gram matrix `G = X'X` (full and symmetric, `p x p` row-major) and
 /// `X'y` of a row-major `n x p` design, computed once so that many lasso
@@ -16,8 +15,7 @@ public struct GramMatrix: Sendable {
         var G = [Double](repeating: 0, count: p * p)
         if n > 0 && p > 0 {
             G.withUnsafeMutableBufferPointer { g in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n),
-                            1, X, Int32(p), 0, g.baseAddress!, Int32(p))
+                dsyrkUpperTransposed(n: p, k: n, a: X, lda: p, beta: 0, c: g.baseAddress!, ldc: p)
                 // Mirror the upper triangle so rows are whole (LARS reads rows).
                 for i in 0..<p { for j in 0..<i { g[i * p + j] = g[j * p + i] } }
             }
@@ -37,8 +35,8 @@ public struct GramMatrix: Sendable {
         var out = [Double](repeating: 0, count: p * m)
         guard n > 0 && p > 0 && m > 0 else { return out }
         out.withUnsafeMutableBufferPointer { o in
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(m), Int32(n),
-                        1, X, Int32(p), Y, Int32(m), 0, o.baseAddress!, Int32(m))
+            dgemm(transA: true, transB: false, m: p, n: m, k: n,
+                  a: X, lda: p, b: Y, ldb: m, beta: 0, c: o.baseAddress!, ldc: m)
         }
         return out
     }

@@ -1,5 +1,4 @@
 import Foundation
-import COpenBLAS
 
 /// Least angle regression with the lasso modification (Efron, Hastie,
 /// Johnstone & Tibshirani 2004, "Least angle regression", Ann. Statist.

@@ -1,4 +1,3 @@
-import COpenBLAS
 
 /// Gradients of a scalar loss with respect to what the sparse VAR was fitted on.
 public struct SparseVARPullback: Sendable {
@@ -85,8 +84,7 @@ private func gemm(_ ta: Transpose, _ tb: Transpose, _ m: Int, _ n: Int, _ kk: In
                   _ C: inout [Double], _ ldc: Int, beta: Double) {
     guard m > 0 && n > 0 && kk > 0 else { return }
     C.withUnsafeMutableBufferPointer { c in
-        cblas_dgemm(CblasRowMajor, ta == .noTrans ? CblasNoTrans : CblasTrans,
-                    tb == .noTrans ? CblasNoTrans : CblasTrans, Int32(m), Int32(n), Int32(kk),
-                    1, A, Int32(lda), B, Int32(ldb), beta, c.baseAddress!, Int32(ldc))
+        dgemm(transA: ta == .trans, transB: tb == .trans, m: m, n: n, k: kk,
+              a: A, lda: lda, b: B, ldb: ldb, beta: beta, c: c.baseAddress!, ldc: ldc)
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Dispatch
-import COpenBLAS
 
 /// An l1-regularised vector autoregression VAR(p) of a `T x k` series,
 ///
@@ -57,15 +56,7 @@ public struct SparseVAR: Sendable {
         try context.cancellation.check()
         let design = LaggedDesign(series: traces, lag: lag)
         let (n, k, kp) = (design.n, design.k, design.featureCount)
-
-        let gram = design.Xc.withUnsafeBufferPointer { GramMatrix(design: $0.baseAddress!, rows: n, columns: kp) }
-        // X'Y, kp x k; column i is X'y_i.
-        let XY = design.Xc.withUnsafeBufferPointer { x in
-            design.Yc.withUnsafeBufferPointer { GramMatrix.crossProduct(design: x.baseAddress!, targets: $0.baseAddress!,
-                                                                        rows: n, columns: kp, targetColumns: k) }
-        }
-        var yy = [Double](repeating: 0, count: k)
-        for r in 0..<n { for i in 0..<k { yy[i] += design.Yc[r * k + i] * design.Yc[r * k + i] } }
+        let (gram, XY, yy) = design.crossProducts()
 
         var solved = [LassoSolution?](repeating: nil, count: k)
         var maxima = [Double](repeating: 0, count: k)
@@ -116,20 +107,15 @@ public struct SparseVAR: Sendable {
             c[i] = design.ybar[i] - cx
         }
         // Fitted = Xc B' + 1 ybar'; residuals = Yc - Xc B'.
-        var fitted = [Double](repeating: 0, count: n * k)
-        design.Xc.withUnsafeBufferPointer { x in
-            B.withUnsafeBufferPointer { b in
-                fitted.withUnsafeMutableBufferPointer { f in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(k), Int32(kp),
-                                1, x.baseAddress!, Int32(kp), b.baseAddress!, Int32(kp), 0, f.baseAddress!, Int32(k))
+        var fitted = B.withUnsafeBufferPointer { design.times(transposeOf: $0.baseAddress!, rows: k) }
+        var residuals = [Double](repeating: 0, count: n * k)
+        design.Zc.withUnsafeBufferPointer { zb in
+            let y = zb.baseAddress! + lag * k
+            for r in 0..<n {
+                for i in 0..<k {
+                    residuals[r * k + i] = y[r * k + i] - design.shift[i] - fitted[r * k + i]
+                    fitted[r * k + i] += design.ybar[i]
                 }
-            }
-        }
-        var residuals = design.Yc
-        for r in 0..<n {
-            for i in 0..<k {
-                residuals[r * k + i] -= fitted[r * k + i]
-                fitted[r * k + i] += design.ybar[i]
             }
         }
         var warnings: [String] = []

@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(name: "lariat", dependencies: [
             "LariatLanguage", "JupyterKernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: staticSwiftRuntime),
 
         // MARK: - Tests
         .testTarget(name: "LariatModelTests", dependencies: ["LariatModel"]),
@@ -63,3 +63,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+/// The `lariat` binary carries the Swift runtime and Foundation inside it
+/// (the test bundles stay dynamic: Swift Testing has no static build).
+/// Resolving the symbols of ~15 shared Swift libraries cost every process
+/// about 4 ms of its ~10 ms start-up. The group lists the static Foundation
+/// archives again because `-static-stdlib` alone names them in an order
+/// that leaves CoreFoundation's symbols unresolved.
+var staticSwiftRuntime: [LinkerSetting] {
+    #if os(Linux)
+    let archives = ["Foundation", "FoundationInternationalization", "FoundationEssentials", "CoreFoundation",
+                    "_FoundationICU", "_FoundationCShims", "_FoundationCollections", "swiftSynchronization",
+                    "swiftDispatch", "dispatch", "BlocksRuntime", "swiftCore"]
+    return [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group"] + archives.map { "-l\($0)" }
+                         + ["-Xlinker", "--end-group"])]
+    #else
+    return []
+    #endif
+}

@@ -17,11 +17,15 @@ public struct CholeskyFactor: Sendable {
     private(set) var stride: Int
     /// `L[i, j]` at `storage[i * stride + j]`, `j <= i < size`.
     var storage: [Double]
+    /// `1 / L[i, i]`: the solves multiply instead of dividing, whose
+    /// latency dominated them at LARS sizes.
+    var reciprocals: [Double]
 
     public init(capacity: Int) {
         self.capacity = max(capacity, 1)
         stride = min(self.capacity, 16)
         storage = [Double](repeating: 0, count: stride * stride)
+        reciprocals = [Double](repeating: 0, count: stride)
     }
 
     public subscript(i: Int, j: Int) -> Double { storage[i * stride + j] }
@@ -34,6 +38,7 @@ public struct CholeskyFactor: Sendable {
         for i in 0..<size { for j in 0...i { grown[i * wider + j] = storage[i * stride + j] } }
         storage = grown
         stride = wider
+        reciprocals += [Double](repeating: 0, count: wider - reciprocals.count)
     }
 
     /// Appends a variable whose Gram column restricted to the current active
@@ -51,10 +56,10 @@ public struct CholeskyFactor: Sendable {
         precondition(k < capacity, "CholeskyFactor: capacity \(capacity) exceeded")
         reserve(rows: k + 1)
         let ld = stride
-        return storage.withUnsafeMutableBufferPointer { L in
+        let (d, appended): (Double, Bool) = storage.withUnsafeMutableBufferPointer { L in
             let row = L.baseAddress! + k * ld
             for j in 0..<k { row[j] = g[j] }
-            if k > 0 { CholeskyFactor.forward(L.baseAddress!, ld, k, row) }
+            if k > 0 { reciprocals.withUnsafeBufferPointer { CholeskyFactor.forward(L.baseAddress!, ld, $0.baseAddress!, k, row) } }
             let v = CholeskyFactor.dot(row, row, k)
             let d = max((abs(c - v)).squareRoot(), floor)
             if d < minimumPivot {
@@ -62,9 +67,13 @@ public struct CholeskyFactor: Sendable {
                 return (d, false)
             }
             row[k] = d
-            size = k + 1
             return (d, true)
         }
+        if appended {
+            reciprocals[k] = 1 / d
+            size = k + 1
+        }
+        return (d, appended)
     }
 
     /// Removes the variable at position `index`: deleting row `index` leaves
@@ -98,16 +107,41 @@ public struct CholeskyFactor: Sendable {
             // Clear the stale last row.
             let last = base + (n - 1) * ld
             for j in 0..<n { last[j] = 0 }
+            for i in index..<(n - 1) { reciprocals[i] = 1 / base[i * ld + i] }
         }
         size = n - 1
     }
 
     /// Solves `L L' x = b` in place (`b` has length `size`).
     public func solve(_ b: UnsafeMutablePointer<Double>) {
+        forwardSolve(b)
+        backwardSolve(b)
+    }
+
+    /// Solves `L x = b` in place.
+    public func forwardSolve(_ b: UnsafeMutablePointer<Double>) {
         guard size > 0 else { return }
         storage.withUnsafeBufferPointer { L in
-            CholeskyFactor.forward(L.baseAddress!, stride, size, b)
-            CholeskyFactor.backward(L.baseAddress!, stride, size, b)
+            reciprocals.withUnsafeBufferPointer { CholeskyFactor.forward(L.baseAddress!, stride, $0.baseAddress!, size, b) }
+        }
+    }
+
+    /// Solves `L' x = b` in place.
+    public func backwardSolve(_ b: UnsafeMutablePointer<Double>) {
+        guard size > 0 else { return }
+        storage.withUnsafeBufferPointer { L in
+            reciprocals.withUnsafeBufferPointer { CholeskyFactor.backward(L.baseAddress!, stride, $0.baseAddress!, size, b) }
+        }
+    }
+
+    /// Given `u = L^-1 b` for the first `size - 1` entries, the last entry of
+    /// `L^-1 b` for the factor's newest row: forward substitution's last step,
+    /// O(|A|) where a fresh solve is O(|A|^2).
+    public func extendForward(_ u: UnsafeMutablePointer<Double>, last b: Double) {
+        let k = size - 1
+        guard k >= 0 else { return }
+        storage.withUnsafeBufferPointer { L in
+            u[k] = (b - CholeskyFactor.dot(L.baseAddress! + k * stride, u, k)) * reciprocals[k]
         }
     }
 
@@ -116,10 +150,11 @@ public struct CholeskyFactor: Sendable {
     // loops read rows of L, which are contiguous.
 
     /// L x = b in place (row-oriented forward substitution).
-    static func forward(_ L: UnsafePointer<Double>, _ ld: Int, _ k: Int, _ x: UnsafeMutablePointer<Double>) {
+    static func forward(_ L: UnsafePointer<Double>, _ ld: Int, _ inverse: UnsafePointer<Double>, _ k: Int,
+                        _ x: UnsafeMutablePointer<Double>) {
         for i in 0..<k {
             let row = L + i * ld
-            x[i] = (x[i] - dot(row, x, i)) / row[i]
+            x[i] = (x[i] - dot(row, x, i)) * inverse[i]
         }
     }
 
@@ -138,11 +173,12 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// L' x = b in place (column-oriented back substitution on the rows of L).
-    static func backward(_ L: UnsafePointer<Double>, _ ld: Int, _ k: Int, _ x: UnsafeMutablePointer<Double>) {
+    static func backward(_ L: UnsafePointer<Double>, _ ld: Int, _ inverse: UnsafePointer<Double>, _ k: Int,
+                         _ x: UnsafeMutablePointer<Double>) {
         var i = k - 1
         while i >= 0 {
             let row = L + i * ld
-            let xi = x[i] / row[i]
+            let xi = x[i] * inverse[i]
             x[i] = xi
             for j in 0..<i { x[j] -= row[j] * xi }
             i -= 1
@@ -160,7 +196,10 @@ public struct CholeskyFactor: Sendable {
     /// where the equiangular solve is not finite (see LARS).
     func withDiagonalShift(_ shift: Double) -> CholeskyFactor {
         var f = self
-        for i in 0..<size { f.storage[i * stride + i] += shift }
+        for i in 0..<size {
+            f.storage[i * stride + i] += shift
+            f.reciprocals[i] = 1 / f.storage[i * stride + i]
+        }
         return f
     }
 }

@@ -64,7 +64,7 @@ enum LARS {
         var run = Run(coef: [Double](repeating: 0, count: p), factor: CholeskyFactor(capacity: p))
 
         // Scratch in raw buffers: the loop below is the hot path of every VAR fit.
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 6 * p)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 7 * p)
         let statusBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: p)
         defer { scratch.deallocate(); statusBuffer.deallocate() }
         // C_j: current correlations X_j'(y - X b) of the inactive variables.
@@ -76,6 +76,9 @@ enum LARS {
         let w = scratch + 3 * p   // equiangular weights w_A
         let a = scratch + 4 * p   // a = X' u_A = G[:, A] w_A
         let g = scratch + 5 * p
+        // u = L^-1 s_A, kept in step with the factor: an added variable
+        // extends it by one entry; only drops (rare) recompute it.
+        let u = scratch + 6 * p
         // 0 inactive, 1 active, 2 refused for good (collinear with the active set).
         let status = statusBuffer
         status.initialize(repeating: 0, count: p)
@@ -128,12 +131,16 @@ enum LARS {
 
             // The drops of the previous step leave the factor now that the
             // stop test no longer needs their segment.
-            for pos in pendingDrops {
-                factor.remove(at: pos)
-                active.remove(at: pos)
-                signs.remove(at: pos)
+            if !pendingDrops.isEmpty {
+                for pos in pendingDrops {
+                    factor.remove(at: pos)
+                    active.remove(at: pos)
+                    signs.remove(at: pos)
+                }
+                pendingDrops.removeAll()
+                for i in 0..<signs.count { u[i] = signs[i] }
+                factor.forwardSolve(u)
             }
-            pendingDrops.removeAll()
 
             if !drop {
                 // Add x_j: grow L by the row solving L w = G[A, j].
@@ -148,6 +155,7 @@ enum LARS {
                         status[j] = 1
                         active.append(j)
                         signs.append(Cov[j] > 0 ? 1 : (Cov[j] < 0 ? -1 : 0))
+                        factor.extendForward(u, last: signs[k])
                         added = true
                         break
                     }
@@ -176,8 +184,8 @@ enum LARS {
             // Equiangular direction (Efron et al. eq. 2.4-2.6): w_A = A_A G_AA^-1 s_A,
             // A_A = (s_A' G_AA^-1 s_A)^(-1/2).
             let k = active.count
-            for i in 0..<k { w[i] = signs[i] }
-            factor.solve(w)
+            w.update(from: u, count: k)
+            factor.backwardSolve(w)
             var AA: Double
             var sw = 0.0
             for i in 0..<k { sw += w[i] * signs[i] }

@@ -31,10 +31,8 @@ public struct LassoPath: Sendable {
         try LassoProblem.validate(X: X, y: y)
         try LassoProblem.validateLambda(lambdaMin, argument: "lambdaMin")
         let (n, p) = (X.shape[0], X.shape[1])
-        let gram = X.data.withUnsafeBufferPointer { GramMatrix(design: $0.baseAddress!, rows: n, columns: p) }
-        let xy = X.data.withUnsafeBufferPointer { x in
-            y.withUnsafeBufferPointer { GramMatrix.crossProduct(design: x.baseAddress!, targets: $0.baseAddress!,
-                                                                rows: n, columns: p, targetColumns: 1) }
+        let (gram, xy) = X.data.withUnsafeBufferPointer { x in
+            y.withUnsafeBufferPointer { GramMatrix.products(design: x.baseAddress!, target: $0.baseAddress!, rows: n, columns: p) }
         }
         return try compute(gram: gram, xy: xy, lambdaMin: lambdaMin, maxIterations: maxIterations)
     }

@@ -25,10 +25,8 @@ public struct LassoSolution: Sendable {
     public static func fit(X: NDArray, y: [Double], lambda: Double) throws -> LassoSolution {
         try LassoProblem.validate(X: X, y: y)
         let (n, p) = (X.shape[0], X.shape[1])
-        let gram = X.data.withUnsafeBufferPointer { GramMatrix(design: $0.baseAddress!, rows: n, columns: p) }
-        let xy = X.data.withUnsafeBufferPointer { x in
-            y.withUnsafeBufferPointer { GramMatrix.crossProduct(design: x.baseAddress!, targets: $0.baseAddress!,
-                                                                rows: n, columns: p, targetColumns: 1) }
+        let (gram, xy) = X.data.withUnsafeBufferPointer { x in
+            y.withUnsafeBufferPointer { GramMatrix.products(design: x.baseAddress!, target: $0.baseAddress!, rows: n, columns: p) }
         }
         return try fit(gram: gram, xy: xy, lambda: lambda)
     }

@@ -47,7 +47,10 @@ public final class AutoencoderTrainer {
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)
         rng = SeededRandom(seed: options.seed, stream: 0x57494E)   // "WIN": window order
+        AllocationRetention.begin()
     }
+
+    deinit { AllocationRetention.end() }
 
     /// The windows of one epoch: non-overlapping runs of `window` frames from
     /// a random offset, in a random order (both drawn from the seed).

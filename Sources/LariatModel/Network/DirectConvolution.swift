@@ -51,11 +51,18 @@ enum DirectConvolution {
     /// Adds `dL/dW` into `dw` and (when `dx` is given) `dL/dx` into `dx`
     /// for `dy = dL/dy`. Frames are split into fixed slices whose partial
     /// weight gradients are summed in slice order: deterministic.
+    ///
+    /// Both are gathers, so each output element is written once: dW[tap]
+    /// accumulates in a register along an output row (ox) before touching
+    /// memory, and dx at an input pixel sums its (up to) k x k taps in a
+    /// register. Scattering dy into both per tap, as the chain rule reads,
+    /// spent its time on read-modify-writes.
     static func backward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                          dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
         let (oh, ow, c, k, p, h, wd) = (g.outputHeight, g.outputWidth, g.channels, g.kernel, g.padding, g.height, g.width)
         let length = g.patchSize
         let slices = min(parallelSlices, frames)
+        let vectorChannels = c - c % 8
         var partial = [Float](repeating: 0, count: slices * length)
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!
@@ -64,35 +71,66 @@ enum DirectConvolution {
                 for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
                     let src = x + f * g.inputSize
                     let grad = dy + f * oh * ow
-                    let back = dx.map { $0 + f * g.inputSize }
-                    for oy in 0..<oh { for ox in 0..<ow {
-                        let gy = grad[oy * ow + ox]
-                        if gy == 0 { continue }
-                        let g8 = SIMD8<Float>(repeating: gy)
+                    // dW[(ky, kx), ci] += sum_{oy, ox} dy[oy, ox] x[oy - p + ky, ox - p + kx, ci]
+                    for oy in 0..<oh {
+                        let gradRow = grad + oy * ow
                         for ky in 0..<k {
                             let iy = oy - p + ky
                             if iy < 0 || iy >= h { continue }
+                            let inRow = src + iy * wd * c
                             for kx in 0..<k {
-                                let ix = ox - p + kx
-                                if ix < 0 || ix >= wd { continue }
-                                let off = (iy * wd + ix) * c, tap = (ky * k + kx) * c
+                                let lo = max(0, p - kx), hi = min(ow, wd + p - kx)
+                                if lo >= hi { continue }
+                                let tap = mine + (ky * k + kx) * c
                                 var ci = 0
-                                while ci + 8 <= c {
-                                    let xv = UnsafeRawPointer(src + off + ci).loadUnaligned(as: SIMD8<Float>.self)
-                                    let dwv = UnsafeMutableRawPointer(mine + tap + ci)
-                                    dwv.storeBytes(of: dwv.loadUnaligned(as: SIMD8<Float>.self) + g8 * xv, as: SIMD8<Float>.self)
-                                    if let back {
-                                        let wv = UnsafeRawPointer(w + tap + ci).loadUnaligned(as: SIMD8<Float>.self)
-                                        let dxv = UnsafeMutableRawPointer(back + off + ci)
-                                        dxv.storeBytes(of: dxv.loadUnaligned(as: SIMD8<Float>.self) + g8 * wv, as: SIMD8<Float>.self)
+                                while ci < vectorChannels {
+                                    var acc = SIMD8<Float>()
+                                    var at = inRow + (lo - p + kx) * c + ci
+                                    for ox in lo..<hi {
+                                        acc += gradRow[ox] * UnsafeRawPointer(at).loadUnaligned(as: SIMD8<Float>.self)
+                                        at += c
                                     }
+                                    let t = UnsafeMutableRawPointer(tap + ci)
+                                    t.storeBytes(of: t.loadUnaligned(as: SIMD8<Float>.self) + acc, as: SIMD8<Float>.self)
                                     ci += 8
                                 }
                                 while ci < c {
-                                    mine[tap + ci] += gy * src[off + ci]
-                                    back?[off + ci] += gy * w[tap + ci]
+                                    var acc: Float = 0
+                                    for ox in lo..<hi { acc += gradRow[ox] * inRow[(ox - p + kx) * c + ci] }
+                                    tap[ci] += acc
                                     ci += 1
                                 }
+                            }
+                        }
+                    }
+                    // dx[iy, ix, ci] += sum_{ky, kx} dy[iy + p - ky, ix + p - kx] w[(ky, kx), ci]
+                    guard let back = dx.map({ $0 + f * g.inputSize }) else { continue }
+                    for iy in 0..<h { for ix in 0..<wd {
+                        let out = back + (iy * wd + ix) * c
+                        var ci = 0
+                        while ci < c {
+                            let vector = ci < vectorChannels
+                            var acc = SIMD8<Float>()
+                            var scalar: Float = 0
+                            for ky in 0..<k {
+                                let oy = iy + p - ky
+                                if oy < 0 || oy >= oh { continue }
+                                for kx in 0..<k {
+                                    let ox = ix + p - kx
+                                    if ox < 0 || ox >= ow { continue }
+                                    let gy = grad[oy * ow + ox]
+                                    let wv = w + (ky * k + kx) * c + ci
+                                    if vector { acc += gy * UnsafeRawPointer(wv).loadUnaligned(as: SIMD8<Float>.self) }
+                                    else { scalar += gy * wv[0] }
+                                }
+                            }
+                            if vector {
+                                let o = UnsafeMutableRawPointer(out + ci)
+                                o.storeBytes(of: o.loadUnaligned(as: SIMD8<Float>.self) + acc, as: SIMD8<Float>.self)
+                                ci += 8
+                            } else {
+                                out[ci] += scalar
+                                ci += 1
                             }
                         }
                     }}

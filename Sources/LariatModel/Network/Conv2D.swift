@@ -57,7 +57,8 @@ public final class Conv2D {
     public func forward(_ x: Tensor) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
-        var y = Tensor(zeros: [n, g.outputHeight, g.outputWidth, cout])
+        // Every value is written: by the direct kernel, or by the bias and the GEMM.
+        var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])
         if usesDirectKernel {
             x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
@@ -68,7 +69,7 @@ public final class Conv2D {
             return y
         }
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
-        var col = [Float](repeating: 0, count: chunk * rows * length)
+        var col = Tensor(overwritten: [chunk * rows * length]).data   // im2col writes every entry
         x.data.withUnsafeBufferPointer { xp in
         y.data.withUnsafeMutableBufferPointer { yp in
         col.withUnsafeMutableBufferPointer { cp in
@@ -115,7 +116,7 @@ public final class Conv2D {
             return dx
         }
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
-        var col = [Float](repeating: 0, count: chunk * rows * length)
+        var col = Tensor(overwritten: [chunk * rows * length]).data   // im2col writes every entry
         x.data.withUnsafeBufferPointer { xp in
         dy.data.withUnsafeBufferPointer { dyp in
         col.withUnsafeMutableBufferPointer { cp in

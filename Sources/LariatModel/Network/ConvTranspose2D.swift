@@ -64,7 +64,7 @@ public final class ConvTranspose2D {
             }
         }
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
-        var col = [Float](repeating: 0, count: chunk * rows * length)
+        var col = Tensor(overwritten: [chunk * rows * length]).data   // written whole by the GEMM or im2col
         x.data.withUnsafeBufferPointer { xp in
         y.data.withUnsafeMutableBufferPointer { yp in
         col.withUnsafeMutableBufferPointer { cp in
@@ -89,7 +89,7 @@ public final class ConvTranspose2D {
         precondition(dy.shape == [n, g.height, g.width, outChannels], "ConvTranspose2D.backward: dy has shape \(dy.shape)")
         var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
-        var col = [Float](repeating: 0, count: chunk * rows * length)
+        var col = Tensor(overwritten: [chunk * rows * length]).data   // written whole by the GEMM or im2col
         x.data.withUnsafeBufferPointer { xp in
         dy.data.withUnsafeBufferPointer { dyp in
         col.withUnsafeMutableBufferPointer { cp in

@@ -21,6 +21,14 @@ public struct Tensor: Equatable, Sendable {
         self.init(shape: shape, repeating: 0)
     }
 
+    /// A tensor whose every value the caller writes before reading any
+    /// (GEMM outputs, im2col buffers): skips zero-filling tens of megabytes
+    /// per layer and step.
+    init(overwritten shape: [Int]) {
+        self.shape = shape
+        self.data = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { _, count in count = shape.reduce(1, *) }
+    }
+
     public init(shape: [Int], repeating value: Float) {
         self.shape = shape
         self.data = [Float](repeating: value, count: shape.reduce(1, *))

@@ -35,10 +35,9 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Range<Int>,
                         for kx in 0..<k {
                             let ix = ox * s - p + kx
                             if iy >= 0 && iy < h && ix >= 0 && ix < w {
-                                let from = src + (iy * w + ix) * c
-                                if c == 1 { dst[0] = from[0] } else { dst.update(from: from, count: c) }
+                                copyChannels(dst, src + (iy * w + ix) * c, c)
                             } else {
-                                dst.update(repeating: 0, count: c)
+                                for ci in 0..<c { dst[ci] = 0 }
                             }
                             dst += c
                         }
@@ -48,6 +47,19 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Range<Int>,
             }
         }
     }
+}
+
+/// Copies one pixel's `c` channels. Inline vector moves: a memmove call per
+/// 16 or 32 floats was 5% of a training step.
+@inline(__always)
+func copyChannels(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ c: Int) {
+    var i = 0
+    while i + 8 <= c {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                    as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < c { dst[i] = src[i]; i += 1 }
 }
 
 /// col2im, the adjoint of `im2col`: adds every column entry back onto the

@@ -6,11 +6,13 @@ import Testing
 /// training through the lasso-VAR lowers the held-out latent FVU against
 /// the two-stage baseline, and the static skip connection raises the
 /// held-out reconstruction R2. Three fits of the defaults of `fit`
-/// (40 x 40, 1500 frames, d = 16, 30 epochs), shared by the tests below.
-/// Simulator seed 1, where both claims hold by a wide margin (FVU 0.11 vs
-/// 0.16, R2 0.80 vs 0.74). They do not hold on every simulator seed at
-/// these defaults (seed 3 reverses both): docs/model.md has the comparison
-/// over seeds. Fits are deterministic, so this test is too.
+/// (40 x 40, 1500 frames, d = 16, 30 epochs, window 32) per simulator
+/// seed, shared by the tests below. With these defaults both claims held
+/// on each of the simulator seeds 1-8 (docs/model.md); CI checks seeds 1
+/// and 2 (FVU 0.103 vs 0.117 and 0.106 vs 0.128; R2 0.940 vs 0.910 and
+/// 0.934 vs 0.895), whose margins are wide enough to survive another
+/// CPU's BLAS kernels rounding differently. Fits are deterministic, so
+/// this test is too.
 @Suite(.serialized, .enabled(if: trainingTestsEnabled)) struct ModelClaimsTests {
     struct Fits {
         let movie: NDArray
@@ -18,8 +20,8 @@ import Testing
         let twoStage: LatentDynamicsModel
         let noSkip: LatentDynamicsModel
 
-        init() throws {
-            movie = try Simulator.simulate(SimulationOptions(neurons: 12, frames: 1500, size: 40, seed: ModelClaimsTests.simulationSeed)).movie
+        init(seed: Int) throws {
+            movie = try Simulator.simulate(SimulationOptions(neurons: 12, frames: 1500, size: 40, seed: seed)).movie
             var o = FitOptions()
             o.seed = 0
             joint = try LatentDynamicsModel.fit(movie, options: o)
@@ -28,17 +30,21 @@ import Testing
             o.mode = .joint; o.skip = false
             noSkip = try LatentDynamicsModel.fit(movie, options: o)
             for (name, m) in [("joint", joint), ("two-stage", twoStage), ("no-skip", noSkip)] {
-                print("model claims, \(name): \(m.scores)")
+                print("model claims, sim seed \(seed), \(name): \(m.scores)")
             }
         }
     }
 
-    static let simulationSeed = 1
-    /// Trained once, on first use (the three fits take a few minutes in release).
-    static let fits = Result { try Fits() }
+    static let simulationSeeds = [1, 2]
+    /// Trained once, on first use (six fits, a few minutes in release).
+    static let fitsBySeed = Dictionary(uniqueKeysWithValues: simulationSeeds.map { seed in
+        (seed, Result { try Fits(seed: seed) })
+    })
+    static func fits(_ seed: Int) throws -> Fits { try fitsBySeed[seed]!.get() }
 
-    @Test func jointTrainingLowersTheLatentFVU() throws {
-        let f = try Self.fits.get()
+    @Test(arguments: simulationSeeds)
+    func jointTrainingLowersTheLatentFVU(seed: Int) throws {
+        let f = try Self.fits(seed)
         #expect(f.joint.scores.latentFVU < f.twoStage.scores.latentFVU,
                 "joint \(f.joint.scores.latentFVU) vs two-stage \(f.twoStage.scores.latentFVU)")
     }
@@ -47,8 +53,9 @@ import Testing
     /// trivially predictable: the held-out latents (standardised with the
     /// training frames' moments) keep their spread, and the joint model
     /// still reconstructs the held-out frames about as well as the baseline.
-    @Test func jointLatentsDoNotCollapse() throws {
-        let f = try Self.fits.get()
+    @Test(arguments: simulationSeeds)
+    func jointLatentsDoNotCollapse(seed: Int) throws {
+        let f = try Self.fits(seed)
         let T = f.movie.shape[0], held = T - f.joint.trainingFrames
         let heldOut = NDArray(shape: [held, 40, 40], data: Array(f.movie.data[f.joint.trainingFrames * 1600 ..< T * 1600]))
         let zs = try f.joint.encode(heldOut)
@@ -65,15 +72,17 @@ import Testing
         #expect(f.joint.scores.reconstructionR2 > f.twoStage.scores.reconstructionR2 - 0.05)
     }
 
-    @Test func theSkipConnectionRaisesReconstructionR2() throws {
-        let f = try Self.fits.get()
+    @Test(arguments: simulationSeeds)
+    func theSkipConnectionRaisesReconstructionR2(seed: Int) throws {
+        let f = try Self.fits(seed)
         #expect(f.joint.scores.reconstructionR2 > f.noSkip.scores.reconstructionR2,
                 "skip \(f.joint.scores.reconstructionR2) vs no skip \(f.noSkip.scores.reconstructionR2)")
     }
 
     /// Every score of every variant is a number (the scores' sanity, not a claim).
-    @Test func scoresAreFiniteAndScaleFree() throws {
-        let f = try Self.fits.get()
+    @Test(arguments: simulationSeeds)
+    func scoresAreFiniteAndScaleFree(seed: Int) throws {
+        let f = try Self.fits(seed)
         for m in [f.joint, f.twoStage, f.noSkip] {
             let s = m.scores
             for v in [s.predictionRatio, s.latentFVU, s.reconstructionR2, s.dynamicsGain, s.ar1PredictionRatio,

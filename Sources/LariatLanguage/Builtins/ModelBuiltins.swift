@@ -15,7 +15,7 @@ extension BuiltinRegistry {
                 Parameter("seed", .integer, default: .number(0), "fixes the initial weights and the window order"),
                 Parameter("mode", .string, default: .string("joint"), "\"joint\" (trained through the lasso) or \"two-stage\" (reconstruction only, then the lasso on frozen latents)"),
                 Parameter("skip", .boolean, default: .bool(true), "the static skip connection (the sequence's mean image into the decoder)"),
-                Parameter("window", .integer, default: .number(128), "frames per training step; the VAR is fitted on each window"),
+                Parameter("window", .integer, default: .number(Double(FitOptions().window)), "frames per training step; the VAR is fitted on each window"),
                 Parameter("learning_rate", .number, default: .number(0.001), "Adam's step size"),
                 Parameter("warmup", .integer, default: Value.none, "joint mode: reconstruction-only epochs first (default: a fifth of the epochs)"),
                 Parameter("holdout", .number, default: .number(0.2), "the fraction of final frames held out for scores"),

@@ -3,7 +3,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Passes over the training frames.
     public var epochs: Int = 30
     /// Consecutive frames per optimisation step (a window, so the VAR has a series to fit).
-    public var window: Int = 128
+    public var window: Int = 32
     public var learningRate: Float = 1e-3
     /// Seeds the network's initial weights and the order of windows.
     public var seed: UInt64 = 0
@@ -11,7 +11,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// training as diverged.
     public var divergenceFactor: Double = 1e4
 
-    public init(epochs: Int = 30, window: Int = 128, learningRate: Float = 1e-3, seed: UInt64 = 0) {
+    public init(epochs: Int = 30, window: Int = 32, learningRate: Float = 1e-3, seed: UInt64 = 0) {
         self.epochs = epochs; self.window = window; self.learningRate = learningRate; self.seed = seed
     }
 

@@ -105,8 +105,12 @@ extension AutoencoderTrainer {
         try train(task: "fit", context: context) { window in
             let l = try jointGradients(window: window, lag: lag, penalty: penalty, weights: weights,
                                        cancellation: context.cancellation)
-            return [("loss", l.total), ("recon", l.reconstruction), ("pred", l.prediction),
-                    ("latent", l.latentResidual), ("fvu", l.latentFVU)]
+            // The weighted latent residual is reported only when its weight
+            // makes it differ from the FVU (at weight 1 the two coincide).
+            var parts = [("loss", l.total), ("recon", l.reconstruction), ("pred", l.prediction)]
+            if weights.latentResidual != 1 { parts.append(("latent", l.latentResidual)) }
+            parts.append(("fvu", l.latentFVU))
+            return parts
         }
     }
 }

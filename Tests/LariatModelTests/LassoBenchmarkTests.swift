@@ -5,7 +5,7 @@ import Testing
 /// Timings for bench/lasso (printed, never asserted: timings do not gate
 /// tests). Meaningful only in a release build:
 /// `swift test -c release -Xswiftc -enable-testing --filter LassoBenchmarkTests`.
-@Suite struct LassoBenchmarkTests {
+@Suite(.serialized) struct LassoBenchmarkTests {
     static func bestTime(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
         var best = Double.infinity
         for _ in 0..<repeats {

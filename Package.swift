@@ -27,7 +27,7 @@ let package = Package(
         // MARK: - C system libraries (module maps; apt names the provider)
         // Header only: OpenBLAS is dlopened on first use (OpenBLAS.swift).
         .systemLibrary(name: "COpenBLAS",
-                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+                       providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // Header only: libhdf5 is dlopened on first use (HDF5Library.swift).

@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libzmq3-dev libopenblas-dev liblapacke-dev libpng-dev libhdf5-dev
+APT_PACKAGES=(libzmq3-dev libopenblas-dev libpng-dev libhdf5-dev
               libfreetype-dev fonts-dejavu-core pkg-config)
+
+# The test venv needs Python with venv (Debian splits it out of python3).
+[ "${1:-}" = "--venv" ] && APT_PACKAGES+=(python3 python3-venv)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -20,13 +23,7 @@ fi
 
 if [ "${1:-}" = "--venv" ]; then
     stamp=.venv/.requirements-installed
-    if [ ! -x .venv/bin/python ]; then
-        if ! python3 -m venv .venv 2>/dev/null; then
-            echo "setup: installing python3-venv" >&2
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip >/dev/null
-            python3 -m venv .venv
-        fi
-    fi
+    [ -x .venv/bin/python ] || python3 -m venv .venv
     if ! cmp -s requirements-test.txt "$stamp" 2>/dev/null; then
         echo "setup: installing the test venv from requirements-test.txt" >&2
         .venv/bin/python -m pip install -q --upgrade pip >/dev/null

@@ -239,6 +239,19 @@ public struct Arguments {
         return s
     }
 
+    /// One of an enumeration's string cases, e.g. `mode="two-stage"`; any
+    /// other string is an error listing the cases.
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, of _: T.Type) throws -> T
+        where T.RawValue == String {
+        let s = try string(name)
+        guard let value = T(rawValue: s) else {
+            let cases = T.allCases.map { "\"\($0.rawValue)\"" }
+            let listed = cases.count > 1 ? cases.dropLast().joined(separator: ", ") + " or " + cases.last! : cases.joined()
+            throw fail(name, "must be \(listed), got \"\(s)\"")
+        }
+        return value
+    }
+
     public func optionalString(_ name: String) throws -> String? {
         self[name].isNone ? nil : try string(name)
     }

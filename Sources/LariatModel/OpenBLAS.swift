@@ -58,9 +58,6 @@ public enum OpenBLAS {
     /// OpenBLAS's worker threads (including the caller's).
     public static var threadCount: Int { Int(library.threadCount()) }
 
-    /// Opens the library now (e.g. before timing anything).
-    public static func prepare() { _ = library }
-
     private static func load() -> Library {
         let env = ProcessInfo.processInfo.environment
         if env["OPENBLAS_THREAD_TIMEOUT"] == nil && env["GOTO_THREAD_TIMEOUT"] == nil {

@@ -131,12 +131,13 @@ struct LikelihoodRatioMeasurement {
         let k = designs[0].k, kp = designs[0].featureCount
         var S = [Double](repeating: 0, count: k * k), n = 0
         for d in designs {
+            let X = d.Xc, Y = d.Yc   // built whole once: each is a computed copy
             for r in 0..<d.n {
                 var e = [Double](repeating: 0, count: k)
                 for i in 0..<k {
                     var f = 0.0
-                    for a in 0..<kp { f += B[i * kp + a] * d.Xc[r * kp + a] }
-                    e[i] = d.Yc[r * k + i] - f
+                    for a in 0..<kp { f += B[i * kp + a] * X[r * kp + a] }
+                    e[i] = Y[r * k + i] - f
                 }
                 for i in 0..<k { for j in 0..<k { S[i * k + j] += e[i] * e[j] } }
             }

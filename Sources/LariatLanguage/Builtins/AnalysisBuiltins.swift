@@ -94,11 +94,7 @@ extension BuiltinRegistry {
                 let m = try fittedModel(args)
                 let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = ContributionMap.Options()
-                let method = try args.string("method")
-                guard let chosen = ContributionMap.Method(rawValue: method) else {
-                    throw BuiltinError("contributions(): 'method' must be \"gradient\", \"occlusion\" or \"decoder\", got \"\(method)\"")
-                }
-                o.method = chosen
+                o.method = try args.choice("method", of: ContributionMap.Method.self)
                 o.offDiagonal = try args.bool("links")
                 o.frames = try args.integer("frames", in: 0...10_000_000)
                 o.patch = try args.integer("patch", in: 1...4096)

@@ -57,11 +57,7 @@ extension BuiltinRegistry {
                 }
                 o.epochs = try args.integer("epochs", in: 1...100_000)
                 o.seed = UInt64(try args.integer("seed", in: 0...Int(Int32.max)))
-                let mode = try args.string("mode")
-                guard let m = FitOptions.Mode(rawValue: mode) else {
-                    throw BuiltinError("fit(): 'mode' must be \"joint\" or \"two-stage\", got \"\(mode)\"")
-                }
-                o.mode = m
+                o.mode = try args.choice("mode", of: FitOptions.Mode.self)
                 o.skip = try args.bool("skip")
                 o.window = try args.integer("window", in: 4...100_000)
                 let lr = try args.number("learning_rate")

@@ -26,10 +26,10 @@ final class HDF5Reader: FrameSource {
     /// Runs `body` holding the library lock.
     static func locked<T>(_ lib: HDF5Library, _ body: () throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
-        lib.open()
+        _ = lib.open()
         // Errors are reported by our messages, not printed by the library;
         // a thread-safe libhdf5 keeps this setting per thread.
-        lib.setAuto(hid_t(H5E_DEFAULT), nil, nil)
+        _ = lib.setAuto(hid_t(H5E_DEFAULT), nil, nil)
         return try body()
     }
 
@@ -56,7 +56,7 @@ final class HDF5Reader: FrameSource {
                 if movies.count == 1 { name = movies[0].name }
                 else if datasets.count == 1 { name = datasets[0].name }
                 else {
-                    lib.fileClose(f)
+                    _ = lib.fileClose(f)
                     throw fail(datasets.isEmpty ? "contains no datasets"
                                : "holds several datasets; choose one with dataset=: \(HDF5Reader.describe(datasets))")
                 }
@@ -64,21 +64,21 @@ final class HDF5Reader: FrameSource {
             let d = name.withCString { lib.exists(f, $0, hid_t(H5P_DEFAULT)) } > 0
                 ? lib.datasetOpen(f, name, hid_t(H5P_DEFAULT)) : -1
             guard d >= 0 else {
-                lib.fileClose(f)
+                _ = lib.fileClose(f)
                 throw fail("has no dataset '\(name)'; available: \(datasets.isEmpty ? "none" : HDF5Reader.describe(datasets))")
             }
             let type = lib.datasetType(d)
             let cls = lib.typeClass(type)
-            lib.typeClose(type)
+            _ = lib.typeClose(type)
             guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
-                lib.datasetClose(d); lib.fileClose(f)
+                _ = lib.datasetClose(d); _ = lib.fileClose(f)
                 throw fail("dataset '\(name)' is not numeric (Lariat reads integer and float datasets)")
             }
             let space = lib.datasetSpace(d)
             let rank = Int(lib.spaceRank(space))
             var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-            lib.spaceDims(space, &dims, nil)
-            lib.spaceClose(space)
+            _ = lib.spaceDims(space, &dims, nil)
+            _ = lib.spaceClose(space)
             return (f, d, name, rank == 0 ? [] : dims.map { Int($0) })
         }
         (file, data, dataset, shape) = opened
@@ -86,8 +86,8 @@ final class HDF5Reader: FrameSource {
 
     deinit {
         HDF5Reader.locked(lib) {
-            lib.datasetClose(data)
-            lib.fileClose(file)
+            _ = lib.datasetClose(data)
+            _ = lib.fileClose(file)
         }
     }
 
@@ -111,16 +111,16 @@ final class HDF5Reader: FrameSource {
                       UInt32(H5O_INFO_BASIC))
         return names.names.map { name in
             let d = lib.datasetOpen(f, name, hid_t(H5P_DEFAULT))
-            defer { if d >= 0 { lib.datasetClose(d) } }
+            defer { if d >= 0 { _ = lib.datasetClose(d) } }
             guard d >= 0 else { return Entry(name: name, shape: [], numeric: false) }
             let space = lib.datasetSpace(d)
             let rank = Int(lib.spaceRank(space))
             var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-            lib.spaceDims(space, &dims, nil)
-            lib.spaceClose(space)
+            _ = lib.spaceDims(space, &dims, nil)
+            _ = lib.spaceClose(space)
             let type = lib.datasetType(d)
             let cls = lib.typeClass(type)
-            lib.typeClose(type)
+            _ = lib.typeClose(type)
             return Entry(name: name, shape: rank == 0 ? [] : dims.map { Int($0) },
                          numeric: cls == H5T_INTEGER || cls == H5T_FLOAT)
         }
@@ -131,16 +131,16 @@ final class HDF5Reader: FrameSource {
         let rank = shape.count
         try HDF5Reader.locked(lib) {
             let fileSpace = lib.datasetSpace(data)
-            defer { lib.spaceClose(fileSpace) }
+            defer { _ = lib.spaceClose(fileSpace) }
             var count = shape.map { hsize_t($0) }
             if let r = range, rank > 0 {
                 var start = [hsize_t](repeating: 0, count: rank)
                 start[0] = hsize_t(r.lowerBound)
                 count[0] = hsize_t(r.count)
-                lib.selectHyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil)
+                _ = lib.selectHyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil)
             }
             let memSpace = rank == 0 ? lib.spaceCreate(H5S_SCALAR) : lib.spaceCreateSimple(Int32(rank), count, nil)
-            defer { lib.spaceClose(memSpace) }
+            defer { _ = lib.spaceClose(memSpace) }
             guard lib.read(data, lib.nativeDouble, memSpace, fileSpace, hid_t(H5P_DEFAULT), out) >= 0 else {
                 throw DataFileError(path: path, problem: "libhdf5 cannot read dataset '\(dataset)'\(range.map { " rows \($0.lowerBound):\($0.upperBound)" } ?? "") (damaged or truncated file)")
             }

@@ -66,16 +66,4 @@ public struct GramMatrix: Sendable {
         }
         return (GramMatrix(values: G, featureCount: p, sampleCount: n), xy)
     }
-
-    /// `X'Y` for a row-major `n x p` design and `n x m` targets: `p x m`.
-    public static func crossProduct(design X: UnsafePointer<Double>, targets Y: UnsafePointer<Double>,
-                                    rows n: Int, columns p: Int, targetColumns m: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: p * m)
-        guard n > 0 && p > 0 && m > 0 else { return out }
-        out.withUnsafeMutableBufferPointer { o in
-            dgemm(transA: true, transB: false, m: p, n: m, k: n,
-                  a: X, lda: p, b: Y, ldb: m, beta: 0, c: o.baseAddress!, ldc: m)
-        }
-        return out
-    }
 }

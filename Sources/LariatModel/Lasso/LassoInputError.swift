@@ -16,8 +16,7 @@ public struct LassoInputError: Error, CustomStringConvertible, Equatable {
 extension LassoInputError {
     /// Throws unless every value is finite, naming the first bad entry.
     static func requireFinite(_ values: [Double], argument: String, shape: [Int]) throws {
-        guard !allFinite(values) else { return }
-        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return }
+        guard !allFinite(values), let i = values.firstIndex(where: { !$0.isFinite }) else { return }
         var index: [Int] = []
         var r = i
         for d in shape.reversed() { index.append(r % max(d, 1)); r /= max(d, 1) }

@@ -32,6 +32,8 @@ extension SparseVAR {
             throw LassoInputError(argument: "interceptGradient", problem: "has \(d.count) values, expected \(k)")
         }
         let B = coefficients.data
+        // The lagged design is not stored (LaggedDesign); built once here.
+        let Xc = design.Xc
         var Bbar = coefficientGradient?.data ?? [Double](repeating: 0, count: k * kp)
         var Xcbar = [Double](repeating: 0, count: n * kp)
         var xbarBar = [Double](repeating: 0, count: kp)
@@ -42,7 +44,7 @@ extension SparseVAR {
         if let Zbar = fittedGradient?.data {
             for r in 0..<n { for i in 0..<k { ybarBar[i] += Zbar[r * k + i] } }
             gemm(.noTrans, .noTrans, n, kp, k, Zbar, k, B, kp, &Xcbar, kp, beta: 1)
-            gemm(.trans, .noTrans, k, kp, n, Zbar, k, design.Xc, kp, &Bbar, kp, beta: 1)
+            gemm(.trans, .noTrans, k, kp, n, Zbar, k, Xc, kp, &Bbar, kp, beta: 1)
         }
         // c = ybar - B xbar: ybar_bar += c_bar, B_bar -= c_bar xbar', xbar_bar -= B'c_bar.
         if let cbar = interceptGradient {
@@ -65,7 +67,7 @@ extension SparseVAR {
             lambdaBar[i] = solutions[i].lambdaGradient(adjoint: u)
         }
         var W = [Double](repeating: 0, count: n * k)
-        gemm(.noTrans, .trans, n, k, kp, design.Xc, kp, U, kp, &W, k, beta: 0)
+        gemm(.noTrans, .trans, n, k, kp, Xc, kp, U, kp, &W, k, beta: 0)
         gemm(.noTrans, .noTrans, n, kp, k, residuals.data, k, U, kp, &Xcbar, kp, beta: 1)
         for idx in 0..<W.count { W[idx] = -W[idx] }
         gemm(.noTrans, .noTrans, n, kp, k, W, k, B, kp, &Xcbar, kp, beta: 1)

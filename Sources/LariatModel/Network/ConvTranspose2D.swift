@@ -87,7 +87,8 @@ public final class ConvTranspose2D {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cin = inChannels
         precondition(dy.shape == [n, g.height, g.width, outChannels], "ConvTranspose2D.backward: dy has shape \(dy.shape)")
-        var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil
+        // Each chunk's rows of dx are written whole by its GEMM (beta 0).
+        var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
         var col = Tensor(overwritten: [chunk * rows * length]).data   // written whole by the GEMM or im2col
         x.data.withUnsafeBufferPointer { xp in

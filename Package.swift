@@ -7,7 +7,7 @@ import PackageDescription
 
 // Numeric kernels skip overflow and bounds checks in release builds; their
 // tests run on the same build, so a violation still shows as a wrong answer.
-let numeric: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let numeric: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release))]
 
 let package = Package(
     name: "Lariat",

@@ -172,4 +172,57 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         }
         #expect(err < 1e-3)
     }
+
+    @Test(arguments: [(3, 2, 4, 5, false), (16, 16, 8, 8, true), (32, 16, 3, 7, true), (1, 32, 4, 4, false), (5, 3, 1, 1, true)])
+    func subPixelTransposedConvMatchesIm2col(cin: Int, cout: Int, height: Int, width: Int, rectified: Bool) {
+        // The decoder's k3 s2 p1 op1 layers run as four sub-pixel phases;
+        // the same layer forced through im2col + col2im is the reference,
+        // for the output, the ReLU-fused output, and every gradient.
+        var rng = SeededRandom(seed: 71)
+        let t = ConvTranspose2D(name: "t", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
+                                outputPadding: 1, rng: &rng)
+        #expect(t.usesSubPixel)
+        let x = randomTensor([3, height, width, cin], seed: 72)
+        let y = t.forward(x, rectified: rectified)
+        let r = randomTensor(y.shape, seed: 73)
+        t.parameters.zeroGradients()
+        let dx = t.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
+        let grads = t.parameters.map(\.grad)
+        t.allowsSubPixel = false
+        let yRef = t.forward(x, rectified: rectified)
+        t.parameters.zeroGradients()
+        let dxRef = t.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
+        #expect(y.shape == yRef.shape && dx.shape == dxRef.shape)
+        #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
+        for (a, b) in zip(grads, t.parameters.map(\.grad)) {
+            #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
+        }
+        if rectified { #expect(y.data.allSatisfy { $0 >= 0 } && y.data.contains { $0 > 0 }) }
+    }
+
+    @Test func rectifiedTransposedConvGradientsMatchFiniteDifferences() {
+        var rng = SeededRandom(seed: 81)
+        let t = ConvTranspose2D(name: "t", inChannels: 4, outChannels: 8, kernel: 3, stride: 2, padding: 1,
+                                outputPadding: 1, rng: &rng)
+        let x = randomTensor([2, 3, 5, 4], seed: 82)
+        let y = t.forward(x, rectified: true)
+        // The loss ignores outputs within 0.1 of the ReLU's kink, which a
+        // finite-difference step could carry across it.
+        let preActivation = t.forward(x)
+        var r = randomTensor(y.shape, seed: 83)
+        for i in 0..<r.count where abs(preActivation.data[i]) < 0.1 { r.data[i] = 0 }
+        #expect(y.data.contains { $0 == 0 } && y.data.contains { $0 > 0 })
+        t.parameters.zeroGradients()
+        let dx = t.backward(r, input: x, rectifiedOutput: y)!
+        #expect(gradientError(at: x, analytic: dx) { dot(t.forward($0, rectified: true), r) } < 1e-3)
+        for p in t.parameters {
+            let saved = p.value
+            let err = gradientError(at: saved, analytic: p.grad) { v in
+                p.value = v; defer { p.value = saved }
+                return dot(t.forward(x, rectified: true), r)
+            }
+            #expect(err < 1e-3, "\(p.name)")
+        }
+    }
 }

@@ -122,3 +122,59 @@ struct TrainingBenchmark {
         print("PyTorch 2.13 CPU, 2 threads (DESIGN.md, same layer sizes): full step ~2000 ms, AE-only ~1000 ms")
     }
 }
+
+/// Where a training step's time goes: each layer's forward and backward at
+/// the benchmark's shapes (256 frames of 64x64), median of 5 after 1 warm-up.
+///
+///     LARIAT_BENCH=1 swift test -c release --filter LayerProfile
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["LARIAT_BENCH"] == "1"))
+struct LayerProfile {
+    func ms(_ body: () -> Void) -> Double {
+        body()
+        var ts: [Double] = []
+        for _ in 0..<5 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            ts.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6)
+        }
+        return ts.sorted()[2]
+    }
+
+    @Test func layers() throws {
+        let n = 256
+        AllocationRetention.begin(); defer { AllocationRetention.end() }   // as while training
+        let net = try Autoencoder(frameHeight: 64, frameWidth: 64, latent: 16, skip: true, seed: 0)
+        var rows: [(String, Double, Double, Double)] = []
+        func profile(_ name: String, input: Tensor, macs: Int, forward: (Tensor) -> Tensor,
+                     backward: (Tensor, Tensor) -> Void) {
+            let y = forward(input)
+            let dy = randomTensor(y.shape, seed: 7)
+            let f = ms { _ = forward(input) }
+            let b = ms { backward(dy, input) }
+            rows.append((name, f, b, Double(macs) * 2e-9))
+        }
+        var x = randomTensor([n, 64, 64, 1], seed: 1)
+        for (i, c) in net.encoderConvs.enumerated() {
+            profile("encoder.conv\(i + 1) \(x.shape.dropFirst())", input: x, macs: c.multiplyAdds(input: x.shape),
+                    forward: { c.forward($0) }, backward: { dy, x in _ = c.backward(dy, input: x, inputGradient: i > 0) })
+            x = c.forward(x)
+        }
+        var h = randomTensor([n, 4, 4, 1], seed: 2)
+        for (i, c) in net.decoderConvs.enumerated() {
+            profile("decoder.convT\(i + 1) \(h.shape.dropFirst())", input: h, macs: c.multiplyAdds(input: h.shape),
+                    forward: { c.forward($0) }, backward: { dy, x in _ = c.backward(dy, input: x) })
+            h = c.forward(h)
+        }
+        profile("decoder.output \(h.shape.dropFirst())", input: h, macs: net.output.multiplyAdds(input: h.shape),
+                forward: { net.output.forward($0) }, backward: { dy, x in _ = net.output.backward(dy, input: x) })
+        profile("ReLU \(h.shape.dropFirst())", input: h, macs: 0, forward: { ReLU.forward($0) },
+                backward: { dy, y in var d = dy; ReLU.backwardInPlace(&d, output: y) })
+        var total = (0.0, 0.0, 0.0)
+        for (name, f, b, g) in rows {
+            print(String(format: "%-40@ fwd %7.1f ms  bwd %7.1f ms  %5.2f GFLOP fwd  %5.1f GFLOP/s fwd  %5.1f GFLOP/s bwd",
+                         name as NSString, f, b, g, g / f * 1e3, 2 * g / b * 1e3))
+            total.0 += f; total.1 += b; total.2 += g
+        }
+        print(String(format: "total fwd %.1f ms bwd %.1f ms", total.0, total.1))
+    }
+}

@@ -206,8 +206,7 @@ extension Autoencoder {
         var activations: [Tensor] = []
         for conv in decoderConvs {
             try cancellation?.check()
-            h = conv.forward(h)
-            ReLU.forwardInPlace(&h)
+            h = conv.forward(h, rectified: true)
             activations.append(h)
         }
         let cropped = cropSpatial(h, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
@@ -243,8 +242,8 @@ extension Autoencoder {
         grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
         for i in stride(from: decoderConvs.count - 1, through: 0, by: -1) {
             try cancellation?.check()
-            ReLU.backwardInPlace(&grad, output: tape.activations[i])
-            grad = decoderConvs[i].backward(grad, input: i == 0 ? tape.map : tape.activations[i - 1])!
+            grad = decoderConvs[i].backward(grad, input: i == 0 ? tape.map : tape.activations[i - 1],
+                                            rectifiedOutput: tape.activations[i])!
         }
         if let decoderLinear {
             return decoderLinear.backward(grad.reshaped([n, grad.count / n]), input: tape.latents)!

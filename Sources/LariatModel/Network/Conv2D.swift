@@ -96,8 +96,8 @@ public final class Conv2D {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
         precondition(dy.shape == [n, g.outputHeight, g.outputWidth, cout], "Conv2D.backward: dy has shape \(dy.shape)")
-        var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil
         if usesDirectKernel {
+            var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // the kernel writes every value
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
             weight.value.data.withUnsafeBufferPointer { wp in
@@ -115,6 +115,7 @@ public final class Conv2D {
             if let bias { addChannelSums(of: dy, into: bias) }
             return dx
         }
+        var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil   // col2im adds into it
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
         var col = Tensor(overwritten: [chunk * rows * length]).data   // im2col writes every entry
         x.data.withUnsafeBufferPointer { xp in

@@ -6,7 +6,9 @@
 ///                        over all (oy, ox, ky, kx) with oy*s - p + ky = iy, ox*s - p + kx = ix
 ///
 /// `x` is `N x H x W x Cin`, `y` is `N x Ho x Wo x Cout` with
-/// `Ho = (H - 1)*s - 2p + k + outputPadding`. Computed as one sgemm
+/// `Ho = (H - 1)*s - 2p + k + outputPadding`. The decoder's geometry
+/// (k3, s2, p1, op1) runs as four sub-pixel phases of one GEMM
+/// (`SubPixelTransposedConvolution`); any other as one sgemm
 /// (`col = x * W`) and col2im per chunk of frames. The weight is
 /// `Cin x (k*k*Cout)` in (ky, kx, co) order (PyTorch stores `Cin x Cout x k x k`).
 public final class ConvTranspose2D {
@@ -31,6 +33,17 @@ public final class ConvTranspose2D {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
+    /// `false` forces the im2col formulation (a reference for tests).
+    public var allowsSubPixel = true
+    var usesSubPixel: Bool {
+        allowsSubPixel && SubPixelTransposedConvolution.applies(kernel: kernel, stride: stride, padding: padding,
+                                                                outputPadding: outputPadding)
+    }
+
+    func subPixelShape(_ shape: [Int]) -> SubPixelTransposedConvolution.Shape {
+        .init(frames: shape[0], height: shape[1], width: shape[2], inChannels: inChannels, outChannels: outChannels)
+    }
+
     /// The geometry of the adjoint convolution, which maps the output size back to the input size.
     func geometry(_ shape: [Int]) -> ConvGeometry {
         precondition(shape.count == 4 && shape[3] == inChannels,
@@ -53,10 +66,28 @@ public final class ConvTranspose2D {
         shape[0] * shape[1] * shape[2] * inChannels * kernel * kernel * outChannels
     }
 
-    /// `y = convT(x)`, see the type's formula.
-    public func forward(_ x: Tensor) -> Tensor {
+    /// `y = convT(x)`, see the type's formula; `ReLU(convT(x))` when
+    /// `rectified` (fused into the sub-pixel path's output pass).
+    public func forward(_ x: Tensor, rectified: Bool = false) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cin = inChannels, cout = outChannels
+        if usesSubPixel {
+            var y = Tensor(overwritten: [n, g.height, g.width, cout])   // written whole
+            x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                if let b = bias?.value.data {
+                    b.withUnsafeBufferPointer { bp in
+                        SubPixelTransposedConvolution.forward(xp.baseAddress!, subPixelShape(x.shape), weight: wp.baseAddress!,
+                                                              bias: bp.baseAddress!, rectify: rectified, into: yp.baseAddress!)
+                    }
+                } else {
+                    SubPixelTransposedConvolution.forward(xp.baseAddress!, subPixelShape(x.shape), weight: wp.baseAddress!,
+                                                          bias: nil, rectify: rectified, into: yp.baseAddress!)
+                }
+            }}}
+            return y
+        }
         var y = Tensor(zeros: [n, g.height, g.width, cout])
         if let b = bias?.value.data {
             y.data.withUnsafeMutableBufferPointer { yp in
@@ -77,16 +108,41 @@ public final class ConvTranspose2D {
                 col2im(cp.baseAddress!, g, frames: frames, into: yp.baseAddress!)
             }
         }}}}
+        if rectified { ReLU.forwardInPlace(&y) }
         return y
     }
 
     /// Given `dy = dL/dy`, adds `dL/dW`, `dL/db` to the gradients and
-    /// returns `dL/dx` (nil when not wanted).
+    /// returns `dL/dx` (nil when not wanted). For a `rectified` forward,
+    /// pass its output as `rectifiedOutput` and `dy` as the gradient after the ReLU.
     @discardableResult
-    public func backward(_ dy: Tensor, input x: Tensor, inputGradient: Bool = true) -> Tensor? {
+    public func backward(_ dy: Tensor, input x: Tensor, rectifiedOutput: Tensor? = nil, inputGradient: Bool = true) -> Tensor? {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cin = inChannels
         precondition(dy.shape == [n, g.height, g.width, outChannels], "ConvTranspose2D.backward: dy has shape \(dy.shape)")
+        precondition(rectifiedOutput.map { $0.shape == dy.shape } ?? true, "ConvTranspose2D.backward: output and dy differ in shape")
+        if usesSubPixel {
+            var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // written whole
+            let mask = rectifiedOutput ?? Tensor(zeros: [0])
+            x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            mask.data.withUnsafeBufferPointer { mp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+                func run(_ db: UnsafeMutablePointer<Float>?, _ dxp: UnsafeMutablePointer<Float>?) {
+                    SubPixelTransposedConvolution.backward(dyp.baseAddress!, input: xp.baseAddress!, subPixelShape(x.shape),
+                                                           weight: wp.baseAddress!,
+                                                           rectifiedOutput: rectifiedOutput == nil ? nil : mp.baseAddress!,
+                                                           weightGradient: dwp.baseAddress!, biasGradient: db, inputGradient: dxp)
+                }
+                func withBias(_ dxp: UnsafeMutablePointer<Float>?) {
+                    if let bias { bias.grad.data.withUnsafeMutableBufferPointer { run($0.baseAddress!, dxp) } } else { run(nil, dxp) }
+                }
+                if dx != nil { dx!.data.withUnsafeMutableBufferPointer { withBias($0.baseAddress!) } } else { withBias(nil) }
+            }}}}}
+            return dx
+        }
+        let dy = rectifiedOutput.map { ReLU.backward(dy, output: $0) } ?? dy
         // Each chunk's rows of dx are written whole by its GEMM (beta 0).
         var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)

@@ -83,7 +83,7 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
             let fresh = try Autoencoder(frameHeight: height, frameWidth: width, latent: latent, skip: skip, seed: 5)
             fresh.parameters.zeroGradients()
             let (_, t) = try fresh.encodeRecording(x)
-            try fresh.encoderBackward(rz, tape: t)
+            try fresh.encoderBackward(rz, tape: t, inputGradient: true)   // the same kernels as above
             return fresh.encoderParameters.first { $0.name == p.name }!.grad
         }()) })
     }

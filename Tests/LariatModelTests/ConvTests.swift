@@ -225,4 +225,33 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
             #expect(err < 1e-3, "\(p.name)")
         }
     }
+
+    @Test(arguments: [(8, 1, 1), (16, 2, 1), (16, 1, 0), (8, 3, 2)])
+    func singleInputChannelKernelMatchesIm2colAndGradients(cout: Int, stride: Int, padding: Int) {
+        // Conv(1, 8k) takes the direct single-channel kernel (forward and
+        // weight gradient); the same layer forced through im2col is the reference.
+        var rng = SeededRandom(seed: 91)
+        let layer = Conv2D(name: "s", inChannels: 1, outChannels: cout, kernel: 3, stride: stride, padding: padding, rng: &rng)
+        #expect(layer.usesSingleChannelKernel)
+        let x = randomTensor([5, 9, 8, 1], seed: 92)
+        let y = layer.forward(x)
+        #expect(zip(y.data, naiveConv(x, layer).data).allSatisfy { abs($0 - $1) < 1e-4 })
+        let r = randomTensor(y.shape, seed: 93)
+        layer.parameters.zeroGradients()
+        #expect(layer.backward(r, input: x, inputGradient: false) == nil)
+        let direct = layer.parameters.map(\.grad)
+        layer.allowsDirectKernel = false
+        layer.parameters.zeroGradients()
+        layer.backward(r, input: x, inputGradient: false)
+        for (a, b) in zip(direct, layer.parameters.map(\.grad)) {
+            #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
+        }
+        layer.allowsDirectKernel = true
+        let saved = layer.weight.value
+        let err = gradientError(at: saved, analytic: direct[0]) { v in
+            layer.weight.value = v; defer { layer.weight.value = saved }
+            return dot(layer.forward(x), r)
+        }
+        #expect(err < 1e-3)
+    }
 }

@@ -2,6 +2,19 @@ import Foundation
 import Testing
 @testable import LariatModel
 
+/// `lariat run` and the kernel train on the main thread, whose malloc arena
+/// keeps freed activations for reuse (`AllocationRetention`). Swift Testing
+/// runs tests on other threads, and glibc gives those their own arenas,
+/// whose 64 MB heaps cannot hold a 67 MB activation: there every step would
+/// pay for fresh mappings again, about 15% of it. `MALLOC_ARENA_MAX=1`
+/// (set by the documented commands and scripts/test) makes every thread
+/// share the main arena, as production does.
+func warnAboutArenas() {
+    if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] != "1" {
+        print("warning: MALLOC_ARENA_MAX=1 is not set; this thread's malloc arena cannot keep the activations (see bench/training/README.md)")
+    }
+}
+
 /// The training-step benchmark of bench/training/README.md. Prints, never
 /// asserts timings; runs only with `LARIAT_BENCH=1` (CI skips it):
 ///
@@ -59,6 +72,7 @@ struct TrainingBenchmark {
 
     @Test func trainingStep() throws {
         let (B, H, W, D) = Self.self.B == 0 ? (0, 0, 0, 0) : (Self.B, Self.H, Self.W, Self.D)
+        warnAboutArenas()
         print("OpenBLAS \(OpenBLAS.coreName) threads: \(OpenBLAS.threadCount), cores: \(ProcessInfo.processInfo.activeProcessorCount)")
         // The machine is shared: sgemm is measured before and after the steps
         // and the faster of the two is the reference (the conservative ratio).
@@ -141,6 +155,7 @@ struct LayerProfile {
     }
 
     @Test func layers() throws {
+        warnAboutArenas()
         let n = 256
         AllocationRetention.begin(); defer { AllocationRetention.end() }   // as while training
         let net = try Autoencoder(frameHeight: 64, frameWidth: 64, latent: 16, skip: true, seed: 0)

@@ -32,6 +32,11 @@ public final class Conv2D {
     /// would be a memory-bound matrix-vector product); `false` forces im2col.
     public var allowsDirectKernel = true
     var usesDirectKernel: Bool { allowsDirectKernel && outChannels == 1 && stride == 1 }
+    /// One input channel (the layers reading the movie) runs
+    /// `SingleChannelConvolution`, except for an input gradient.
+    var usesSingleChannelKernel: Bool {
+        allowsDirectKernel && SingleChannelConvolution.applies(inChannels: inChannels, outChannels: outChannels)
+    }
 
     func geometry(_ shape: [Int]) -> ConvGeometry {
         precondition(shape.count == 4 && shape[3] == inChannels,
@@ -65,6 +70,22 @@ public final class Conv2D {
             weight.value.data.withUnsafeBufferPointer { wp in
                 DirectConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!,
                                           bias: bias?.value.data[0] ?? 0, into: yp.baseAddress!)
+            }}}
+            return y
+        }
+        if usesSingleChannelKernel {
+            x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                if let b = bias?.value.data {
+                    b.withUnsafeBufferPointer { bp in
+                        SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
+                                                         bias: bp.baseAddress!, into: yp.baseAddress!)
+                    }
+                } else {
+                    SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
+                                                     bias: nil, into: yp.baseAddress!)
+                }
             }}}
             return y
         }
@@ -114,6 +135,16 @@ public final class Conv2D {
             }}}}
             if let bias { addChannelSums(of: dy, into: bias) }
             return dx
+        }
+        if usesSingleChannelKernel && !inputGradient {
+            x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+                SingleChannelConvolution.weightGradient(xp.baseAddress!, g, frames: n, dy: dyp.baseAddress!, outChannels: cout,
+                                                        into: dwp.baseAddress!)
+            }}}
+            if let bias { addChannelSums(of: dy, into: bias) }
+            return nil
         }
         var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil   // col2im adds into it
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)

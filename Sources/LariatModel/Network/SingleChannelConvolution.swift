@@ -1,0 +1,183 @@
+import Dispatch
+
+/// A direct convolution from one input channel to a multiple of 8 output
+/// channels, for the layers that read the movie itself (the encoder's
+/// `Conv(1,16,3,s2)` and the skip's `Conv(1,8,3,p1)`).
+///
+/// With one input channel an im2col row is `k*k` scalars gathered one by
+/// one, and the GEMM that follows has `k = 9`: the copy cost more than the
+/// arithmetic. Here each output pixel broadcasts its `k*k` input values
+/// against the weight's columns, eight output channels to a vector, and
+/// writes its channels-last output once. Same formula as `Conv2D` with
+/// `inChannels == 1`; the weight gradient is summed over fixed slices of
+/// frames in slice order (deterministic). No input gradient: layers that
+/// need one take the im2col path.
+enum SingleChannelConvolution {
+    static func applies(inChannels: Int, outChannels: Int) -> Bool {
+        inChannels == 1 && outChannels % 8 == 0
+    }
+
+    /// `wT[tap * Cout + co] = W[co, tap]`.
+    static func transposedWeight(_ w: UnsafePointer<Float>, taps: Int, outChannels cout: Int) -> [Float] {
+        var t = [Float](repeating: 0, count: taps * cout)
+        for co in 0..<cout { for tap in 0..<taps { t[tap * cout + co] = w[co * taps + tap] } }
+        return t
+    }
+
+    /// `y[n, oy, ox, co] = b[co] + sum_{ky,kx} W[co, ky*k + kx] x[n, oy*s - p + ky, ox*s - p + kx]`.
+    static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight: UnsafePointer<Float>,
+                        outChannels cout: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+        let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
+        let wT = transposedWeight(weight, taps: k * k, outChannels: cout)
+        var b = [Float](repeating: 0, count: cout)
+        if let bias { for c in 0..<cout { b[c] = bias[c] } }
+        wT.withUnsafeBufferPointer { wtp in
+        b.withUnsafeBufferPointer { bp in
+            let wt = wtp.baseAddress!, bb = bp.baseAddress!
+            parallelFor(frames) { range in
+                for f in range {
+                    let src = x + f * h * w
+                    var out = y + f * oh * ow * cout
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            let iy0 = oy * s - p, ix0 = ox * s - p
+                            let inside = iy0 >= 0 && iy0 + k <= h && ix0 >= 0 && ix0 + k <= w
+                            if inside && k == 3 {
+                                // The common case unrolled: nine taps, three independent sums.
+                                let r0 = src + iy0 * w + ix0, r1 = r0 + w, r2 = r1 + w
+                                for cb in stride(from: 0, to: cout, by: 8) {
+                                    let wc = wt + cb
+                                    var a0 = load8(bb + cb) + r0[0] * load8(wc)
+                                    var a1 = r1[0] * load8(wc + 3 * cout)
+                                    var a2 = r2[0] * load8(wc + 6 * cout)
+                                    a0 += r0[1] * load8(wc + cout); a1 += r1[1] * load8(wc + 4 * cout); a2 += r2[1] * load8(wc + 7 * cout)
+                                    a0 += r0[2] * load8(wc + 2 * cout); a1 += r1[2] * load8(wc + 5 * cout); a2 += r2[2] * load8(wc + 8 * cout)
+                                    UnsafeMutableRawPointer(out + cb).storeBytes(of: a0 + a1 + a2, as: SIMD8<Float>.self)
+                                }
+                                out += cout
+                                continue
+                            }
+                            for cb in stride(from: 0, to: cout, by: 8) {
+                                var acc = load8(bb + cb)
+                                for ky in 0..<k {
+                                    let iy = iy0 + ky
+                                    if !inside && (iy < 0 || iy >= h) { continue }
+                                    for kx in 0..<k {
+                                        let ix = ix0 + kx
+                                        if !inside && (ix < 0 || ix >= w) { continue }
+                                        acc += src[iy * w + ix] * load8(wt + (ky * k + kx) * cout + cb)
+                                    }
+                                }
+                                UnsafeMutableRawPointer(out + cb).storeBytes(of: acc, as: SIMD8<Float>.self)
+                            }
+                            out += cout
+                        }
+                    }
+                }
+            }
+        }}
+    }
+
+    /// `dW[co, tap] += sum_{n,oy,ox} dy[n, oy, ox, co] x[n, oy*s - p + ky, ox*s - p + kx]`.
+    static func weightGradient(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, dy: UnsafePointer<Float>,
+                               outChannels cout: Int, into dw: UnsafeMutablePointer<Float>) {
+        let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
+        let taps = k * k
+        let slices = min(parallelSlices, frames)
+        var partial = [Float](repeating: 0, count: slices * taps * cout)   // [slice][tap][co]
+        partial.withUnsafeMutableBufferPointer { part in
+            let partBase = part.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                let acc = partBase + slice * taps * cout
+                for f in (frames * slice / slices)..<(frames * (slice + 1) / slices) {
+                    let src = x + f * h * w
+                    var grad = dy + f * oh * ow * cout
+                    for oy in 0..<oh {
+                        let iy0 = oy * s - p
+                        if k == 3 && iy0 >= 0 && iy0 + 3 <= h {
+                            // Interior columns of a row: nine sums in registers along the row.
+                            let lo = min(ow, (p + s - 1) / s)
+                            let hi = w - 3 + p >= 0 ? max(lo, min(ow, (w - 3 + p) / s + 1)) : lo
+                            let rowGrad = grad
+                            let r0 = src + iy0 * w - p, r1 = r0 + w, r2 = r1 + w
+                            for cb in stride(from: 0, to: cout, by: 8) {
+                                var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>()
+                                var t3 = SIMD8<Float>(), t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
+                                var t6 = SIMD8<Float>(), t7 = SIMD8<Float>(), t8 = SIMD8<Float>()
+                                for ox in lo..<hi {
+                                    let gv = load8(rowGrad + ox * cout + cb), c = ox * s
+                                    t0 += r0[c] * gv; t1 += r0[c + 1] * gv; t2 += r0[c + 2] * gv
+                                    t3 += r1[c] * gv; t4 += r1[c + 1] * gv; t5 += r1[c + 2] * gv
+                                    t6 += r2[c] * gv; t7 += r2[c + 1] * gv; t8 += r2[c + 2] * gv
+                                }
+                                let a = acc + cb
+                                add8(t0, a); add8(t1, a + cout); add8(t2, a + 2 * cout)
+                                add8(t3, a + 3 * cout); add8(t4, a + 4 * cout); add8(t5, a + 5 * cout)
+                                add8(t6, a + 6 * cout); add8(t7, a + 7 * cout); add8(t8, a + 8 * cout)
+                            }
+                            for e in 0..<(lo + ow - hi) {
+                                let ox = e < lo ? e : hi + e - lo
+                                accumulateEdge(src, g, oy: oy, ox: ox, grad: grad + ox * cout, outChannels: cout, into: acc)
+                            }
+                            grad += ow * cout
+                            continue
+                        }
+                        for ox in 0..<ow {
+                            let ix0 = ox * s - p
+                            let inside = iy0 >= 0 && iy0 + k <= h && ix0 >= 0 && ix0 + k <= w
+                            for cb in stride(from: 0, to: cout, by: 8) {
+                                let gv = load8(grad + cb)
+                                for ky in 0..<k {
+                                    let iy = iy0 + ky
+                                    if !inside && (iy < 0 || iy >= h) { continue }
+                                    for kx in 0..<k {
+                                        let ix = ix0 + kx
+                                        if !inside && (ix < 0 || ix >= w) { continue }
+                                        let a = UnsafeMutableRawPointer(acc + (ky * k + kx) * cout + cb)
+                                        a.storeBytes(of: a.loadUnaligned(as: SIMD8<Float>.self) + src[iy * w + ix] * gv,
+                                                     as: SIMD8<Float>.self)
+                                    }
+                                }
+                            }
+                            grad += cout
+                        }
+                    }
+                }
+            }
+            for slice in 0..<slices {
+                let acc = partBase + slice * taps * cout
+                for co in 0..<cout { for tap in 0..<taps { dw[co * taps + tap] += acc[tap * cout + co] } }
+            }
+        }
+    }
+
+    /// One output pixel's contribution to the weight gradient, tap by tap with bounds checks.
+    static func accumulateEdge(_ src: UnsafePointer<Float>, _ g: ConvGeometry, oy: Int, ox: Int, grad: UnsafePointer<Float>,
+                               outChannels cout: Int, into acc: UnsafeMutablePointer<Float>) {
+        let (k, s, p, h, w) = (g.kernel, g.stride, g.padding, g.height, g.width)
+        for cb in stride(from: 0, to: cout, by: 8) {
+            let gv = load8(grad + cb)
+            for ky in 0..<k {
+                let iy = oy * s - p + ky
+                if iy < 0 || iy >= h { continue }
+                for kx in 0..<k {
+                    let ix = ox * s - p + kx
+                    if ix < 0 || ix >= w { continue }
+                    let a = UnsafeMutableRawPointer(acc + (ky * k + kx) * cout + cb)
+                    a.storeBytes(of: a.loadUnaligned(as: SIMD8<Float>.self) + src[iy * w + ix] * gv, as: SIMD8<Float>.self)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func add8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        let r = UnsafeMutableRawPointer(p)
+        r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + v, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+}

@@ -7,6 +7,10 @@ import PackageDescription
 
 // Numeric kernels skip overflow and bounds checks in release builds; their
 // tests run on the same build, so a violation still shows as a wrong answer.
+// They are compiled for the building machine's CPU, as scientific code built
+// from source usually is (-march=native): without it Swift targets the 2003
+// x86-64 baseline, and the SIMD kernels ran as SSE2 pairs with no FMA. A
+// binary built here may not run on an older CPU; rebuild there.
 let numeric: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release))]
 
 let package = Package(

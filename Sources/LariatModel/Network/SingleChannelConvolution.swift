@@ -117,28 +117,13 @@ enum SingleChannelConvolution {
                             }
                             for e in 0..<(lo + ow - hi) {
                                 let ox = e < lo ? e : hi + e - lo
-                                accumulateEdge(src, g, oy: oy, ox: ox, grad: grad + ox * cout, outChannels: cout, into: acc)
+                                accumulatePixel(src, g, oy: oy, ox: ox, grad: grad + ox * cout, outChannels: cout, into: acc)
                             }
                             grad += ow * cout
                             continue
                         }
                         for ox in 0..<ow {
-                            let ix0 = ox * s - p
-                            let inside = iy0 >= 0 && iy0 + k <= h && ix0 >= 0 && ix0 + k <= w
-                            for cb in stride(from: 0, to: cout, by: 8) {
-                                let gv = load8(grad + cb)
-                                for ky in 0..<k {
-                                    let iy = iy0 + ky
-                                    if !inside && (iy < 0 || iy >= h) { continue }
-                                    for kx in 0..<k {
-                                        let ix = ix0 + kx
-                                        if !inside && (ix < 0 || ix >= w) { continue }
-                                        let a = UnsafeMutableRawPointer(acc + (ky * k + kx) * cout + cb)
-                                        a.storeBytes(of: a.loadUnaligned(as: SIMD8<Float>.self) + src[iy * w + ix] * gv,
-                                                     as: SIMD8<Float>.self)
-                                    }
-                                }
-                            }
+                            accumulatePixel(src, g, oy: oy, ox: ox, grad: grad, outChannels: cout, into: acc)
                             grad += cout
                         }
                     }
@@ -151,8 +136,9 @@ enum SingleChannelConvolution {
         }
     }
 
-    /// One output pixel's contribution to the weight gradient, tap by tap with bounds checks.
-    static func accumulateEdge(_ src: UnsafePointer<Float>, _ g: ConvGeometry, oy: Int, ox: Int, grad: UnsafePointer<Float>,
+    /// One output pixel's contribution to the weight gradient, tap by tap
+    /// with bounds checks (edge pixels, and kernels other than 3 x 3).
+    static func accumulatePixel(_ src: UnsafePointer<Float>, _ g: ConvGeometry, oy: Int, ox: Int, grad: UnsafePointer<Float>,
                                outChannels cout: Int, into acc: UnsafeMutablePointer<Float>) {
         let (k, s, p, h, w) = (g.kernel, g.stride, g.padding, g.height, g.width)
         for cb in stride(from: 0, to: cout, by: 8) {

@@ -231,9 +231,7 @@ extension Autoencoder {
         var activations: [Tensor] = []
         for (i, conv) in decoderConvs.enumerated() {
             try cancellation?.check()
-            if i == decoderConvs.count - 1, let gate, gate.shape[0] == 1 {
-                h = conv.forward(h, rectified: true, pixelBias: gate)   // added in the output pass
-            } else if i == decoderConvs.count - 1, let gate {
+            if i == decoderConvs.count - 1, let gate {
                 h = conv.forward(h, rectified: false)
                 addBroadcast(gate, into: &h)
                 ReLU.forwardInPlace(&h)
@@ -273,10 +271,8 @@ extension Autoencoder {
             let input = i == 0 ? tape.map : tape.activations[i - 1]
             if i == decoderConvs.count - 1, gated, let staticGate, let features = tape.staticFeatures {
                 // The pre-activation's gradient feeds both the convolution and the static bias map.
-                let perFrame = tape.staticImage!.shape[0] == n && n > 1
-                let dSum = perFrame ? ReLU.backward(grad, output: tape.activations[i]) : maskAndSumFrames(&grad, output: tape.activations[i])
-                if perFrame { grad = dSum }
-                let dGate = cropSpatial(dSum, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
+                ReLU.backwardInPlace(&grad, output: tape.activations[i])
+                let dGate = cropSpatial(summed(grad), height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
                 let dF = staticGate.backward(dGate, input: features)!
                 dFeatures!.data.withUnsafeMutableBufferPointer { d in
                     for k in 0..<d.count { d[k] += dF.data[k] }
@@ -309,31 +305,6 @@ func addBroadcast(_ s: Tensor, into y: inout Tensor) {
             }
         }
     }
-}
-
-/// Masks `grad` by the ReLU's derivative (`output > 0`) in place and returns
-/// its sum over the batch axis as one frame: one pass, split over pixels
-/// (each sum runs over frames in order: deterministic).
-func maskAndSumFrames(_ grad: inout Tensor, output y: Tensor) -> Tensor {
-    precondition(grad.shape == y.shape, "maskAndSumFrames: \(grad.shape) vs \(y.shape)")
-    let frames = grad.shape[0], per = grad.count / max(frames, 1)
-    var out = Tensor(zeros: [1] + Array(grad.shape.dropFirst()))
-    grad.data.withUnsafeMutableBufferPointer { gp in
-    y.data.withUnsafeBufferPointer { yp in
-    out.data.withUnsafeMutableBufferPointer { op in
-        let g = gp.baseAddress!, yb = yp.baseAddress!, o = op.baseAddress!
-        parallelFor(per, minimumPerSlice: 1 << 12) { range in
-            for f in 0..<frames {
-                let base = f * per
-                for k in range {
-                    let v = yb[base + k] > 0 ? g[base + k] : 0
-                    g[base + k] = v
-                    o[k] += v
-                }
-            }
-        }
-    }}}
-    return out
 }
 
 /// The sum over the batch axis, kept as one frame (sequential: deterministic).

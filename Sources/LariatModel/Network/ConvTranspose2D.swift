@@ -67,33 +67,25 @@ public final class ConvTranspose2D {
     }
 
     /// `y = convT(x)`, see the type's formula; `ReLU(convT(x))` when
-    /// `rectified` (fused into the sub-pixel path's output pass). With
-    /// `pixelBias` (`1 x Ho x Wo x Cout`), that map is added to every
-    /// frame's pre-activation (before the ReLU), in the same pass.
-    public func forward(_ x: Tensor, rectified: Bool = false, pixelBias: Tensor? = nil) -> Tensor {
+    /// `rectified` (fused into the sub-pixel path's output pass).
+    public func forward(_ x: Tensor, rectified: Bool = false) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cin = inChannels, cout = outChannels
-        precondition(pixelBias.map { $0.shape == [1, g.height, g.width, cout] } ?? true,
-                     "ConvTranspose2D: pixel bias of shape \(pixelBias!.shape), expected [1, \(g.height), \(g.width), \(cout)]")
         if usesSubPixel {
             var y = Tensor(overwritten: [n, g.height, g.width, cout])   // written whole
-            let map = pixelBias ?? Tensor(zeros: [0])
             x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
-            map.data.withUnsafeBufferPointer { mp in
             weight.value.data.withUnsafeBufferPointer { wp in
-                let pb = pixelBias == nil ? nil : mp.baseAddress!
                 if let b = bias?.value.data {
                     b.withUnsafeBufferPointer { bp in
                         SubPixelTransposedConvolution.forward(xp.baseAddress!, subPixelShape(x.shape), weight: wp.baseAddress!,
-                                                              bias: bp.baseAddress!, pixelBias: pb, rectify: rectified,
-                                                              into: yp.baseAddress!)
+                                                              bias: bp.baseAddress!, rectify: rectified, into: yp.baseAddress!)
                     }
                 } else {
                     SubPixelTransposedConvolution.forward(xp.baseAddress!, subPixelShape(x.shape), weight: wp.baseAddress!,
-                                                          bias: nil, pixelBias: pb, rectify: rectified, into: yp.baseAddress!)
+                                                          bias: nil, rectify: rectified, into: yp.baseAddress!)
                 }
-            }}}}
+            }}}
             return y
         }
         var y = Tensor(zeros: [n, g.height, g.width, cout])
@@ -116,7 +108,6 @@ public final class ConvTranspose2D {
                 col2im(cp.baseAddress!, g, frames: frames, into: yp.baseAddress!)
             }
         }}}}
-        if let pixelBias { addBroadcast(pixelBias, into: &y) }
         if rectified { ReLU.forwardInPlace(&y) }
         return y
     }

@@ -67,11 +67,9 @@ enum SubPixelTransposedConvolution {
         var chunk: Int { framesPerChunk(rowsPerFrame: pixels, rowLength: colWidth + outWidth, frames: frames, targetValues: 1 << 21) }
     }
 
-    /// `y = convT(x) + b (+ pixelBias)`, rectified when `rectify`; `y` is
-    /// written whole. `pixelBias`, one output-sized map (`2H x 2W x Cout`)
-    /// added to every frame, is fused into the output pass.
+    /// `y = convT(x) + b`, rectified when `rectify`; `y` is written whole.
     static func forward(_ x: UnsafePointer<Float>, _ s: Shape, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        pixelBias: UnsafePointer<Float>? = nil, rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+                        rectify: Bool, into y: UnsafeMutablePointer<Float>) {
         let wide = wideWeight(weight, inChannels: s.inChannels, outChannels: s.outChannels)
         let chunk = s.chunk
         let col = UnsafeMutablePointer<Float>.allocate(capacity: chunk * s.pixels * s.colWidth)
@@ -86,7 +84,7 @@ enum SubPixelTransposedConvolution {
                 gatherNeighbourhoods(x, s, frames: frames, into: col)
                 sgemm(m: frames.count * s.pixels, n: s.outWidth, k: s.colWidth, a: col, lda: s.colWidth,
                       b: wp.baseAddress!, ldb: s.outWidth, beta: 0, c: out, ldc: s.outWidth)
-                interleavePhases(out, s, frames: frames, bias: bp.baseAddress!, pixelBias: pixelBias, rectify: rectify, into: y)
+                interleavePhases(out, s, frames: frames, bias: bp.baseAddress!, rectify: rectify, into: y)
             }
         }}
     }
@@ -164,9 +162,9 @@ enum SubPixelTransposedConvolution {
         }
     }
 
-    /// `y[f, 2i+a, 2j+b, co] = max?(out[(f,i,j), (a,b,co)] + bias[co] (+ pixelBias[2i+a, 2j+b, co]))`.
+    /// `y[f, 2i+a, 2j+b, co] = max?(out[(f,i,j), (a,b,co)] + bias[co])`.
     static func interleavePhases(_ out: UnsafePointer<Float>, _ s: Shape, frames: Range<Int>, bias: UnsafePointer<Float>,
-                                 pixelBias: UnsafePointer<Float>? = nil, rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+                                 rectify: Bool, into y: UnsafeMutablePointer<Float>) {
         let (h, w, c) = (s.height, s.width, s.outChannels)
         let pair = 2 * c, vectorEnd = pair - pair % 8
         parallelFor(frames.count) { local in
@@ -176,27 +174,9 @@ enum SubPixelTransposedConvolution {
                 for i in 0..<h {
                     for j in 0..<w {
                         for a in 0..<2 {
-                            let pixel = ((2 * i + a) * 2 * w + 2 * j) * c
-                            let dst = y + f * 4 * s.pixels * c + pixel
+                            let dst = y + ((f * 2 * h + 2 * i + a) * 2 * w + 2 * j) * c
                             let from = src + a * pair
                             var t = 0
-                            if let pixelBias {
-                                let pb = pixelBias + pixel
-                                while t < vectorEnd {
-                                    var v = UnsafeRawPointer(from + t).loadUnaligned(as: SIMD8<Float>.self)
-                                        + UnsafeRawPointer(bias + t).loadUnaligned(as: SIMD8<Float>.self)
-                                    v += UnsafeRawPointer(pb + t).loadUnaligned(as: SIMD8<Float>.self)
-                                    if rectify { v = v.replacing(with: 0, where: v .< 0) }
-                                    UnsafeMutableRawPointer(dst + t).storeBytes(of: v, as: SIMD8<Float>.self)
-                                    t += 8
-                                }
-                                while t < pair {
-                                    let v = (from[t] + bias[t]) + pb[t]
-                                    dst[t] = rectify && v < 0 ? 0 : v
-                                    t += 1
-                                }
-                                continue
-                            }
                             while t < vectorEnd {
                                 var v = UnsafeRawPointer(from + t).loadUnaligned(as: SIMD8<Float>.self)
                                     + UnsafeRawPointer(bias + t).loadUnaligned(as: SIMD8<Float>.self)

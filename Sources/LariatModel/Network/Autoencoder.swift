@@ -13,12 +13,6 @@
 ///     -> crop to H x W -> h (N x H x W x 16)
 ///     y = Conv(16,1,3,p1)(h) + Conv(8,1,3,p1, no bias)(s),  s = ReLU(Conv(1,8,3,p1)(static))
 ///
-/// With the skip connection the static features also enter the last
-/// transposed convolution: its pre-activation gets `Conv(8,16,3,p1, no
-/// bias)(s)` added (zero in the padding) before the ReLU, so where cells
-/// sit is known to the decoder and the latent only has to say how active
-/// they are.
-///
 /// The skip connection (`skip: true`) carries only *static* content: `static`
 /// is the sequence's mean image (normalised), never the frame being decoded,
 /// so the prediction of frame t+1 depends on the VAR's latent and the static
@@ -42,10 +36,6 @@ public final class Autoencoder {
     let output: Conv2D
     let staticConv: Conv2D?
     let staticOutput: Conv2D?
-    /// The static features' bias map on the last transposed convolution's
-    /// pre-activation, `Conv(8,16,3,p1, no bias)(s)`: static structure (where
-    /// cells are) that the latent-driven activity can gate through the ReLU.
-    let staticGate: Conv2D?
 
     /// The number of stride-2 stages; frames are padded to multiples of 2^depth.
     static let depth = 4
@@ -89,9 +79,6 @@ public final class Autoencoder {
         staticConv = skip ? Conv2D(name: "skip.conv", inChannels: 1, outChannels: s, kernel: 3, padding: 1, rng: &rng) : nil
         staticOutput = skip ? Conv2D(name: "skip.output", inChannels: s, outChannels: 1, kernel: 3, padding: 1,
                                      bias: false, initFanIn: outFanIn, rng: &rng) : nil
-        // Drawn last, so every other weight is as without it.
-        staticGate = skip ? Conv2D(name: "skip.gate", inChannels: s, outChannels: decWidths[4], kernel: 3, padding: 1,
-                                   bias: false, rng: &rng) : nil
     }
 
     /// Every trainable parameter, in a fixed order (for Adam).
@@ -106,7 +93,7 @@ public final class Autoencoder {
     /// The decoder's parameters, including the static skip branch.
     public var decoderParameters: [Parameter] {
         (decoderLinear?.parameters ?? []) + decoderConvs.flatMap(\.parameters) + output.parameters
-            + (staticConv?.parameters ?? []) + (staticOutput?.parameters ?? []) + (staticGate?.parameters ?? [])
+            + (staticConv?.parameters ?? []) + (staticOutput?.parameters ?? [])
     }
 
     var padTop: Int { (paddedHeight - frameHeight) / 2 }
@@ -215,37 +202,26 @@ extension Autoencoder {
         let n = latents.shape[0]
         let mapShape = [n, mapHeight, mapWidth, mapChannels]
         let map = (decoderLinear?.forward(latents) ?? latents).reshaped(mapShape)
-        // The static features, computed once (they do not depend on the frame).
-        var s: Tensor? = nil, features: Tensor? = nil, gate: Tensor? = nil
-        if skip, let staticConv, let staticGate {
-            guard let staticImage else { throw NetworkError("decode: this network has a skip connection and needs the static (mean) image") }
-            let image = try asStatic(staticImage)
-            guard image.shape[0] == 1 || image.shape[0] == n else {
-                throw NetworkError("decode: \(image.shape[0]) static images for \(n) latents (give 1)")
-            }
-            let f = ReLU.forward(staticConv.forward(image))
-            gate = padSpatial(staticGate.forward(f), height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
-            s = image; features = f
-        }
         var h = map
         var activations: [Tensor] = []
-        for (i, conv) in decoderConvs.enumerated() {
+        for conv in decoderConvs {
             try cancellation?.check()
-            if i == decoderConvs.count - 1, let gate {
-                h = conv.forward(h, rectified: false)
-                addBroadcast(gate, into: &h)
-                ReLU.forwardInPlace(&h)
-            } else {
-                h = conv.forward(h, rectified: true)
-            }
+            h = conv.forward(h, rectified: true)
             activations.append(h)
         }
         let cropped = cropSpatial(h, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
         try cancellation?.check()
         var y = output.forward(cropped)
         var tape = DecoderTape(latents: latents, map: map, activations: activations, cropped: cropped)
-        if let staticOutput, let s, let features {
-            addBroadcast(staticOutput.forward(features), into: &y)
+        if skip, let staticConv, let staticOutput {
+            guard let staticImage else { throw NetworkError("decode: this network has a skip connection and needs the static (mean) image") }
+            let s = try asStatic(staticImage)
+            guard s.shape[0] == 1 || s.shape[0] == n else {
+                throw NetworkError("decode: \(s.shape[0]) static images for \(n) latents (give 1)")
+            }
+            let features = ReLU.forward(staticConv.forward(s))
+            let ys = staticOutput.forward(features)
+            addBroadcast(ys, into: &y)
             tape.staticImage = s; tape.staticFeatures = features
         }
         return (y, tape)
@@ -256,34 +232,18 @@ extension Autoencoder {
     public func decoderBackward(_ dFrames: Tensor, tape: DecoderTape, cancellation: Cancellation? = nil) throws -> Tensor {
         let n = tape.latents.shape[0]
         let dy = dFrames.reshaped([n, frameHeight, frameWidth, 1])
-        let gated = staticGate != nil && tape.staticFeatures != nil
-        // Per-frame gradients summed over frames when one static image serves them all.
-        func summed(_ g: Tensor) -> Tensor { tape.staticImage!.shape[0] == 1 && n > 1 ? sumFrames(g) : g }
-        var dFeatures: Tensor? = nil
-        if let staticOutput, let features = tape.staticFeatures {
-            dFeatures = staticOutput.backward(summed(dy), input: features)!
+        if let staticConv, let staticOutput, let s = tape.staticImage, let features = tape.staticFeatures {
+            let dys = s.shape[0] == 1 && n > 1 ? sumFrames(dy) : dy
+            let dFeatures = staticOutput.backward(dys, input: features)!
+            staticConv.backward(ReLU.backward(dFeatures, output: features), input: s, inputGradient: false)
         }
         try cancellation?.check()
         var grad = output.backward(dy, input: tape.cropped)!
         grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
         for i in stride(from: decoderConvs.count - 1, through: 0, by: -1) {
             try cancellation?.check()
-            let input = i == 0 ? tape.map : tape.activations[i - 1]
-            if i == decoderConvs.count - 1, gated, let staticGate, let features = tape.staticFeatures {
-                // The pre-activation's gradient feeds both the convolution and the static bias map.
-                ReLU.backwardInPlace(&grad, output: tape.activations[i])
-                let dGate = cropSpatial(summed(grad), height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
-                let dF = staticGate.backward(dGate, input: features)!
-                dFeatures!.data.withUnsafeMutableBufferPointer { d in
-                    for k in 0..<d.count { d[k] += dF.data[k] }
-                }
-                grad = decoderConvs[i].backward(grad, input: input)!
-            } else {
-                grad = decoderConvs[i].backward(grad, input: input, rectifiedOutput: tape.activations[i])!
-            }
-        }
-        if let staticConv, let s = tape.staticImage, let features = tape.staticFeatures, let dFeatures {
-            staticConv.backward(ReLU.backward(dFeatures, output: features), input: s, inputGradient: false)
+            grad = decoderConvs[i].backward(grad, input: i == 0 ? tape.map : tape.activations[i - 1],
+                                            rectifiedOutput: tape.activations[i])!
         }
         if let decoderLinear {
             return decoderLinear.backward(grad.reshaped([n, grad.count / n]), input: tape.latents)!

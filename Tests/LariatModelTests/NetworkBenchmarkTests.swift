@@ -133,7 +133,7 @@ struct TrainingBenchmark {
         print(line("full step (AE + lasso VAR(1), 3 losses)", full, fullFlops) + String(format: "  (loss %.5f)", last))
         print(String(format: "production joint step (mean-image skip): median %.1f ms  min %.1f ms", production.median * 1e3, production.best * 1e3))
         print(String(format: "peak memory (VmHWM): %.0f MB", peakMemoryMB()))
-        print("PyTorch 2.13 CPU, 2 threads (DESIGN.md, same layer sizes): full step ~2000 ms, AE-only ~1000 ms")
+        print("PyTorch on this machine: bash bench/training/run.sh --torch /path/to/torch-venv/bin/python (DESIGN.md quotes ~2000 ms full, ~1000 ms AE-only)")
     }
 }
 

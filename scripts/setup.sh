@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Lariat needs and skips what is there. Sourced by scripts/demo
+# Installs what Lariat needs and skips what is there. Run by scripts/demo
 # and scripts/test. Usage: setup.sh [--venv]   (--venv: also the test venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."

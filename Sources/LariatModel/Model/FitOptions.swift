@@ -21,8 +21,8 @@ public struct FitOptions: Sendable, Equatable {
     public var skip: Bool = true
     /// Frames per training window (the VAR is fitted on each window). One
     /// window is one Adam step: 32 gives four times the steps of 128 for the
-    /// same compute, and with it the paper's two claims held on every
-    /// simulator seed tried, where 128 reversed them on one (docs/model.md).
+    /// same compute; with it the FVU claim holds on every simulator seed
+    /// tried, where 128 reversed both claims on one (docs/model.md).
     public var window: Int = 32
     public var learningRate: Float = 1e-3
     public var weights = JointLossWeights()

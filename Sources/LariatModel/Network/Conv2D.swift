@@ -77,15 +77,8 @@ public final class Conv2D {
             x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
             weight.value.data.withUnsafeBufferPointer { wp in
-                if let b = bias?.value.data {
-                    b.withUnsafeBufferPointer { bp in
-                        SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
-                                                         bias: bp.baseAddress!, into: yp.baseAddress!)
-                    }
-                } else {
-                    SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
-                                                     bias: nil, into: yp.baseAddress!)
-                }
+                SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
+                                                 bias: bias?.value.data, into: yp.baseAddress!)
             }}}
             return y
         }
@@ -123,16 +116,10 @@ public final class Conv2D {
             dy.data.withUnsafeBufferPointer { dyp in
             weight.value.data.withUnsafeBufferPointer { wp in
             weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-                if dx != nil {
-                    dx!.data.withUnsafeMutableBufferPointer { dxp in
-                        DirectConvolution.backward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, dy: dyp.baseAddress!,
-                                                   dw: dwp.baseAddress!, dx: dxp.baseAddress!)
-                    }
-                } else {
-                    DirectConvolution.backward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, dy: dyp.baseAddress!,
-                                               dw: dwp.baseAddress!, dx: nil)
-                }
-            }}}}
+            withOptionalMutablePointer(&dx) { dxp in
+                DirectConvolution.backward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, dy: dyp.baseAddress!,
+                                           dw: dwp.baseAddress!, dx: dxp)
+            }}}}}
             if let bias { addChannelSums(of: dy, into: bias) }
             return dx
         }

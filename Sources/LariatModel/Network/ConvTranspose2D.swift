@@ -76,15 +76,8 @@ public final class ConvTranspose2D {
             x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
             weight.value.data.withUnsafeBufferPointer { wp in
-                if let b = bias?.value.data {
-                    b.withUnsafeBufferPointer { bp in
-                        SubPixelTransposedConvolution.forward(xp.baseAddress!, subPixelShape(x.shape), weight: wp.baseAddress!,
-                                                              bias: bp.baseAddress!, rectify: rectified, into: yp.baseAddress!)
-                    }
-                } else {
-                    SubPixelTransposedConvolution.forward(xp.baseAddress!, subPixelShape(x.shape), weight: wp.baseAddress!,
-                                                          bias: nil, rectify: rectified, into: yp.baseAddress!)
-                }
+                SubPixelTransposedConvolution.forward(xp.baseAddress!, subPixelShape(x.shape), weight: wp.baseAddress!,
+                                                      bias: bias?.value.data, rectify: rectified, into: yp.baseAddress!)
             }}}
             return y
         }
@@ -123,23 +116,17 @@ public final class ConvTranspose2D {
         precondition(rectifiedOutput.map { $0.shape == dy.shape } ?? true, "ConvTranspose2D.backward: output and dy differ in shape")
         if usesSubPixel {
             var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // written whole
-            let mask = rectifiedOutput ?? Tensor(zeros: [0])
-            x.data.withUnsafeBufferPointer { xp in
+            let biasGradient = x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
-            mask.data.withUnsafeBufferPointer { mp in
             weight.value.data.withUnsafeBufferPointer { wp in
             weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-                func run(_ db: UnsafeMutablePointer<Float>?, _ dxp: UnsafeMutablePointer<Float>?) {
-                    SubPixelTransposedConvolution.backward(dyp.baseAddress!, input: xp.baseAddress!, subPixelShape(x.shape),
-                                                           weight: wp.baseAddress!,
-                                                           rectifiedOutput: rectifiedOutput == nil ? nil : mp.baseAddress!,
-                                                           weightGradient: dwp.baseAddress!, biasGradient: db, inputGradient: dxp)
-                }
-                func withBias(_ dxp: UnsafeMutablePointer<Float>?) {
-                    if let bias { bias.grad.data.withUnsafeMutableBufferPointer { run($0.baseAddress!, dxp) } } else { run(nil, dxp) }
-                }
-                if dx != nil { dx!.data.withUnsafeMutableBufferPointer { withBias($0.baseAddress!) } } else { withBias(nil) }
-            }}}}}
+            withOptionalPointer(rectifiedOutput?.data) { mask in
+            withOptionalMutablePointer(&dx) { dxp in
+                SubPixelTransposedConvolution.backward(dyp.baseAddress!, input: xp.baseAddress!, subPixelShape(x.shape),
+                                                       weight: wp.baseAddress!, rectifiedOutput: mask,
+                                                       weightGradient: dwp.baseAddress!, inputGradient: dxp)
+            }}}}}}
+            if let bias { for c in 0..<outChannels { bias.grad.data[c] += biasGradient[c] } }
             return dx
         }
         let dy = rectifiedOutput.map { ReLU.backward(dy, output: $0) } ?? dy

@@ -81,22 +81,6 @@ enum DirectConvolution {
         return (lo, max(lo, min(g.outputWidth, g.width + g.padding - g.kernel + 1)))
     }
 
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func add8(_ v: SIMD8<Float>, to p: UnsafeMutablePointer<Float>) {
-        let r = UnsafeMutableRawPointer(p)
-        r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + v, as: SIMD8<Float>.self)
-    }
-
     /// `sum_{ky,kx,c} w * x` over the in-bounds part of one patch.
     @inline(__always)
     static func patchDot(_ src: UnsafePointer<Float>, _ g: ConvGeometry, oy: Int, ox: Int, _ w: UnsafePointer<Float>) -> Float {
@@ -170,7 +154,7 @@ enum DirectConvolution {
                         a0 += gv * load8(at); a1 += gv * load8(at + 8)
                         a2 += gv * load8(at + 16); a3 += gv * load8(at + 24)
                     }
-                    add8(a0, to: tap + t); add8(a1, to: tap + t + 8); add8(a2, to: tap + t + 16); add8(a3, to: tap + t + 24)
+                    add8(a0, tap + t); add8(a1, tap + t + 8); add8(a2, tap + t + 16); add8(a3, tap + t + 24)
                     t += 32
                 }
                 while t + 16 <= run {
@@ -179,13 +163,13 @@ enum DirectConvolution {
                         let gv = SIMD8<Float>(repeating: gradRow[ox]), at = first + ox * c + t
                         a0 += gv * load8(at); a1 += gv * load8(at + 8)
                     }
-                    add8(a0, to: tap + t); add8(a1, to: tap + t + 8)
+                    add8(a0, tap + t); add8(a1, tap + t + 8)
                     t += 16
                 }
                 while t + 8 <= run {
                     var a0 = SIMD8<Float>()
                     for ox in lo..<hi { a0 += SIMD8<Float>(repeating: gradRow[ox]) * load8(first + ox * c + t) }
-                    add8(a0, to: tap + t)
+                    add8(a0, tap + t)
                     t += 8
                 }
                 while t < run {
@@ -270,11 +254,6 @@ enum DirectConvolution {
                 ix += 1
             }
         }
-    }
-
-    @inline(__always)
-    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 }
 

@@ -26,11 +26,10 @@ enum SingleChannelConvolution {
 
     /// `y[n, oy, ox, co] = b[co] + sum_{ky,kx} W[co, ky*k + kx] x[n, oy*s - p + ky, ox*s - p + kx]`.
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight: UnsafePointer<Float>,
-                        outChannels cout: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+                        outChannels cout: Int, bias: [Float]?, into y: UnsafeMutablePointer<Float>) {
         let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
         let wT = transposedWeight(weight, taps: k * k, outChannels: cout)
-        var b = [Float](repeating: 0, count: cout)
-        if let bias { for c in 0..<cout { b[c] = bias[c] } }
+        let b = bias ?? [Float](repeating: 0, count: cout)
         wT.withUnsafeBufferPointer { wtp in
         b.withUnsafeBufferPointer { bp in
             let wt = wtp.baseAddress!, bb = bp.baseAddress!
@@ -52,7 +51,7 @@ enum SingleChannelConvolution {
                                     var a2 = r2[0] * load8(wc + 6 * cout)
                                     a0 += r0[1] * load8(wc + cout); a1 += r1[1] * load8(wc + 4 * cout); a2 += r2[1] * load8(wc + 7 * cout)
                                     a0 += r0[2] * load8(wc + 2 * cout); a1 += r1[2] * load8(wc + 5 * cout); a2 += r2[2] * load8(wc + 8 * cout)
-                                    UnsafeMutableRawPointer(out + cb).storeBytes(of: a0 + a1 + a2, as: SIMD8<Float>.self)
+                                    store8(a0 + a1 + a2, out + cb)
                                 }
                                 out += cout
                                 continue
@@ -68,7 +67,7 @@ enum SingleChannelConvolution {
                                         acc += src[iy * w + ix] * load8(wt + (ky * k + kx) * cout + cb)
                                     }
                                 }
-                                UnsafeMutableRawPointer(out + cb).storeBytes(of: acc, as: SIMD8<Float>.self)
+                                store8(acc, out + cb)
                             }
                             out += cout
                         }
@@ -149,21 +148,9 @@ enum SingleChannelConvolution {
                 for kx in 0..<k {
                     let ix = ox * s - p + kx
                     if ix < 0 || ix >= w { continue }
-                    let a = UnsafeMutableRawPointer(acc + (ky * k + kx) * cout + cb)
-                    a.storeBytes(of: a.loadUnaligned(as: SIMD8<Float>.self) + src[iy * w + ix] * gv, as: SIMD8<Float>.self)
+                    add8(src[iy * w + ix] * gv, acc + (ky * k + kx) * cout + cb)
                 }
             }
         }
-    }
-
-    @inline(__always)
-    static func add8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        let r = UnsafeMutableRawPointer(p)
-        r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + v, as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 }

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The decoder's upsampling layer, `ConvTranspose2D(k3, s2, p1, op1)`, as
 /// four sub-pixel phases computed by one dense GEMM.
 ///
@@ -68,7 +66,7 @@ enum SubPixelTransposedConvolution {
     }
 
     /// `y = convT(x) + b`, rectified when `rectify`; `y` is written whole.
-    static func forward(_ x: UnsafePointer<Float>, _ s: Shape, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    static func forward(_ x: UnsafePointer<Float>, _ s: Shape, weight: UnsafePointer<Float>, bias: [Float]?,
                         rectify: Bool, into y: UnsafeMutablePointer<Float>) {
         let wide = wideWeight(weight, inChannels: s.inChannels, outChannels: s.outChannels)
         let chunk = s.chunk
@@ -89,12 +87,12 @@ enum SubPixelTransposedConvolution {
         }}
     }
 
-    /// Adds `dL/dW` and `dL/db` for `dy = dL/dy` and writes `dL/dx` when
-    /// `dx` is given. With `rectifiedOutput` (the forward's output after
-    /// ReLU), `dy` is first masked by the ReLU's derivative.
+    /// Adds `dL/dW` for `dy = dL/dy`, writes `dL/dx` when `dx` is given,
+    /// and returns `dL/db` (per output channel). With `rectifiedOutput` (the
+    /// forward's output after ReLU), `dy` is first masked by the ReLU's derivative.
     static func backward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ s: Shape, weight: UnsafePointer<Float>,
                          rectifiedOutput: UnsafePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>,
-                         biasGradient db: UnsafeMutablePointer<Float>?, inputGradient dx: UnsafeMutablePointer<Float>?) {
+                         inputGradient dx: UnsafeMutablePointer<Float>?) -> [Float] {
         let (cin, cout) = (s.inChannels, s.outChannels)
         let wide = wideWeight(weight, inChannels: cin, outChannels: cout)
         var dWide = [Float](repeating: 0, count: 16 * cin * cout)
@@ -128,11 +126,9 @@ enum SubPixelTransposedConvolution {
                 dw[(ci * 9 + t) * cout + co] += dWide[(d * cin + ci) * 4 * cout + phase * cout + co]
             }}
         }
-        if let db {
-            var total = [Double](repeating: 0, count: cout)
-            for f in 0..<s.frames { for c in 0..<cout { total[c] += frameBiasSums[f * cout + c] } }
-            for c in 0..<cout { db[c] += Float(total[c]) }
-        }
+        var total = [Double](repeating: 0, count: cout)
+        for f in 0..<s.frames { for c in 0..<cout { total[c] += frameBiasSums[f * cout + c] } }
+        return total.map { Float($0) }
     }
 
     /// `col[(f,i,j), (di,dj,ci)] = x[f, i+di, j+dj, ci]`, zero past the bottom and right edges.
@@ -178,10 +174,9 @@ enum SubPixelTransposedConvolution {
                             let from = src + a * pair
                             var t = 0
                             while t < vectorEnd {
-                                var v = UnsafeRawPointer(from + t).loadUnaligned(as: SIMD8<Float>.self)
-                                    + UnsafeRawPointer(bias + t).loadUnaligned(as: SIMD8<Float>.self)
+                                var v = load8(from + t) + load8(bias + t)
                                 if rectify { v = v.replacing(with: 0, where: v .< 0) }
-                                UnsafeMutableRawPointer(dst + t).storeBytes(of: v, as: SIMD8<Float>.self)
+                                store8(v, dst + t)
                                 t += 8
                             }
                             while t < pair {
@@ -219,14 +214,10 @@ enum SubPixelTransposedConvolution {
                             let from = dy + offset, to = dst + a * pair
                             var t = 0
                             while t < vectorEnd {
-                                var g = UnsafeRawPointer(from + t).loadUnaligned(as: SIMD8<Float>.self)
-                                if let mask {
-                                    let y = UnsafeRawPointer(mask + offset + t).loadUnaligned(as: SIMD8<Float>.self)
-                                    g = g.replacing(with: 0, where: y .<= 0)
-                                }
-                                UnsafeMutableRawPointer(to + t).storeBytes(of: g, as: SIMD8<Float>.self)
-                                let r = UnsafeMutableRawPointer(sums + t)
-                                r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + g, as: SIMD8<Float>.self)
+                                var g = load8(from + t)
+                                if let mask { g = g.replacing(with: 0, where: load8(mask + offset + t) .<= 0) }
+                                store8(g, to + t)
+                                add8(g, sums + t)
                                 t += 8
                             }
                             while t < pair {

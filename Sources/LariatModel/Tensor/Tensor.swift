@@ -82,3 +82,17 @@ public struct Tensor: Equatable, Sendable {
         }
     }
 }
+
+/// Runs `body` with the values' base address, or with nil for no array
+/// (kernels take optional inputs such as a bias or a ReLU mask as pointers).
+func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+    guard let values else { return try body(nil) }
+    return try values.withUnsafeBufferPointer { try body($0.baseAddress) }
+}
+
+/// Runs `body` with the tensor's mutable base address, or with nil when
+/// there is no tensor (an input gradient that was not asked for).
+func withOptionalMutablePointer<R>(_ tensor: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) throws -> R) rethrows -> R {
+    guard tensor != nil else { return try body(nil) }
+    return try tensor!.data.withUnsafeMutableBufferPointer { try body($0.baseAddress) }
+}

@@ -1,0 +1,24 @@
+/// Eight-float vector access at any float pointer (unaligned), shared by the
+/// hand-written kernels: one AVX register per access when compiled for a
+/// host with AVX.
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// `p[0..<8] += v`.
+@inline(__always)
+func add8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    store8(load8(p) + v, p)
+}

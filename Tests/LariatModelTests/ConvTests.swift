@@ -181,6 +181,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         var rng = SeededRandom(seed: 71)
         let t = ConvTranspose2D(name: "t", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
                                 outputPadding: 1, rng: &rng)
+        t.allowsStrideTwo = false   // the GEMM decomposition; StrideTwoConvolution has its own tests
         #expect(t.usesSubPixel)
         let x = randomTensor([3, height, width, cin], seed: 72)
         let y = t.forward(x, rectified: rectified)
@@ -189,6 +190,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         let dx = t.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
         let grads = t.parameters.map(\.grad)
         t.allowsSubPixel = false
+        t.allowsStrideTwo = false
         let yRef = t.forward(x, rectified: rectified)
         t.parameters.zeroGradients()
         let dxRef = t.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
@@ -253,5 +255,94 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
             return dot(layer.forward(x), r)
         }
         #expect(err < 1e-3)
+    }
+
+    // MARK: StrideTwoConvolution (16/32-channel stride-2 layers)
+
+    @Test(arguments: [(16, 32, 8, 8, true), (32, 32, 6, 10, true), (32, 16, 2, 18, false), (16, 16, 4, 2, true)])
+    func strideTwoConvMatchesIm2col(cin: Int, cout: Int, height: Int, width: Int, rectified: Bool) {
+        // Widths whose halves are not multiples of the register tiles (8 and
+        // 4 pixels) exercise the discarded tile columns.
+        var rng = SeededRandom(seed: 101)
+        let layer = Conv2D(name: "c", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1, rng: &rng)
+        let x = randomTensor([3, height, width, cin], seed: 102)
+        #expect(layer.usesStrideTwo(x.shape))
+        let y = layer.forward(x, rectified: rectified)
+        let r = randomTensor(y.shape, seed: 103)
+        layer.parameters.zeroGradients()
+        let dx = layer.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
+        let grads = layer.parameters.map(\.grad)
+        layer.allowsDirectKernel = false
+        #expect(!layer.usesStrideTwo(x.shape))
+        let yRef = layer.forward(x, rectified: rectified)
+        layer.parameters.zeroGradients()
+        let dxRef = layer.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
+        #expect(y.shape == yRef.shape && dx.shape == dxRef.shape)
+        #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
+        for (a, b) in zip(grads, layer.parameters.map(\.grad)) {
+            #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
+        }
+        if rectified { #expect(y.data.allSatisfy { $0 >= 0 } && y.data.contains { $0 > 0 }) }
+    }
+
+    @Test(arguments: [(16, 16, 4, 4, true), (32, 16, 3, 5, true), (32, 32, 1, 6, false), (16, 32, 5, 1, true)])
+    func strideTwoTransposedConvMatchesIm2col(cin: Int, cout: Int, height: Int, width: Int, rectified: Bool) {
+        var rng = SeededRandom(seed: 111)
+        let t = ConvTranspose2D(name: "t", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
+                                outputPadding: 1, rng: &rng)
+        let x = randomTensor([3, height, width, cin], seed: 112)
+        #expect(t.usesStrideTwo(x.shape))
+        let y = t.forward(x, rectified: rectified)
+        let r = randomTensor(y.shape, seed: 113)
+        t.parameters.zeroGradients()
+        let dx = t.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
+        let grads = t.parameters.map(\.grad)
+        t.allowsStrideTwo = false; t.allowsSubPixel = false
+        let yRef = t.forward(x, rectified: rectified)
+        t.parameters.zeroGradients()
+        let dxRef = t.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
+        #expect(y.shape == yRef.shape && dx.shape == dxRef.shape)
+        #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
+        for (a, b) in zip(grads, t.parameters.map(\.grad)) {
+            #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
+        }
+    }
+
+    @Test func strideTwoGradientsMatchFiniteDifferences() {
+        // The rectified conv and transposed conv on the direct path against
+        // finite differences; the loss ignores outputs within 0.1 of the kink.
+        var rng = SeededRandom(seed: 121)
+        let conv = Conv2D(name: "c", inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1, rng: &rng)
+        let t = ConvTranspose2D(name: "t", inChannels: 32, outChannels: 16, kernel: 3, stride: 2, padding: 1,
+                                outputPadding: 1, rng: &rng)
+        let x = randomTensor([2, 6, 4, 16], seed: 122)
+        #expect(conv.usesStrideTwo(x.shape))
+        let pre = conv.forward(x)
+        #expect(t.usesStrideTwo(pre.shape))
+        func check(forward: @escaping (Tensor) -> Tensor, preActivation: Tensor, input: Tensor,
+                   backward: (Tensor, Tensor) -> Tensor, parameters: [Parameter]) {
+            let y = forward(input)
+            var r = randomTensor(y.shape, seed: 123)
+            for i in 0..<r.count where abs(preActivation.data[i]) < 0.1 { r.data[i] = 0 }
+            #expect(y.data.contains { $0 == 0 } && y.data.contains { $0 > 0 })
+            parameters.zeroGradients()
+            let dx = backward(r, y)
+            #expect(gradientError(at: input, analytic: dx) { dot(forward($0), r) } < 1e-3)
+            for p in parameters {
+                let saved = p.value
+                let err = gradientError(at: saved, analytic: p.grad) { v in
+                    p.value = v; defer { p.value = saved }
+                    return dot(forward(input), r)
+                }
+                #expect(err < 1e-3, "\(p.name)")
+            }
+        }
+        check(forward: { conv.forward($0, rectified: true) }, preActivation: pre, input: x,
+              backward: { r, y in conv.backward(r, input: x, rectifiedOutput: y)! }, parameters: conv.parameters)
+        let h = ReLU.forward(pre)
+        check(forward: { t.forward($0, rectified: true) }, preActivation: t.forward(h), input: h,
+              backward: { r, y in t.backward(r, input: h, rectifiedOutput: y)! }, parameters: t.parameters)
     }
 }

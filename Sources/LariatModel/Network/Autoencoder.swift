@@ -131,8 +131,7 @@ extension Autoencoder {
         var tape = EncoderTape(input: h, activations: [])
         for (i, conv) in encoderConvs.enumerated() {
             try cancellation?.check()
-            h = conv.forward(h)
-            if i < encoderConvs.count - 1 { ReLU.forwardInPlace(&h) }
+            h = conv.forward(h, rectified: i < encoderConvs.count - 1)
             tape.activations.append(h)
         }
         let n = x.shape[0]
@@ -157,9 +156,10 @@ extension Autoencoder {
         }
         for i in stride(from: encoderConvs.count - 1, through: 0, by: -1) {
             try cancellation?.check()
-            if i < encoderConvs.count - 1 { ReLU.backwardInPlace(&grad, output: tape.activations[i]) }
             let input = i == 0 ? tape.input : tape.activations[i - 1]
-            guard let g = encoderConvs[i].backward(grad, input: input, inputGradient: i > 0 || inputGradient) else { return nil }
+            let rectified = i < encoderConvs.count - 1 ? tape.activations[i] : nil
+            guard let g = encoderConvs[i].backward(grad, input: input, rectifiedOutput: rectified,
+                                                   inputGradient: i > 0 || inputGradient) else { return nil }
             grad = g
         }
         return cropSpatial(grad, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)

@@ -38,6 +38,17 @@ public final class Conv2D {
         allowsDirectKernel && SingleChannelConvolution.applies(inChannels: inChannels, outChannels: outChannels)
     }
 
+    /// 16/32-channel stride-2 layers on even frames run `StrideTwoConvolution`.
+    func usesStrideTwo(_ shape: [Int]) -> Bool {
+        allowsDirectKernel && shape.count == 4
+            && StrideTwoConvolution.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
+                                            outChannels: outChannels, highHeight: shape[1], highWidth: shape[2])
+    }
+
+    func strideTwoShape(_ shape: [Int]) -> StrideTwoConvolution.Shape {
+        .init(frames: shape[0], height: shape[1] / 2, width: shape[2] / 2)
+    }
+
     func geometry(_ shape: [Int]) -> ConvGeometry {
         precondition(shape.count == 4 && shape[3] == inChannels,
                      "Conv2D: expected N x H x W x \(inChannels), got \(shape)")
@@ -58,9 +69,28 @@ public final class Conv2D {
         return [shape[0], g.outputHeight, g.outputWidth, outChannels]
     }
 
-    /// `y = conv(x)`, see the type's formula.
-    public func forward(_ x: Tensor) -> Tensor {
+    /// `y = conv(x)`, see the type's formula; `ReLU(conv(x))` when `rectified`.
+    public func forward(_ x: Tensor, rectified: Bool = false) -> Tensor {
         let g = geometry(x.shape)
+        let n = x.shape[0], cout = outChannels
+        if usesStrideTwo(x.shape) {
+            var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])   // written whole
+            x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+            withOptionalPointer(bias?.value.data) { bp in
+                StrideTwoConvolution.convolution(xp.baseAddress!, strideTwoShape(x.shape), inChannels: inChannels,
+                                                 outChannels: cout, weight: wp.baseAddress!, bias: bp, rectify: rectified,
+                                                 into: yp.baseAddress!)
+            }}}}
+            return y
+        }
+        var y = unrectifiedForward(x, g)
+        if rectified { ReLU.forwardInPlace(&y) }
+        return y
+    }
+
+    private func unrectifiedForward(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
         // Every value is written: by the direct kernel, or by the bias and the GEMM.
         var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])
@@ -104,12 +134,36 @@ public final class Conv2D {
 
     /// Given `dy = dL/dy` for `y = forward(x)`, adds `dL/dW` and `dL/db` to
     /// the parameters' gradients and returns `dL/dx` (nil when not wanted,
-    /// e.g. for the first layer, which saves the col2im).
+    /// e.g. for the first layer, which saves the col2im). For a `rectified`
+    /// forward, pass its output as `rectifiedOutput` and `dy` as the gradient after the ReLU.
     @discardableResult
-    public func backward(_ dy: Tensor, input x: Tensor, inputGradient: Bool = true) -> Tensor? {
+    public func backward(_ dy: Tensor, input x: Tensor, rectifiedOutput: Tensor? = nil, inputGradient: Bool = true) -> Tensor? {
         let g = geometry(x.shape)
-        let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
+        let n = x.shape[0], cout = outChannels
         precondition(dy.shape == [n, g.outputHeight, g.outputWidth, cout], "Conv2D.backward: dy has shape \(dy.shape)")
+        precondition(rectifiedOutput.map { $0.shape == dy.shape } ?? true, "Conv2D.backward: output and dy differ in shape")
+        if usesStrideTwo(x.shape) {
+            var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // written whole
+            let biasGradient = x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+            withOptionalPointer(rectifiedOutput?.data) { mask in
+            withOptionalMutablePointer(&dx) { dxp in
+                StrideTwoConvolution.convolutionBackward(dyp.baseAddress!, input: xp.baseAddress!, strideTwoShape(x.shape),
+                                                         inChannels: inChannels, outChannels: cout, weight: wp.baseAddress!,
+                                                         rectifiedOutput: mask, weightGradient: dwp.baseAddress!,
+                                                         inputGradient: dxp)
+            }}}}}}
+            if let bias { for c in 0..<cout { bias.grad.data[c] += biasGradient[c] } }
+            return dx
+        }
+        return unrectifiedBackward(rectifiedOutput.map { ReLU.backward(dy, output: $0) } ?? dy, input: x, g,
+                                   inputGradient: inputGradient)
+    }
+
+    private func unrectifiedBackward(_ dy: Tensor, input x: Tensor, _ g: ConvGeometry, inputGradient: Bool) -> Tensor? {
+        let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
         if usesDirectKernel {
             var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // the kernel writes every value
             x.data.withUnsafeBufferPointer { xp in

@@ -40,6 +40,18 @@ public final class ConvTranspose2D {
                                                                 outputPadding: outputPadding)
     }
 
+    /// `false` keeps 16/32-channel layers off `StrideTwoConvolution` (a reference for tests).
+    public var allowsStrideTwo = true
+    func usesStrideTwo(_ shape: [Int]) -> Bool {
+        allowsStrideTwo && outputPadding == 1
+            && StrideTwoConvolution.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
+                                            outChannels: outChannels, highHeight: 2 * shape[1], highWidth: 2 * shape[2])
+    }
+
+    func strideTwoShape(_ shape: [Int]) -> StrideTwoConvolution.Shape {
+        .init(frames: shape[0], height: shape[1], width: shape[2])
+    }
+
     func subPixelShape(_ shape: [Int]) -> SubPixelTransposedConvolution.Shape {
         .init(frames: shape[0], height: shape[1], width: shape[2], inChannels: inChannels, outChannels: outChannels)
     }
@@ -71,6 +83,17 @@ public final class ConvTranspose2D {
     public func forward(_ x: Tensor, rectified: Bool = false) -> Tensor {
         let g = geometry(x.shape)
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cin = inChannels, cout = outChannels
+        if usesStrideTwo(x.shape) {
+            var y = Tensor(overwritten: [n, g.height, g.width, cout])   // written whole
+            x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+            withOptionalPointer(bias?.value.data) { bp in
+                StrideTwoConvolution.transposed(xp.baseAddress!, strideTwoShape(x.shape), inChannels: cin, outChannels: cout,
+                                                weight: wp.baseAddress!, bias: bp, rectify: rectified, into: yp.baseAddress!)
+            }}}}
+            return y
+        }
         if usesSubPixel {
             var y = Tensor(overwritten: [n, g.height, g.width, cout])   // written whole
             x.data.withUnsafeBufferPointer { xp in
@@ -114,6 +137,21 @@ public final class ConvTranspose2D {
         let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cin = inChannels
         precondition(dy.shape == [n, g.height, g.width, outChannels], "ConvTranspose2D.backward: dy has shape \(dy.shape)")
         precondition(rectifiedOutput.map { $0.shape == dy.shape } ?? true, "ConvTranspose2D.backward: output and dy differ in shape")
+        if usesStrideTwo(x.shape) {
+            var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // written whole
+            let biasGradient = x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+            withOptionalPointer(rectifiedOutput?.data) { mask in
+            withOptionalMutablePointer(&dx) { dxp in
+                StrideTwoConvolution.transposedBackward(dyp.baseAddress!, input: xp.baseAddress!, strideTwoShape(x.shape),
+                                                        inChannels: inChannels, outChannels: outChannels, weight: wp.baseAddress!,
+                                                        rectifiedOutput: mask, weightGradient: dwp.baseAddress!, inputGradient: dxp)
+            }}}}}}
+            if let bias { for c in 0..<outChannels { bias.grad.data[c] += biasGradient[c] } }
+            return dx
+        }
         if usesSubPixel {
             var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // written whole
             let biasGradient = x.data.withUnsafeBufferPointer { xp in

@@ -124,14 +124,16 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         #expect(y.frames(5..<6) == y5)
     }
 
-    @Test(arguments: [16, 3, 11])
-    func directSingleChannelKernelMatchesIm2colAndGradients(channels: Int) {
-        // Conv(C,1,3,p1) takes the direct kernel; the same layer forced
-        // through im2col and the direct formula are the references.
+    @Test(arguments: [(16, 7), (3, 7), (11, 7), (16, 21), (8, 21), (8, 40)])
+    func directSingleChannelKernelMatchesIm2colAndGradients(channels: Int, width: Int) {
+        // Conv(C,1,3,p1) takes the direct kernel (for 8 and 16 channels its
+        // vector path: tiles of 8 or 16 pixels, so widths 21 and 40 have
+        // tiles and tails); the same layer forced through im2col and the
+        // direct formula are the references.
         var rng = SeededRandom(seed: 51)
         let layer = Conv2D(name: "o", inChannels: channels, outChannels: 1, kernel: 3, padding: 1, rng: &rng)
         #expect(layer.usesDirectKernel)
-        let x = randomTensor([3, 6, 7, channels], seed: 52)
+        let x = randomTensor([3, 6, width, channels], seed: 52)
         let y = layer.forward(x)
         #expect(zip(y.data, naiveConv(x, layer).data).allSatisfy { abs($0 - $1) < 1e-4 })
         let r = randomTensor(y.shape, seed: 53)
@@ -344,5 +346,28 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         let h = ReLU.forward(pre)
         check(forward: { t.forward($0, rectified: true) }, preActivation: t.forward(h), input: h,
               backward: { r, y in t.backward(r, input: h, rectifiedOutput: y)! }, parameters: t.parameters)
+    }
+
+    @Test(arguments: [(8, 1, 1), (16, 2, 1)])
+    func rectifiedSingleInputChannelKernelMatchesIm2col(cout: Int, stride: Int, padding: Int) {
+        // The ReLU fused into the single-channel kernel (output and the
+        // masked weight and bias gradients) against im2col plus a separate ReLU.
+        var rng = SeededRandom(seed: 131)
+        let layer = Conv2D(name: "s", inChannels: 1, outChannels: cout, kernel: 3, stride: stride, padding: padding, rng: &rng)
+        let x = randomTensor([4, 10, 9, 1], seed: 132)
+        let y = layer.forward(x, rectified: true)
+        #expect(y.data.contains { $0 == 0 } && y.data.contains { $0 > 0 })
+        let r = randomTensor(y.shape, seed: 133)
+        layer.parameters.zeroGradients()
+        #expect(layer.backward(r, input: x, rectifiedOutput: y, inputGradient: false) == nil)
+        let fused = layer.parameters.map(\.grad)
+        layer.allowsDirectKernel = false
+        let yRef = ReLU.forward(layer.forward(x))
+        #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        layer.parameters.zeroGradients()
+        layer.backward(ReLU.backward(r, output: yRef), input: x, inputGradient: false)
+        for (a, b) in zip(fused, layer.parameters.map(\.grad)) {
+            #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
+        }
     }
 }

@@ -219,7 +219,7 @@ extension Autoencoder {
             guard s.shape[0] == 1 || s.shape[0] == n else {
                 throw NetworkError("decode: \(s.shape[0]) static images for \(n) latents (give 1)")
             }
-            let features = ReLU.forward(staticConv.forward(s))
+            let features = staticConv.forward(s, rectified: true)
             let ys = staticOutput.forward(features)
             addBroadcast(ys, into: &y)
             tape.staticImage = s; tape.staticFeatures = features
@@ -235,7 +235,7 @@ extension Autoencoder {
         if let staticConv, let staticOutput, let s = tape.staticImage, let features = tape.staticFeatures {
             let dys = s.shape[0] == 1 && n > 1 ? sumFrames(dy) : dy
             let dFeatures = staticOutput.backward(dys, input: features)!
-            staticConv.backward(ReLU.backward(dFeatures, output: features), input: s, inputGradient: false)
+            staticConv.backward(dFeatures, input: s, rectifiedOutput: features, inputGradient: false)
         }
         try cancellation?.check()
         var grad = output.backward(dy, input: tape.cropped)!

@@ -85,6 +85,16 @@ public final class Conv2D {
             }}}}
             return y
         }
+        if usesSingleChannelKernel {
+            var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])   // written whole
+            x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
+                                                 bias: bias?.value.data, rectify: rectified, into: yp.baseAddress!)
+            }}}
+            return y
+        }
         var y = unrectifiedForward(x, g)
         if rectified { ReLU.forwardInPlace(&y) }
         return y
@@ -100,15 +110,6 @@ public final class Conv2D {
             weight.value.data.withUnsafeBufferPointer { wp in
                 DirectConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!,
                                           bias: bias?.value.data[0] ?? 0, into: yp.baseAddress!)
-            }}}
-            return y
-        }
-        if usesSingleChannelKernel {
-            x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeMutableBufferPointer { yp in
-            weight.value.data.withUnsafeBufferPointer { wp in
-                SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
-                                                 bias: bias?.value.data, into: yp.baseAddress!)
             }}}
             return y
         }
@@ -158,6 +159,17 @@ public final class Conv2D {
             if let bias { for c in 0..<cout { bias.grad.data[c] += biasGradient[c] } }
             return dx
         }
+        if usesSingleChannelKernel && !inputGradient {
+            let biasGradient = x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+            withOptionalPointer(rectifiedOutput?.data) { mask in
+            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+                SingleChannelConvolution.weightGradient(xp.baseAddress!, g, frames: n, dy: dyp.baseAddress!, rectifiedOutput: mask,
+                                                        outChannels: cout, into: dwp.baseAddress!)
+            }}}}
+            if let bias { for c in 0..<cout { bias.grad.data[c] += biasGradient[c] } }
+            return nil
+        }
         return unrectifiedBackward(rectifiedOutput.map { ReLU.backward(dy, output: $0) } ?? dy, input: x, g,
                                    inputGradient: inputGradient)
     }
@@ -176,16 +188,6 @@ public final class Conv2D {
             }}}}}
             if let bias { addChannelSums(of: dy, into: bias) }
             return dx
-        }
-        if usesSingleChannelKernel && !inputGradient {
-            x.data.withUnsafeBufferPointer { xp in
-            dy.data.withUnsafeBufferPointer { dyp in
-            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-                SingleChannelConvolution.weightGradient(xp.baseAddress!, g, frames: n, dy: dyp.baseAddress!, outChannels: cout,
-                                                        into: dwp.baseAddress!)
-            }}}
-            if let bias { addChannelSums(of: dy, into: bias) }
-            return nil
         }
         var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil   // col2im adds into it
         let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)

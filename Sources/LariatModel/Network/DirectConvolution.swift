@@ -14,9 +14,16 @@
 /// single one made every multiply-add wait for the previous: the kernel was
 /// latency-bound); edge pixels check each tap.
 enum DirectConvolution {
+    /// `false` keeps 8- and 16-channel 3x3 layers on the general code (a reference for tests).
+    nonisolated(unsafe) static var allowsVectorPath = true
+
     /// `y[n, oy, ox] = b + sum w[(ky*k + kx)*C + c] * x[n, oy - p + ky, ox - p + kx, c]`.
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                         bias: Float, into y: UnsafeMutablePointer<Float>) {
+        if allowsVectorPath && hasVectorPath(g) {
+            vectorForward(x, g, frames: frames, weight: w, bias: bias, into: y)
+            return
+        }
         let (oh, ow, c, k, p, h) = (g.outputHeight, g.outputWidth, g.channels, g.kernel, g.padding, g.height)
         let run = k * c
         let (lo, hi) = interior(g)
@@ -112,6 +119,11 @@ enum DirectConvolution {
     /// its taps in registers.
     static func backward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                          dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+        if allowsVectorPath && hasVectorPath(g) {
+            if g.channels == 16 { vectorBackward16(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx) }
+            else { vectorBackward8(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx) }
+            return
+        }
         let (oh, ow) = (g.outputHeight, g.outputWidth)
         let length = g.patchSize
         let slices = min(parallelSlices, frames)
@@ -255,6 +267,216 @@ enum DirectConvolution {
             }
         }
     }
+}
+
+// MARK: - 3x3 kernels on 8 or 16 channels
+
+extension DirectConvolution {
+    /// The layers with a vector path: 3x3, padding 1, 16 or 8 input channels
+    /// (the decoder's output convolutions). In the forward pass one AVX-512
+    /// register holds a pixel's 16 channels or two adjacent pixels' 8; each
+    /// tap is one fused multiply-add per register, and eight registers are
+    /// reduced to their pixels' sums at once. The backward pass reads the
+    /// output gradient from a zero-bordered copy, so dx and dW share one
+    /// pass over the frame with no edge tests.
+    static func hasVectorPath(_ g: ConvGeometry) -> Bool {
+        g.kernel == 3 && g.padding == 1 && g.stride == 1 && (g.channels == 16 || g.channels == 8)
+    }
+
+    /// `[sum(h0), ..., sum(h7)]`: adjacent lanes added pairwise, three times.
+    @inline(__always)
+    static func sums(_ h0: SIMD8<Float>, _ h1: SIMD8<Float>, _ h2: SIMD8<Float>, _ h3: SIMD8<Float>,
+                     _ h4: SIMD8<Float>, _ h5: SIMD8<Float>, _ h6: SIMD8<Float>, _ h7: SIMD8<Float>) -> SIMD8<Float> {
+        @inline(__always) func pairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            let ab = SIMD16(lowHalf: a, highHalf: b)
+            return ab.evenHalf + ab.oddHalf
+        }
+        return pairs(pairs(pairs(h0, h1), pairs(h2, h3)), pairs(pairs(h4, h5), pairs(h6, h7)))
+    }
+
+    /// Tap `t`'s weights as one register: 16 channels, or 8 repeated for two pixels.
+    @inline(__always)
+    static func tapWeights(_ w: UnsafePointer<Float>, _ t: Int, channels c: Int) -> SIMD16<Float> {
+        c == 16 ? load16(w + 16 * t) : SIMD16(lowHalf: load8(w + 8 * t), highHalf: load8(w + 8 * t))
+    }
+
+    /// `forward` for `hasVectorPath` layers.
+    static func vectorForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
+                              bias: Float, into y: UnsafeMutablePointer<Float>) {
+        let (h, wd, c) = (g.height, g.width, g.channels)
+        let pixels = 128 / c                                      // per tile of eight registers
+        let zeros = [Float](repeating: 0, count: (wd + 2) * c)    // the rows above and below the frame
+        var taps = [Float](repeating: 0, count: 9 * 16)          // tapWeights(t) at 16 t
+        for t in 0..<9 { for j in 0..<16 { taps[16 * t + j] = w[t * c + j % c] } }
+        let b8 = SIMD8<Float>(repeating: bias)
+        taps.withUnsafeBufferPointer { tp in
+        let wp = tp.baseAddress!
+        zeros.withUnsafeBufferPointer { zp in
+            parallelFor(frames) { range in
+                for f in range {
+                    let src = x + f * g.inputSize, dst = y + f * h * wd
+                    for oy in 0..<h {
+                        let out = dst + oy * wd
+                        // Kernel row ky reads input row oy - 1 + ky, pixel ox - 1 + kx.
+                        let r0 = oy > 0 ? src + (oy - 1) * wd * c : zp.baseAddress!
+                        let r1 = src + oy * wd * c
+                        let r2 = oy + 1 < h ? src + (oy + 1) * wd * c : zp.baseAddress!
+                        out[0] = bias + patchDot(src, g, oy: oy, ox: 0, w)
+                        var ox = 1
+                        while ox + pixels < wd {
+                            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                            var a4 = SIMD16<Float>(), a5 = SIMD16<Float>(), a6 = SIMD16<Float>(), a7 = SIMD16<Float>()
+                            let o = (ox - 1) * c
+                            for ky in 0..<3 {
+                                let row = (ky == 0 ? r0 : ky == 1 ? r1 : r2) + o
+                                for kx in 0..<3 {
+                                    let at = row + kx * c, wv = load16(wp + 16 * (ky * 3 + kx))
+                                    a0 = a0.addingProduct(load16(at), wv)
+                                    a1 = a1.addingProduct(load16(at + 16), wv)
+                                    a2 = a2.addingProduct(load16(at + 32), wv)
+                                    a3 = a3.addingProduct(load16(at + 48), wv)
+                                    a4 = a4.addingProduct(load16(at + 64), wv)
+                                    a5 = a5.addingProduct(load16(at + 80), wv)
+                                    a6 = a6.addingProduct(load16(at + 96), wv)
+                                    a7 = a7.addingProduct(load16(at + 112), wv)
+                                }
+                            }
+                            // Through memory: lane-by-lane reads of the accumulators
+                            // themselves made the compiler scalarise their whole chain.
+                            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { acc in
+                                acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3
+                                acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7
+                                let v = UnsafeRawPointer(acc.baseAddress!).assumingMemoryBound(to: Float.self)
+                                if c == 16 {
+                                    @inline(__always) func half(_ i: Int) -> SIMD8<Float> { load8(v + 16 * i) + load8(v + 16 * i + 8) }
+                                    store8(sums(half(0), half(1), half(2), half(3), half(4), half(5), half(6), half(7)) + b8, out + ox)
+                                } else {
+                                    store8(sums(load8(v), load8(v + 8), load8(v + 16), load8(v + 24),
+                                                load8(v + 32), load8(v + 40), load8(v + 48), load8(v + 56)) + b8, out + ox)
+                                    store8(sums(load8(v + 64), load8(v + 72), load8(v + 80), load8(v + 88),
+                                                load8(v + 96), load8(v + 104), load8(v + 112), load8(v + 120)) + b8, out + ox + 8)
+                                }
+                            }
+                            ox += pixels
+                        }
+                        while ox < wd {
+                            out[ox] = bias + patchDot(src, g, oy: oy, ox: ox, w)
+                            ox += 1
+                        }
+                    }
+                }
+            }
+        }}
+    }
+
+    /// `backward` for `hasVectorPath` layers with 16 channels: per frame, the
+    /// output gradient is copied into a zero-bordered buffer; then for every
+    /// input pixel the nine gradient values its taps reach give both dx
+    /// (against the weights) and dW (against the channels).
+    static func vectorBackward16(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
+                                dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+        typealias V = SIMD16<Float>
+        let (h, wd, c) = (g.height, g.width, 16)
+        precondition(g.channels == c)
+        let pw = wd + 2
+        let w0 = load16(w), w1 = load16(w + c), w2 = load16(w + 2 * c), w3 = load16(w + 3 * c), w4 = load16(w + 4 * c)
+        let w5 = load16(w + 5 * c), w6 = load16(w + 6 * c), w7 = load16(w + 7 * c), w8 = load16(w + 8 * c)
+        let slices = min(parallelSlices, frames)
+        var partial = [Float](repeating: 0, count: slices * 9 * c)
+        partial.withUnsafeMutableBufferPointer { part in
+            let partBase = part.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: slices) { s in
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: (h + 2) * pw)
+                defer { padded.deallocate() }
+                padded.update(repeating: 0, count: (h + 2) * pw)
+                let mine = partBase + s * 9 * c
+                for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
+                    let src = x + f * g.inputSize, grad = dy + f * h * wd
+                    for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
+                    // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
+                    var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
+                    for iy in 0..<h {
+                        let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
+                        for ix in 0..<wd {
+                            let xv = load16(src + (iy * wd + ix) * c)
+                            let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
+                            let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
+                            let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
+                            d0 = d0.addingProduct(xv, b0); d1 = d1.addingProduct(xv, b1); d2 = d2.addingProduct(xv, b2)
+                            d3 = d3.addingProduct(xv, b3); d4 = d4.addingProduct(xv, b4); d5 = d5.addingProduct(xv, b5)
+                            d6 = d6.addingProduct(xv, b6); d7 = d7.addingProduct(xv, b7); d8 = d8.addingProduct(xv, b8)
+                            if let dx {
+                                // Two chains of the nine products, so each waits on fewer.
+                                let e = (b0 * w0).addingProduct(b1, w1).addingProduct(b2, w2).addingProduct(b3, w3)
+                                let o = (b4 * w4).addingProduct(b5, w5).addingProduct(b6, w6).addingProduct(b7, w7)
+                                    .addingProduct(b8, w8)
+                                store16(e + o, dx + f * g.inputSize + (iy * wd + ix) * c)
+                            }
+                        }
+                    }
+                    add16(d0, mine); add16(d1, mine + c); add16(d2, mine + 2 * c); add16(d3, mine + 3 * c)
+                    add16(d4, mine + 4 * c); add16(d5, mine + 5 * c); add16(d6, mine + 6 * c)
+                    add16(d7, mine + 7 * c); add16(d8, mine + 8 * c)
+                }
+            }
+            for s in 0..<slices { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
+        }
+    }
+
+    /// `backward` for `hasVectorPath` layers with 8 channels: per frame, the
+    /// output gradient is copied into a zero-bordered buffer; then for every
+    /// input pixel the nine gradient values its taps reach give both dx
+    /// (against the weights) and dW (against the channels).
+    static func vectorBackward8(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
+                                dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+        typealias V = SIMD8<Float>
+        let (h, wd, c) = (g.height, g.width, 8)
+        precondition(g.channels == c)
+        let pw = wd + 2
+        let w0 = load8(w), w1 = load8(w + c), w2 = load8(w + 2 * c), w3 = load8(w + 3 * c), w4 = load8(w + 4 * c)
+        let w5 = load8(w + 5 * c), w6 = load8(w + 6 * c), w7 = load8(w + 7 * c), w8 = load8(w + 8 * c)
+        let slices = min(parallelSlices, frames)
+        var partial = [Float](repeating: 0, count: slices * 9 * c)
+        partial.withUnsafeMutableBufferPointer { part in
+            let partBase = part.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: slices) { s in
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: (h + 2) * pw)
+                defer { padded.deallocate() }
+                padded.update(repeating: 0, count: (h + 2) * pw)
+                let mine = partBase + s * 9 * c
+                for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
+                    let src = x + f * g.inputSize, grad = dy + f * h * wd
+                    for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
+                    // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
+                    var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
+                    for iy in 0..<h {
+                        let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
+                        for ix in 0..<wd {
+                            let xv = load8(src + (iy * wd + ix) * c)
+                            let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
+                            let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
+                            let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
+                            d0 = d0.addingProduct(xv, b0); d1 = d1.addingProduct(xv, b1); d2 = d2.addingProduct(xv, b2)
+                            d3 = d3.addingProduct(xv, b3); d4 = d4.addingProduct(xv, b4); d5 = d5.addingProduct(xv, b5)
+                            d6 = d6.addingProduct(xv, b6); d7 = d7.addingProduct(xv, b7); d8 = d8.addingProduct(xv, b8)
+                            if let dx {
+                                // Two chains of the nine products, so each waits on fewer.
+                                let e = (b0 * w0).addingProduct(b1, w1).addingProduct(b2, w2).addingProduct(b3, w3)
+                                let o = (b4 * w4).addingProduct(b5, w5).addingProduct(b6, w6).addingProduct(b7, w7)
+                                    .addingProduct(b8, w8)
+                                store8(e + o, dx + f * g.inputSize + (iy * wd + ix) * c)
+                            }
+                        }
+                    }
+                    add8(d0, mine); add8(d1, mine + c); add8(d2, mine + 2 * c); add8(d3, mine + 3 * c)
+                    add8(d4, mine + 4 * c); add8(d5, mine + 5 * c); add8(d6, mine + 6 * c)
+                    add8(d7, mine + 7 * c); add8(d8, mine + 8 * c)
+                }
+            }
+            for s in 0..<slices { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
+        }
+    }
+
 }
 
 import Dispatch

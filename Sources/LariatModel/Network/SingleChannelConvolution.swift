@@ -9,9 +9,9 @@ import Dispatch
 /// arithmetic. Here each output pixel broadcasts its `k*k` input values
 /// against the weight's columns, eight output channels to a vector, and
 /// writes its channels-last output once. Same formula as `Conv2D` with
-/// `inChannels == 1`; the weight gradient is summed over fixed slices of
-/// frames in slice order (deterministic). No input gradient: layers that
-/// need one take the im2col path.
+/// `inChannels == 1`, with the following ReLU fused (forward and mask);
+/// the weight gradient is summed over fixed slices of frames in slice order
+/// (deterministic). No input gradient: layers that need one take the im2col path.
 enum SingleChannelConvolution {
     static func applies(inChannels: Int, outChannels: Int) -> Bool {
         inChannels == 1 && outChannels % 8 == 0
@@ -24,9 +24,10 @@ enum SingleChannelConvolution {
         return t
     }
 
-    /// `y[n, oy, ox, co] = b[co] + sum_{ky,kx} W[co, ky*k + kx] x[n, oy*s - p + ky, ox*s - p + kx]`.
+    /// `y[n, oy, ox, co] = b[co] + sum_{ky,kx} W[co, ky*k + kx] x[n, oy*s - p + ky, ox*s - p + kx]`,
+    /// rectified (`max(y, 0)`) when `rectify`.
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight: UnsafePointer<Float>,
-                        outChannels cout: Int, bias: [Float]?, into y: UnsafeMutablePointer<Float>) {
+                        outChannels cout: Int, bias: [Float]?, rectify: Bool, into y: UnsafeMutablePointer<Float>) {
         let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
         let wT = transposedWeight(weight, taps: k * k, outChannels: cout)
         let b = bias ?? [Float](repeating: 0, count: cout)
@@ -51,7 +52,8 @@ enum SingleChannelConvolution {
                                     var a2 = r2[0] * load8(wc + 6 * cout)
                                     a0 += r0[1] * load8(wc + cout); a1 += r1[1] * load8(wc + 4 * cout); a2 += r2[1] * load8(wc + 7 * cout)
                                     a0 += r0[2] * load8(wc + 2 * cout); a1 += r1[2] * load8(wc + 5 * cout); a2 += r2[2] * load8(wc + 8 * cout)
-                                    store8(a0 + a1 + a2, out + cb)
+                                    let v = a0 + a1 + a2
+                                    store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + cb)
                                 }
                                 out += cout
                                 continue
@@ -67,7 +69,7 @@ enum SingleChannelConvolution {
                                         acc += src[iy * w + ix] * load8(wt + (ky * k + kx) * cout + cb)
                                     }
                                 }
-                                store8(acc, out + cb)
+                                store8(rectify ? acc.replacing(with: 0, where: acc .< 0) : acc, out + cb)
                             }
                             out += cout
                         }
@@ -77,20 +79,37 @@ enum SingleChannelConvolution {
         }}
     }
 
-    /// `dW[co, tap] += sum_{n,oy,ox} dy[n, oy, ox, co] x[n, oy*s - p + ky, ox*s - p + kx]`.
+    /// `dW[co, tap] += sum_{n,oy,ox} dy[n, oy, ox, co] x[n, oy*s - p + ky, ox*s - p + kx]`;
+    /// returns the bias gradient `sum dy[..., co]`. With `rectifiedOutput`
+    /// (a rectified forward's output), `dy` is first zeroed where it is not positive.
     static func weightGradient(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, dy: UnsafePointer<Float>,
-                               outChannels cout: Int, into dw: UnsafeMutablePointer<Float>) {
+                               rectifiedOutput mask: UnsafePointer<Float>?, outChannels cout: Int,
+                               into dw: UnsafeMutablePointer<Float>) -> [Float] {
         let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
         let taps = k * k
         let slices = min(parallelSlices, frames)
         var partial = [Float](repeating: 0, count: slices * taps * cout)   // [slice][tap][co]
+        var frameSums = [Double](repeating: 0, count: frames * cout)
+        // The masked gradient, one frame at a time.
+        let masked: UnsafeMutablePointer<Float>? = mask == nil ? nil
+            : .allocate(capacity: slices * oh * ow * cout)
+        defer { masked?.deallocate() }
+        frameSums.withUnsafeMutableBufferPointer { sumsBuffer in
         partial.withUnsafeMutableBufferPointer { part in
-            let partBase = part.baseAddress!
+            let partBase = part.baseAddress!, sumsBase = sumsBuffer.baseAddress!
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let acc = partBase + slice * taps * cout
                 for f in (frames * slice / slices)..<(frames * (slice + 1) / slices) {
                     let src = x + f * h * w
                     var grad = dy + f * oh * ow * cout
+                    if let mask, let masked {
+                        let m = mask + f * oh * ow * cout, to = masked + slice * oh * ow * cout
+                        for i in stride(from: 0, to: oh * ow * cout, by: 8) {
+                            store8(load8(grad + i).replacing(with: 0, where: load8(m + i) .<= 0), to + i)
+                        }
+                        grad = UnsafePointer(to)
+                    }
+                    channelSums(grad, pixels: oh * ow, channels: cout, into: sumsBase + f * cout)
                     for oy in 0..<oh {
                         let iy0 = oy * s - p
                         if k == 3 && iy0 >= 0 && iy0 + 3 <= h {
@@ -132,6 +151,26 @@ enum SingleChannelConvolution {
                 let acc = partBase + slice * taps * cout
                 for co in 0..<cout { for tap in 0..<taps { dw[co * taps + tap] += acc[tap * cout + co] } }
             }
+        }}
+        var total = [Double](repeating: 0, count: cout)
+        for f in 0..<frames { for c in 0..<cout { total[c] += frameSums[f * cout + c] } }
+        return total.map { Float($0) }
+    }
+
+    /// `sums[c] += sum_pixels v[pixel, c]` (float partials per block of rows, folded into double).
+    static func channelSums(_ v: UnsafePointer<Float>, pixels: Int, channels c: Int, into sums: UnsafeMutablePointer<Double>) {
+        var block = [Float](repeating: 0, count: c)
+        var start = 0
+        while start < pixels {
+            let end = min(pixels, start + 256)
+            for j in 0..<c { block[j] = 0 }
+            block.withUnsafeMutableBufferPointer { b in
+                for px in start..<end {
+                    for cb in stride(from: 0, to: c, by: 8) { add8(load8(v + px * c + cb), b.baseAddress! + cb) }
+                }
+            }
+            for j in 0..<c { sums[j] += Double(block[j]) }
+            start = end
         }
     }
 

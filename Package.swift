@@ -38,11 +38,13 @@ let package = Package(
         .systemLibrary(name: "CHDF5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev", "fonts-dejavu-core"])]),
+        // Header only, no library: vector fused multiply-add for the kernels (shim.h).
+        .systemLibrary(name: "CVectorMath"),
 
         // MARK: - Libraries
         // Tensors, layers, LARS / lasso-VAR and its gradient, training, the
         // sequence test, contribution maps, data loaders and the simulator.
-        .target(name: "LariatModel", dependencies: ["COpenBLAS", "CHDF5"], swiftSettings: numeric),
+        .target(name: "LariatModel", dependencies: ["COpenBLAS", "CHDF5", "CVectorMath"], swiftSettings: numeric),
         // PNG figures: lines, heatmaps with colour bars, image grids, text.
         .target(name: "LariatFigures", dependencies: ["CPNG", "CFreeType"], swiftSettings: numeric),
         // The Lariat language: lexer, parser, interpreter, builtin registry.

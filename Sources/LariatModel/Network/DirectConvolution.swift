@@ -324,40 +324,14 @@ extension DirectConvolution {
                         out[0] = bias + patchDot(src, g, oy: oy, ox: 0, w)
                         var ox = 1
                         while ox + pixels < wd {
-                            var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-                            var a4 = SIMD16<Float>(), a5 = SIMD16<Float>(), a6 = SIMD16<Float>(), a7 = SIMD16<Float>()
-                            let o = (ox - 1) * c
-                            for ky in 0..<3 {
-                                let row = (ky == 0 ? r0 : ky == 1 ? r1 : r2) + o
-                                for kx in 0..<3 {
-                                    let at = row + kx * c, wv = load16(wp + 16 * (ky * 3 + kx))
-                                    a0 = a0.addingProduct(load16(at), wv)
-                                    a1 = a1.addingProduct(load16(at + 16), wv)
-                                    a2 = a2.addingProduct(load16(at + 32), wv)
-                                    a3 = a3.addingProduct(load16(at + 48), wv)
-                                    a4 = a4.addingProduct(load16(at + 64), wv)
-                                    a5 = a5.addingProduct(load16(at + 80), wv)
-                                    a6 = a6.addingProduct(load16(at + 96), wv)
-                                    a7 = a7.addingProduct(load16(at + 112), wv)
-                                }
-                            }
-                            // Through memory: lane-by-lane reads of the accumulators
-                            // themselves made the compiler scalarise their whole chain.
-                            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { acc in
-                                acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3
-                                acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7
-                                let v = UnsafeRawPointer(acc.baseAddress!).assumingMemoryBound(to: Float.self)
-                                if c == 16 {
-                                    @inline(__always) func half(_ i: Int) -> SIMD8<Float> { load8(v + 16 * i) + load8(v + 16 * i + 8) }
-                                    store8(sums(half(0), half(1), half(2), half(3), half(4), half(5), half(6), half(7)) + b8, out + ox)
-                                } else {
-                                    store8(sums(load8(v), load8(v + 8), load8(v + 16), load8(v + 24),
-                                                load8(v + 32), load8(v + 40), load8(v + 48), load8(v + 56)) + b8, out + ox)
-                                    store8(sums(load8(v + 64), load8(v + 72), load8(v + 80), load8(v + 88),
-                                                load8(v + 96), load8(v + 104), load8(v + 112), load8(v + 120)) + b8, out + ox + 8)
-                                }
-                            }
+                            outputTile(r0, r1, r2, column: ox, channels: c, taps: wp, bias: b8, into: out)
                             ox += pixels
+                        }
+                        // The last pixels before the edge: a tile overlapping the previous one
+                        // (recomputing its pixels gives the same values).
+                        if ox < wd - 1 && wd - 1 - pixels >= 1 {
+                            outputTile(r0, r1, r2, column: wd - 1 - pixels, channels: c, taps: wp, bias: b8, into: out)
+                            ox = wd - 1
                         }
                         while ox < wd {
                             out[ox] = bias + patchDot(src, g, oy: oy, ox: ox, w)
@@ -367,6 +341,47 @@ extension DirectConvolution {
                 }
             }
         }}
+    }
+
+    /// `out[ox ..< ox + 128 / c]` of one output row (the pixels' full patches
+    /// inside the frame horizontally): eight registers of one or two pixels.
+    @inline(__always)
+    static func outputTile(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>, column ox: Int,
+                           channels c: Int, taps wp: UnsafePointer<Float>, bias b8: SIMD8<Float>,
+                           into out: UnsafeMutablePointer<Float>) {
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+        var a4 = SIMD16<Float>(), a5 = SIMD16<Float>(), a6 = SIMD16<Float>(), a7 = SIMD16<Float>()
+        let o = (ox - 1) * c
+        for ky in 0..<3 {
+            let row = (ky == 0 ? r0 : ky == 1 ? r1 : r2) + o
+            for kx in 0..<3 {
+                let at = row + kx * c, wv = load16(wp + 16 * (ky * 3 + kx))
+                a0 = multiplyAdd(a0, load16(at), wv)
+                a1 = multiplyAdd(a1, load16(at + 16), wv)
+                a2 = multiplyAdd(a2, load16(at + 32), wv)
+                a3 = multiplyAdd(a3, load16(at + 48), wv)
+                a4 = multiplyAdd(a4, load16(at + 64), wv)
+                a5 = multiplyAdd(a5, load16(at + 80), wv)
+                a6 = multiplyAdd(a6, load16(at + 96), wv)
+                a7 = multiplyAdd(a7, load16(at + 112), wv)
+            }
+        }
+        // Through memory: lane-by-lane reads of the accumulators
+        // themselves made the compiler scalarise their whole chain.
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { acc in
+            acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3
+            acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7
+            let v = UnsafeRawPointer(acc.baseAddress!).assumingMemoryBound(to: Float.self)
+            if c == 16 {
+                @inline(__always) func half(_ i: Int) -> SIMD8<Float> { load8(v + 16 * i) + load8(v + 16 * i + 8) }
+                store8(sums(half(0), half(1), half(2), half(3), half(4), half(5), half(6), half(7)) + b8, out + ox)
+            } else {
+                store8(sums(load8(v), load8(v + 8), load8(v + 16), load8(v + 24),
+                            load8(v + 32), load8(v + 40), load8(v + 48), load8(v + 56)) + b8, out + ox)
+                store8(sums(load8(v + 64), load8(v + 72), load8(v + 80), load8(v + 88),
+                            load8(v + 96), load8(v + 104), load8(v + 112), load8(v + 120)) + b8, out + ox + 8)
+            }
+        }
     }
 
     /// `backward` for `hasVectorPath` layers with 16 channels: per frame, the
@@ -402,14 +417,13 @@ extension DirectConvolution {
                             let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
                             let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
                             let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
-                            d0 = d0.addingProduct(xv, b0); d1 = d1.addingProduct(xv, b1); d2 = d2.addingProduct(xv, b2)
-                            d3 = d3.addingProduct(xv, b3); d4 = d4.addingProduct(xv, b4); d5 = d5.addingProduct(xv, b5)
-                            d6 = d6.addingProduct(xv, b6); d7 = d7.addingProduct(xv, b7); d8 = d8.addingProduct(xv, b8)
+                            d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
+                            d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
+                            d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
                             if let dx {
                                 // Two chains of the nine products, so each waits on fewer.
-                                let e = (b0 * w0).addingProduct(b1, w1).addingProduct(b2, w2).addingProduct(b3, w3)
-                                let o = (b4 * w4).addingProduct(b5, w5).addingProduct(b6, w6).addingProduct(b7, w7)
-                                    .addingProduct(b8, w8)
+                                let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
+                                let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
                                 store16(e + o, dx + f * g.inputSize + (iy * wd + ix) * c)
                             }
                         }
@@ -456,14 +470,13 @@ extension DirectConvolution {
                             let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
                             let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
                             let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
-                            d0 = d0.addingProduct(xv, b0); d1 = d1.addingProduct(xv, b1); d2 = d2.addingProduct(xv, b2)
-                            d3 = d3.addingProduct(xv, b3); d4 = d4.addingProduct(xv, b4); d5 = d5.addingProduct(xv, b5)
-                            d6 = d6.addingProduct(xv, b6); d7 = d7.addingProduct(xv, b7); d8 = d8.addingProduct(xv, b8)
+                            d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
+                            d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
+                            d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
                             if let dx {
                                 // Two chains of the nine products, so each waits on fewer.
-                                let e = (b0 * w0).addingProduct(b1, w1).addingProduct(b2, w2).addingProduct(b3, w3)
-                                let o = (b4 * w4).addingProduct(b5, w5).addingProduct(b6, w6).addingProduct(b7, w7)
-                                    .addingProduct(b8, w8)
+                                let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
+                                let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
                                 store8(e + o, dx + f * g.inputSize + (iy * wd + ix) * c)
                             }
                         }

@@ -47,11 +47,16 @@ enum SingleChannelConvolution {
                                 let r0 = src + iy0 * w + ix0, r1 = r0 + w, r2 = r1 + w
                                 for cb in stride(from: 0, to: cout, by: 8) {
                                     let wc = wt + cb
-                                    var a0 = load8(bb + cb) + r0[0] * load8(wc)
-                                    var a1 = r1[0] * load8(wc + 3 * cout)
-                                    var a2 = r2[0] * load8(wc + 6 * cout)
-                                    a0 += r0[1] * load8(wc + cout); a1 += r1[1] * load8(wc + 4 * cout); a2 += r2[1] * load8(wc + 7 * cout)
-                                    a0 += r0[2] * load8(wc + 2 * cout); a1 += r1[2] * load8(wc + 5 * cout); a2 += r2[2] * load8(wc + 8 * cout)
+                                    @inline(__always) func b(_ v: Float) -> SIMD8<Float> { SIMD8(repeating: v) }
+                                    var a0 = multiplyAdd(load8(bb + cb), b(r0[0]), load8(wc))
+                                    var a1 = b(r1[0]) * load8(wc + 3 * cout)
+                                    var a2 = b(r2[0]) * load8(wc + 6 * cout)
+                                    a0 = multiplyAdd(a0, b(r0[1]), load8(wc + cout))
+                                    a1 = multiplyAdd(a1, b(r1[1]), load8(wc + 4 * cout))
+                                    a2 = multiplyAdd(a2, b(r2[1]), load8(wc + 7 * cout))
+                                    a0 = multiplyAdd(a0, b(r0[2]), load8(wc + 2 * cout))
+                                    a1 = multiplyAdd(a1, b(r1[2]), load8(wc + 5 * cout))
+                                    a2 = multiplyAdd(a2, b(r2[2]), load8(wc + 8 * cout))
                                     let v = a0 + a1 + a2
                                     store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + cb)
                                 }
@@ -104,8 +109,10 @@ enum SingleChannelConvolution {
                     var grad = dy + f * oh * ow * cout
                     if let mask, let masked {
                         let m = mask + f * oh * ow * cout, to = masked + slice * oh * ow * cout
-                        for i in stride(from: 0, to: oh * ow * cout, by: 8) {
+                        var i = 0
+                        while i < oh * ow * cout {
                             store8(load8(grad + i).replacing(with: 0, where: load8(m + i) .<= 0), to + i)
+                            i += 8
                         }
                         grad = UnsafePointer(to)
                     }
@@ -124,9 +131,9 @@ enum SingleChannelConvolution {
                                 var t6 = SIMD8<Float>(), t7 = SIMD8<Float>(), t8 = SIMD8<Float>()
                                 for ox in lo..<hi {
                                     let gv = load8(rowGrad + ox * cout + cb), c = ox * s
-                                    t0 += r0[c] * gv; t1 += r0[c + 1] * gv; t2 += r0[c + 2] * gv
-                                    t3 += r1[c] * gv; t4 += r1[c + 1] * gv; t5 += r1[c + 2] * gv
-                                    t6 += r2[c] * gv; t7 += r2[c + 1] * gv; t8 += r2[c + 2] * gv
+                                    t0 = multiplyAdd(t0, SIMD8(repeating: r0[c]), gv); t1 = multiplyAdd(t1, SIMD8(repeating: r0[c + 1]), gv); t2 = multiplyAdd(t2, SIMD8(repeating: r0[c + 2]), gv)
+                                    t3 = multiplyAdd(t3, SIMD8(repeating: r1[c]), gv); t4 = multiplyAdd(t4, SIMD8(repeating: r1[c + 1]), gv); t5 = multiplyAdd(t5, SIMD8(repeating: r1[c + 2]), gv)
+                                    t6 = multiplyAdd(t6, SIMD8(repeating: r2[c]), gv); t7 = multiplyAdd(t7, SIMD8(repeating: r2[c + 1]), gv); t8 = multiplyAdd(t8, SIMD8(repeating: r2[c + 2]), gv)
                                 }
                                 let a = acc + cb
                                 add8(t0, a); add8(t1, a + cout); add8(t2, a + 2 * cout)
@@ -157,20 +164,19 @@ enum SingleChannelConvolution {
         return total.map { Float($0) }
     }
 
-    /// `sums[c] += sum_pixels v[pixel, c]` (float partials per block of rows, folded into double).
+    /// `sums[c] += sum_pixels v[pixel, c]` (`c` a multiple of 8): float
+    /// partials in a register per block of rows, folded into double.
     static func channelSums(_ v: UnsafePointer<Float>, pixels: Int, channels c: Int, into sums: UnsafeMutablePointer<Double>) {
-        var block = [Float](repeating: 0, count: c)
-        var start = 0
-        while start < pixels {
-            let end = min(pixels, start + 256)
-            for j in 0..<c { block[j] = 0 }
-            block.withUnsafeMutableBufferPointer { b in
-                for px in start..<end {
-                    for cb in stride(from: 0, to: c, by: 8) { add8(load8(v + px * c + cb), b.baseAddress! + cb) }
-                }
+        for cb in stride(from: 0, to: c, by: 8) {
+            var start = 0
+            while start < pixels {
+                let end = min(pixels, start + 256)
+                var block = SIMD8<Float>()
+                var px = start
+                while px < end { block += load8(v + px * c + cb); px += 1 }
+                for j in 0..<8 { sums[cb + j] += Double(block[j]) }
+                start = end
             }
-            for j in 0..<c { sums[j] += Double(block[j]) }
-            start = end
         }
     }
 

@@ -1,6 +1,21 @@
 /// Eight- and sixteen-float vector access at any float pointer (unaligned),
-/// shared by the hand-written kernels: one AVX (eight floats) or AVX-512
-/// (sixteen) register per access when compiled for a host that has them.
+/// and fused multiply-add, shared by the hand-written kernels: one AVX
+/// (eight floats) or AVX-512 (sixteen) register per access when compiled
+/// for a host that has them.
+
+import CVectorMath
+
+/// `acc + a * b` in one fused multiply-add per lane. Use this, not SIMD's
+/// `addingProduct`, in kernels: see CVectorMath/shim.h.
+@inline(__always)
+func multiplyAdd(_ acc: SIMD16<Float>, _ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> {
+    lariat_fma16(a, b, acc)
+}
+
+@inline(__always)
+func multiplyAdd(_ acc: SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+    lariat_fma8(a, b, acc)
+}
 
 @inline(__always)
 func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

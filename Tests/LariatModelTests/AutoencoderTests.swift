@@ -153,4 +153,54 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
         c.cancel()
         #expect(throws: CancelledError.self) { try net.encode(Tensor(zeros: [2, 24, 24]), cancellation: c) }
     }
+
+    @Test func fusedStaticBranchIsBitIdenticalToTheLayers() throws {
+        // One static image per frame (the benchmark's skip) runs the branch
+        // frame by frame without storing its features; the layer-by-layer
+        // path is the reference, for the output and every gradient.
+        let net = try Autoencoder(frameHeight: 20, frameWidth: 37, latent: 4, skip: true, seed: 5)
+        let z = randomTensor([5, 4], seed: 6)
+        let s = randomTensor([5, 20, 37, 1], seed: 7)
+        func run() throws -> (Tensor, [Tensor]) {
+            net.parameters.zeroGradients()
+            let (y, tape) = try net.decodeRecording(z, static: s)
+            _ = try net.decoderBackward(randomTensor(y.shape, seed: 8), tape: tape)
+            return (y, net.parameters.map(\.grad))
+        }
+        #expect(FusedStaticBranch.applies(conv: net.staticConv!, output: net.staticOutput!, staticShape: s.shape))
+        let (y, grads) = try run()
+        FusedStaticBranch.isAllowed = false
+        defer { FusedStaticBranch.isAllowed = true }
+        let (yRef, gradsRef) = try run()
+        #expect(y == yRef)
+        #expect(grads == gradsRef)
+        #expect(net.staticConv!.weight.grad.data.contains { $0 != 0 } && net.staticOutput!.weight.grad.data.contains { $0 != 0 })
+    }
+
+    @Test(arguments: [true, false])
+    func fusedDecoderTailIsBitIdenticalToTheLayers(skip: Bool) throws {
+        // Frames that need no cropping run the last transposed convolution
+        // and the output layer frame by frame; the layer-by-layer path is
+        // the reference, for the output, dz and every gradient.
+        let net = try Autoencoder(frameHeight: 32, frameWidth: 48, latent: 6, skip: skip, seed: 9)
+        #expect(net.fusesDecoderTail(3))
+        let z = randomTensor([3, 6], seed: 10)
+        let s = randomTensor([32, 48], seed: 11)
+        func run() throws -> (Tensor, Tensor, [Tensor]) {
+            net.parameters.zeroGradients()
+            let (y, tape) = try net.decodeRecording(z, static: s)
+            let dz = try net.decoderBackward(randomTensor(y.shape, seed: 12), tape: tape)
+            return (y, dz, net.parameters.map(\.grad))
+        }
+        let (y, dz, grads) = try run()
+        FusedDecoderTail.isAllowed = false
+        defer { FusedDecoderTail.isAllowed = true }
+        #expect(!net.fusesDecoderTail(3))
+        let (yRef, dzRef, gradsRef) = try run()
+        #expect(y == yRef)
+        #expect(dz == dzRef)
+        #expect(grads == gradsRef)
+        let frames = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 6, seed: 9)
+        #expect(!frames.fusesDecoderTail(3))   // 40 x 40 is decoded at 48 x 48 and cropped
+    }
 }

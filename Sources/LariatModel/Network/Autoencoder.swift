@@ -175,7 +175,7 @@ public struct DecoderTape {
     var activations: [Tensor]         // ConvT outputs after ReLU
     var cropped: Tensor               // last activation cropped to the frame
     var staticImage: Tensor?
-    var staticFeatures: Tensor?       // ReLU(Conv(1,8)(static))
+    var staticFeatures: Tensor?       // ReLU(Conv(1,8)(static)); nil when FusedStaticBranch recomputes them
 }
 
 extension Autoencoder {
@@ -193,6 +193,15 @@ extension Autoencoder {
         return try asFrames(s, "decode: static image")
     }
 
+    /// Whether the last transposed convolution and the output layer run
+    /// fused frame by frame (`FusedDecoderTail`): frames that need no cropping.
+    func fusesDecoderTail(_ frames: Int) -> Bool {
+        guard frameHeight == paddedHeight, frameWidth == paddedWidth, let last = decoderConvs.last else { return false }
+        var shape = [frames, mapHeight, mapWidth, mapChannels]
+        for conv in decoderConvs.dropLast() { shape = conv.outputShape(shape) }
+        return FusedDecoderTail.applies(transposed: last, output: output, input: shape)
+    }
+
     /// `decode`, also returning the tape for `decoderBackward`.
     public func decodeRecording(_ latents: Tensor, static staticImage: Tensor?, cancellation: Cancellation? = nil) throws
         -> (frames: Tensor, tape: DecoderTape) {
@@ -204,14 +213,23 @@ extension Autoencoder {
         let map = (decoderLinear?.forward(latents) ?? latents).reshaped(mapShape)
         var h = map
         var activations: [Tensor] = []
-        for conv in decoderConvs {
+        let fusedTail = fusesDecoderTail(n)
+        for conv in fusedTail ? decoderConvs.dropLast() : decoderConvs[...] {
             try cancellation?.check()
             h = conv.forward(h, rectified: true)
             activations.append(h)
         }
-        let cropped = cropSpatial(h, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
         try cancellation?.check()
-        var y = output.forward(cropped)
+        var y: Tensor
+        let cropped: Tensor
+        if fusedTail {
+            (h, y) = FusedDecoderTail.forward(h, transposed: decoderConvs.last!, output: output)
+            activations.append(h)
+            cropped = h
+        } else {
+            cropped = cropSpatial(h, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
+            y = output.forward(cropped)
+        }
         var tape = DecoderTape(latents: latents, map: map, activations: activations, cropped: cropped)
         if skip, let staticConv, let staticOutput {
             guard let staticImage else { throw NetworkError("decode: this network has a skip connection and needs the static (mean) image") }
@@ -219,10 +237,14 @@ extension Autoencoder {
             guard s.shape[0] == 1 || s.shape[0] == n else {
                 throw NetworkError("decode: \(s.shape[0]) static images for \(n) latents (give 1)")
             }
-            let features = staticConv.forward(s, rectified: true)
-            let ys = staticOutput.forward(features)
-            addBroadcast(ys, into: &y)
-            tape.staticImage = s; tape.staticFeatures = features
+            tape.staticImage = s
+            if FusedStaticBranch.applies(conv: staticConv, output: staticOutput, staticShape: s.shape) {
+                addBroadcast(FusedStaticBranch.forward(s, conv: staticConv, output: staticOutput), into: &y)
+            } else {
+                let features = staticConv.forward(s, rectified: true)
+                addBroadcast(staticOutput.forward(features), into: &y)
+                tape.staticFeatures = features
+            }
         }
         return (y, tape)
     }
@@ -232,15 +254,27 @@ extension Autoencoder {
     public func decoderBackward(_ dFrames: Tensor, tape: DecoderTape, cancellation: Cancellation? = nil) throws -> Tensor {
         let n = tape.latents.shape[0]
         let dy = dFrames.reshaped([n, frameHeight, frameWidth, 1])
-        if let staticConv, let staticOutput, let s = tape.staticImage, let features = tape.staticFeatures {
+        if let staticConv, let staticOutput, let s = tape.staticImage {
             let dys = s.shape[0] == 1 && n > 1 ? sumFrames(dy) : dy
-            let dFeatures = staticOutput.backward(dys, input: features)!
-            staticConv.backward(dFeatures, input: s, rectifiedOutput: features, inputGradient: false)
+            if let features = tape.staticFeatures {
+                let dFeatures = staticOutput.backward(dys, input: features)!
+                staticConv.backward(dFeatures, input: s, rectifiedOutput: features, inputGradient: false)
+            } else {
+                FusedStaticBranch.backward(dys, static: s, conv: staticConv, output: staticOutput)   // features recomputed
+            }
         }
         try cancellation?.check()
-        var grad = output.backward(dy, input: tape.cropped)!
-        grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
-        for i in stride(from: decoderConvs.count - 1, through: 0, by: -1) {
+        var grad: Tensor
+        var last = decoderConvs.count - 1
+        if fusesDecoderTail(n) {
+            grad = FusedDecoderTail.backward(dy, input: last == 0 ? tape.map : tape.activations[last - 1],
+                                             hidden: tape.activations[last], transposed: decoderConvs[last], output: output)
+            last -= 1
+        } else {
+            grad = output.backward(dy, input: tape.cropped)!
+            grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
+        }
+        for i in stride(from: last, through: 0, by: -1) {
             try cancellation?.check()
             grad = decoderConvs[i].backward(grad, input: i == 0 ? tape.map : tape.activations[i - 1],
                                             rectifiedOutput: tape.activations[i])!

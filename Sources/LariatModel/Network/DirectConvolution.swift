@@ -303,44 +303,56 @@ extension DirectConvolution {
     /// `forward` for `hasVectorPath` layers.
     static func vectorForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                               bias: Float, into y: UnsafeMutablePointer<Float>) {
-        let (h, wd, c) = (g.height, g.width, g.channels)
-        let pixels = 128 / c                                      // per tile of eight registers
-        let zeros = [Float](repeating: 0, count: (wd + 2) * c)    // the rows above and below the frame
-        var taps = [Float](repeating: 0, count: 9 * 16)          // tapWeights(t) at 16 t
-        for t in 0..<9 { for j in 0..<16 { taps[16 * t + j] = w[t * c + j % c] } }
-        let b8 = SIMD8<Float>(repeating: bias)
+        let taps = tapRegisters(w, channels: g.channels)
+        let zeros = [Float](repeating: 0, count: (g.width + 2) * g.channels)   // the rows above and below the frame
         taps.withUnsafeBufferPointer { tp in
-        let wp = tp.baseAddress!
         zeros.withUnsafeBufferPointer { zp in
             parallelFor(frames) { range in
                 for f in range {
-                    let src = x + f * g.inputSize, dst = y + f * h * wd
-                    for oy in 0..<h {
-                        let out = dst + oy * wd
-                        // Kernel row ky reads input row oy - 1 + ky, pixel ox - 1 + kx.
-                        let r0 = oy > 0 ? src + (oy - 1) * wd * c : zp.baseAddress!
-                        let r1 = src + oy * wd * c
-                        let r2 = oy + 1 < h ? src + (oy + 1) * wd * c : zp.baseAddress!
-                        out[0] = bias + patchDot(src, g, oy: oy, ox: 0, w)
-                        var ox = 1
-                        while ox + pixels < wd {
-                            outputTile(r0, r1, r2, column: ox, channels: c, taps: wp, bias: b8, into: out)
-                            ox += pixels
-                        }
-                        // The last pixels before the edge: a tile overlapping the previous one
-                        // (recomputing its pixels gives the same values).
-                        if ox < wd - 1 && wd - 1 - pixels >= 1 {
-                            outputTile(r0, r1, r2, column: wd - 1 - pixels, channels: c, taps: wp, bias: b8, into: out)
-                            ox = wd - 1
-                        }
-                        while ox < wd {
-                            out[ox] = bias + patchDot(src, g, oy: oy, ox: ox, w)
-                            ox += 1
-                        }
-                    }
+                    vectorForwardFrame(x + f * g.inputSize, g, weight: w, taps: tp.baseAddress!, zeros: zp.baseAddress!,
+                                       bias: bias, into: y + f * g.height * g.width)
                 }
             }
         }}
+    }
+
+    /// The nine taps' weights as registers: `tapWeights(t)` at `16 t`.
+    static func tapRegisters(_ w: UnsafePointer<Float>, channels c: Int) -> [Float] {
+        var taps = [Float](repeating: 0, count: 9 * 16)
+        for t in 0..<9 { for j in 0..<16 { taps[16 * t + j] = w[t * c + j % c] } }
+        return taps
+    }
+
+    /// `vectorForward` for one frame; `zeros` holds a row of zeros (`(W + 2) C` floats).
+    static func vectorForwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                                   taps wp: UnsafePointer<Float>, zeros: UnsafePointer<Float>, bias: Float,
+                                   into dst: UnsafeMutablePointer<Float>) {
+        let (h, wd, c) = (g.height, g.width, g.channels)
+        let pixels = 128 / c                                      // per tile of eight registers
+        let b8 = SIMD8<Float>(repeating: bias)
+        for oy in 0..<h {
+            let out = dst + oy * wd
+            // Kernel row ky reads input row oy - 1 + ky, pixel ox - 1 + kx.
+            let r0 = oy > 0 ? src + (oy - 1) * wd * c : zeros
+            let r1 = src + oy * wd * c
+            let r2 = oy + 1 < h ? src + (oy + 1) * wd * c : zeros
+            out[0] = bias + patchDot(src, g, oy: oy, ox: 0, w)
+            var ox = 1
+            while ox + pixels < wd {
+                outputTile(r0, r1, r2, column: ox, channels: c, taps: wp, bias: b8, into: out)
+                ox += pixels
+            }
+            // The last pixels before the edge: a tile overlapping the previous one
+            // (recomputing its pixels gives the same values).
+            if ox < wd - 1 && wd - 1 - pixels >= 1 {
+                outputTile(r0, r1, r2, column: wd - 1 - pixels, channels: c, taps: wp, bias: b8, into: out)
+                ox = wd - 1
+            }
+            while ox < wd {
+                out[ox] = bias + patchDot(src, g, oy: oy, ox: ox, w)
+                ox += 1
+            }
+        }
     }
 
     /// `out[ox ..< ox + 128 / c]` of one output row (the pixels' full patches
@@ -384,110 +396,129 @@ extension DirectConvolution {
         }
     }
 
-    /// `backward` for `hasVectorPath` layers with 16 channels: per frame, the
-    /// output gradient is copied into a zero-bordered buffer; then for every
-    /// input pixel the nine gradient values its taps reach give both dx
-    /// (against the weights) and dW (against the channels).
+    /// Floats of the zero-bordered copy of one frame's output gradient.
+    static func paddedGradientSize(_ g: ConvGeometry) -> Int { (g.height + 2) * (g.width + 2) }
+
+    /// `backward` for `hasVectorPath` layers with 16 channels: per frame
+    /// (`vectorBackward16Frame`), on fixed slices of frames whose dW
+    /// partials are added in slice order.
     static func vectorBackward16(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
-        typealias V = SIMD16<Float>
-        let (h, wd, c) = (g.height, g.width, 16)
-        precondition(g.channels == c)
-        let pw = wd + 2
-        let w0 = load16(w), w1 = load16(w + c), w2 = load16(w + 2 * c), w3 = load16(w + 3 * c), w4 = load16(w + 4 * c)
-        let w5 = load16(w + 5 * c), w6 = load16(w + 6 * c), w7 = load16(w + 7 * c), w8 = load16(w + 8 * c)
+        precondition(g.channels == 16)
         let slices = min(parallelSlices, frames)
-        var partial = [Float](repeating: 0, count: slices * 9 * c)
+        var partial = [Float](repeating: 0, count: slices * 9 * 16)
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!
             DispatchQueue.concurrentPerform(iterations: slices) { s in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: (h + 2) * pw)
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedGradientSize(g))
                 defer { padded.deallocate() }
-                padded.update(repeating: 0, count: (h + 2) * pw)
-                let mine = partBase + s * 9 * c
+                padded.update(repeating: 0, count: paddedGradientSize(g))
                 for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
-                    let src = x + f * g.inputSize, grad = dy + f * h * wd
-                    for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
-                    // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
-                    var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
-                    for iy in 0..<h {
-                        let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
-                        for ix in 0..<wd {
-                            let xv = load16(src + (iy * wd + ix) * c)
-                            let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
-                            let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
-                            let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
-                            d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
-                            d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
-                            d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
-                            if let dx {
-                                // Two chains of the nine products, so each waits on fewer.
-                                let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
-                                let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
-                                store16(e + o, dx + f * g.inputSize + (iy * wd + ix) * c)
-                            }
-                        }
-                    }
-                    add16(d0, mine); add16(d1, mine + c); add16(d2, mine + 2 * c); add16(d3, mine + 3 * c)
-                    add16(d4, mine + 4 * c); add16(d5, mine + 5 * c); add16(d6, mine + 6 * c)
-                    add16(d7, mine + 7 * c); add16(d8, mine + 8 * c)
+                    vectorBackward16Frame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
+                                         dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * 16)
                 }
             }
-            for s in 0..<slices { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
+            for s in 0..<slices { for j in 0..<(9 * 16) { dw[j] += partBase[s * 9 * 16 + j] } }
         }
     }
 
-    /// `backward` for `hasVectorPath` layers with 8 channels: per frame, the
-    /// output gradient is copied into a zero-bordered buffer; then for every
+    /// One frame of `vectorBackward16`: the output gradient is copied into
+    /// `padded` (zero-bordered, its border already zero); then for every
     /// input pixel the nine gradient values its taps reach give both dx
-    /// (against the weights) and dW (against the channels).
+    /// (against the weights) and dW (added into `dw`, against the channels).
+    static func vectorBackward16Frame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                                     dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
+                                     dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        let (h, wd, c) = (g.height, g.width, 16)
+        let pw = wd + 2
+        let w0 = load16(w), w1 = load16(w + c), w2 = load16(w + 2 * c), w3 = load16(w + 3 * c), w4 = load16(w + 4 * c)
+        let w5 = load16(w + 5 * c), w6 = load16(w + 6 * c), w7 = load16(w + 7 * c), w8 = load16(w + 8 * c)
+        for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
+        // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
+        var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
+        for iy in 0..<h {
+            let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
+            for ix in 0..<wd {
+                let xv = load16(src + (iy * wd + ix) * c)
+                let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
+                let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
+                let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
+                d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
+                d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
+                d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
+                if let dx {
+                    // Two chains of the nine products, so each waits on fewer.
+                    let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
+                    let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
+                    store16(e + o, dx + (iy * wd + ix) * c)
+                }
+            }
+        }
+        add16(d0, dw); add16(d1, dw + c); add16(d2, dw + 2 * c); add16(d3, dw + 3 * c)
+        add16(d4, dw + 4 * c); add16(d5, dw + 5 * c); add16(d6, dw + 6 * c)
+        add16(d7, dw + 7 * c); add16(d8, dw + 8 * c)
+    }
+
+    /// `backward` for `hasVectorPath` layers with 8 channels: per frame
+    /// (`vectorBackward8Frame`), on fixed slices of frames whose dW
+    /// partials are added in slice order.
     static func vectorBackward8(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
-        typealias V = SIMD8<Float>
-        let (h, wd, c) = (g.height, g.width, 8)
-        precondition(g.channels == c)
-        let pw = wd + 2
-        let w0 = load8(w), w1 = load8(w + c), w2 = load8(w + 2 * c), w3 = load8(w + 3 * c), w4 = load8(w + 4 * c)
-        let w5 = load8(w + 5 * c), w6 = load8(w + 6 * c), w7 = load8(w + 7 * c), w8 = load8(w + 8 * c)
+        precondition(g.channels == 8)
         let slices = min(parallelSlices, frames)
-        var partial = [Float](repeating: 0, count: slices * 9 * c)
+        var partial = [Float](repeating: 0, count: slices * 9 * 8)
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!
             DispatchQueue.concurrentPerform(iterations: slices) { s in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: (h + 2) * pw)
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedGradientSize(g))
                 defer { padded.deallocate() }
-                padded.update(repeating: 0, count: (h + 2) * pw)
-                let mine = partBase + s * 9 * c
+                padded.update(repeating: 0, count: paddedGradientSize(g))
                 for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
-                    let src = x + f * g.inputSize, grad = dy + f * h * wd
-                    for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
-                    // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
-                    var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
-                    for iy in 0..<h {
-                        let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
-                        for ix in 0..<wd {
-                            let xv = load8(src + (iy * wd + ix) * c)
-                            let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
-                            let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
-                            let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
-                            d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
-                            d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
-                            d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
-                            if let dx {
-                                // Two chains of the nine products, so each waits on fewer.
-                                let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
-                                let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
-                                store8(e + o, dx + f * g.inputSize + (iy * wd + ix) * c)
-                            }
-                        }
-                    }
-                    add8(d0, mine); add8(d1, mine + c); add8(d2, mine + 2 * c); add8(d3, mine + 3 * c)
-                    add8(d4, mine + 4 * c); add8(d5, mine + 5 * c); add8(d6, mine + 6 * c)
-                    add8(d7, mine + 7 * c); add8(d8, mine + 8 * c)
+                    vectorBackward8Frame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
+                                         dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * 8)
                 }
             }
-            for s in 0..<slices { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
+            for s in 0..<slices { for j in 0..<(9 * 8) { dw[j] += partBase[s * 9 * 8 + j] } }
         }
+    }
+
+    /// One frame of `vectorBackward8`: the output gradient is copied into
+    /// `padded` (zero-bordered, its border already zero); then for every
+    /// input pixel the nine gradient values its taps reach give both dx
+    /// (against the weights) and dW (added into `dw`, against the channels).
+    static func vectorBackward8Frame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                                     dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
+                                     dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let (h, wd, c) = (g.height, g.width, 8)
+        let pw = wd + 2
+        let w0 = load8(w), w1 = load8(w + c), w2 = load8(w + 2 * c), w3 = load8(w + 3 * c), w4 = load8(w + 4 * c)
+        let w5 = load8(w + 5 * c), w6 = load8(w + 6 * c), w7 = load8(w + 7 * c), w8 = load8(w + 8 * c)
+        for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
+        // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
+        var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
+        for iy in 0..<h {
+            let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
+            for ix in 0..<wd {
+                let xv = load8(src + (iy * wd + ix) * c)
+                let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
+                let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
+                let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
+                d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
+                d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
+                d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
+                if let dx {
+                    // Two chains of the nine products, so each waits on fewer.
+                    let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
+                    let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
+                    store8(e + o, dx + (iy * wd + ix) * c)
+                }
+            }
+        }
+        add8(d0, dw); add8(d1, dw + c); add8(d2, dw + 2 * c); add8(d3, dw + 3 * c)
+        add8(d4, dw + 4 * c); add8(d5, dw + 5 * c); add8(d6, dw + 6 * c)
+        add8(d7, dw + 7 * c); add8(d8, dw + 8 * c)
     }
 
 }

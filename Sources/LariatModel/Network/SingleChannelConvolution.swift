@@ -36,52 +36,60 @@ enum SingleChannelConvolution {
             let wt = wtp.baseAddress!, bb = bp.baseAddress!
             parallelFor(frames) { range in
                 for f in range {
-                    let src = x + f * h * w
-                    var out = y + f * oh * ow * cout
-                    for oy in 0..<oh {
-                        for ox in 0..<ow {
-                            let iy0 = oy * s - p, ix0 = ox * s - p
-                            let inside = iy0 >= 0 && iy0 + k <= h && ix0 >= 0 && ix0 + k <= w
-                            if inside && k == 3 {
-                                // The common case unrolled: nine taps, three independent sums.
-                                let r0 = src + iy0 * w + ix0, r1 = r0 + w, r2 = r1 + w
-                                for cb in stride(from: 0, to: cout, by: 8) {
-                                    let wc = wt + cb
-                                    @inline(__always) func b(_ v: Float) -> SIMD8<Float> { SIMD8(repeating: v) }
-                                    var a0 = multiplyAdd(load8(bb + cb), b(r0[0]), load8(wc))
-                                    var a1 = b(r1[0]) * load8(wc + 3 * cout)
-                                    var a2 = b(r2[0]) * load8(wc + 6 * cout)
-                                    a0 = multiplyAdd(a0, b(r0[1]), load8(wc + cout))
-                                    a1 = multiplyAdd(a1, b(r1[1]), load8(wc + 4 * cout))
-                                    a2 = multiplyAdd(a2, b(r2[1]), load8(wc + 7 * cout))
-                                    a0 = multiplyAdd(a0, b(r0[2]), load8(wc + 2 * cout))
-                                    a1 = multiplyAdd(a1, b(r1[2]), load8(wc + 5 * cout))
-                                    a2 = multiplyAdd(a2, b(r2[2]), load8(wc + 8 * cout))
-                                    let v = a0 + a1 + a2
-                                    store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + cb)
-                                }
-                                out += cout
-                                continue
-                            }
-                            for cb in stride(from: 0, to: cout, by: 8) {
-                                var acc = load8(bb + cb)
-                                for ky in 0..<k {
-                                    let iy = iy0 + ky
-                                    if !inside && (iy < 0 || iy >= h) { continue }
-                                    for kx in 0..<k {
-                                        let ix = ix0 + kx
-                                        if !inside && (ix < 0 || ix >= w) { continue }
-                                        acc += src[iy * w + ix] * load8(wt + (ky * k + kx) * cout + cb)
-                                    }
-                                }
-                                store8(rectify ? acc.replacing(with: 0, where: acc .< 0) : acc, out + cb)
-                            }
-                            out += cout
-                        }
-                    }
+                    forwardFrame(x + f * h * w, g, transposedWeight: wt, bias: bb, outChannels: cout, rectify: rectify,
+                                 into: y + f * oh * ow * cout)
                 }
             }
         }}
+    }
+
+    /// `forward` for one frame, with the weight as `transposedWeight` gives it.
+    static func forwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, transposedWeight wt: UnsafePointer<Float>,
+                             bias bb: UnsafePointer<Float>, outChannels cout: Int, rectify: Bool,
+                             into y: UnsafeMutablePointer<Float>) {
+        let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
+        var out = y
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                let iy0 = oy * s - p, ix0 = ox * s - p
+                let inside = iy0 >= 0 && iy0 + k <= h && ix0 >= 0 && ix0 + k <= w
+                if inside && k == 3 {
+                    // The common case unrolled: nine taps, three independent sums.
+                    let r0 = src + iy0 * w + ix0, r1 = r0 + w, r2 = r1 + w
+                    for cb in stride(from: 0, to: cout, by: 8) {
+                        let wc = wt + cb
+                        @inline(__always) func b(_ v: Float) -> SIMD8<Float> { SIMD8(repeating: v) }
+                        var a0 = multiplyAdd(load8(bb + cb), b(r0[0]), load8(wc))
+                        var a1 = b(r1[0]) * load8(wc + 3 * cout)
+                        var a2 = b(r2[0]) * load8(wc + 6 * cout)
+                        a0 = multiplyAdd(a0, b(r0[1]), load8(wc + cout))
+                        a1 = multiplyAdd(a1, b(r1[1]), load8(wc + 4 * cout))
+                        a2 = multiplyAdd(a2, b(r2[1]), load8(wc + 7 * cout))
+                        a0 = multiplyAdd(a0, b(r0[2]), load8(wc + 2 * cout))
+                        a1 = multiplyAdd(a1, b(r1[2]), load8(wc + 5 * cout))
+                        a2 = multiplyAdd(a2, b(r2[2]), load8(wc + 8 * cout))
+                        let v = a0 + a1 + a2
+                        store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + cb)
+                    }
+                    out += cout
+                    continue
+                }
+                for cb in stride(from: 0, to: cout, by: 8) {
+                    var acc = load8(bb + cb)
+                    for ky in 0..<k {
+                        let iy = iy0 + ky
+                        if !inside && (iy < 0 || iy >= h) { continue }
+                        for kx in 0..<k {
+                            let ix = ix0 + kx
+                            if !inside && (ix < 0 || ix >= w) { continue }
+                            acc += src[iy * w + ix] * load8(wt + (ky * k + kx) * cout + cb)
+                        }
+                    }
+                    store8(rectify ? acc.replacing(with: 0, where: acc .< 0) : acc, out + cb)
+                }
+                out += cout
+            }
+        }
     }
 
     /// `dW[co, tap] += sum_{n,oy,ox} dy[n, oy, ox, co] x[n, oy*s - p + ky, ox*s - p + kx]`;
@@ -105,53 +113,10 @@ enum SingleChannelConvolution {
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let acc = partBase + slice * taps * cout
                 for f in (frames * slice / slices)..<(frames * (slice + 1) / slices) {
-                    let src = x + f * h * w
-                    var grad = dy + f * oh * ow * cout
-                    if let mask, let masked {
-                        let m = mask + f * oh * ow * cout, to = masked + slice * oh * ow * cout
-                        var i = 0
-                        while i < oh * ow * cout {
-                            store8(load8(grad + i).replacing(with: 0, where: load8(m + i) .<= 0), to + i)
-                            i += 8
-                        }
-                        grad = UnsafePointer(to)
-                    }
-                    channelSums(grad, pixels: oh * ow, channels: cout, into: sumsBase + f * cout)
-                    for oy in 0..<oh {
-                        let iy0 = oy * s - p
-                        if k == 3 && iy0 >= 0 && iy0 + 3 <= h {
-                            // Interior columns of a row: nine sums in registers along the row.
-                            let lo = min(ow, (p + s - 1) / s)
-                            let hi = w - 3 + p >= 0 ? max(lo, min(ow, (w - 3 + p) / s + 1)) : lo
-                            let rowGrad = grad
-                            let r0 = src + iy0 * w - p, r1 = r0 + w, r2 = r1 + w
-                            for cb in stride(from: 0, to: cout, by: 8) {
-                                var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>()
-                                var t3 = SIMD8<Float>(), t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
-                                var t6 = SIMD8<Float>(), t7 = SIMD8<Float>(), t8 = SIMD8<Float>()
-                                for ox in lo..<hi {
-                                    let gv = load8(rowGrad + ox * cout + cb), c = ox * s
-                                    t0 = multiplyAdd(t0, SIMD8(repeating: r0[c]), gv); t1 = multiplyAdd(t1, SIMD8(repeating: r0[c + 1]), gv); t2 = multiplyAdd(t2, SIMD8(repeating: r0[c + 2]), gv)
-                                    t3 = multiplyAdd(t3, SIMD8(repeating: r1[c]), gv); t4 = multiplyAdd(t4, SIMD8(repeating: r1[c + 1]), gv); t5 = multiplyAdd(t5, SIMD8(repeating: r1[c + 2]), gv)
-                                    t6 = multiplyAdd(t6, SIMD8(repeating: r2[c]), gv); t7 = multiplyAdd(t7, SIMD8(repeating: r2[c + 1]), gv); t8 = multiplyAdd(t8, SIMD8(repeating: r2[c + 2]), gv)
-                                }
-                                let a = acc + cb
-                                add8(t0, a); add8(t1, a + cout); add8(t2, a + 2 * cout)
-                                add8(t3, a + 3 * cout); add8(t4, a + 4 * cout); add8(t5, a + 5 * cout)
-                                add8(t6, a + 6 * cout); add8(t7, a + 7 * cout); add8(t8, a + 8 * cout)
-                            }
-                            for e in 0..<(lo + ow - hi) {
-                                let ox = e < lo ? e : hi + e - lo
-                                accumulatePixel(src, g, oy: oy, ox: ox, grad: grad + ox * cout, outChannels: cout, into: acc)
-                            }
-                            grad += ow * cout
-                            continue
-                        }
-                        for ox in 0..<ow {
-                            accumulatePixel(src, g, oy: oy, ox: ox, grad: grad, outChannels: cout, into: acc)
-                            grad += cout
-                        }
-                    }
+                    weightGradientFrame(x + f * h * w, g, dy: dy + f * oh * ow * cout,
+                                        rectifiedOutput: mask.map { $0 + f * oh * ow * cout },
+                                        staging: masked.map { $0 + slice * oh * ow * cout }, outChannels: cout,
+                                        biasSums: sumsBase + f * cout, into: acc)
                 }
             }
             for slice in 0..<slices {
@@ -162,6 +127,62 @@ enum SingleChannelConvolution {
         var total = [Double](repeating: 0, count: cout)
         for f in 0..<frames { for c in 0..<cout { total[c] += frameSums[f * cout + c] } }
         return total.map { Float($0) }
+    }
+
+    /// `weightGradient` for one frame: adds into `acc` (`[tap][co]`) and its
+    /// bias sums into `biasSums`; a `rectifiedOutput` mask is applied on
+    /// the way into `staging` (one frame of `dy`).
+    static func weightGradientFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, dy: UnsafePointer<Float>,
+                                    rectifiedOutput mask: UnsafePointer<Float>?, staging masked: UnsafeMutablePointer<Float>?,
+                                    outChannels cout: Int, biasSums sums: UnsafeMutablePointer<Double>,
+                                    into acc: UnsafeMutablePointer<Float>) {
+        let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
+        var grad = dy
+        if let mask, let masked {
+            let m = mask, to = masked
+            var i = 0
+            while i < oh * ow * cout {
+                store8(load8(grad + i).replacing(with: 0, where: load8(m + i) .<= 0), to + i)
+                i += 8
+            }
+            grad = UnsafePointer(to)
+        }
+        channelSums(grad, pixels: oh * ow, channels: cout, into: sums)
+        for oy in 0..<oh {
+            let iy0 = oy * s - p
+            if k == 3 && iy0 >= 0 && iy0 + 3 <= h {
+                // Interior columns of a row: nine sums in registers along the row.
+                let lo = min(ow, (p + s - 1) / s)
+                let hi = w - 3 + p >= 0 ? max(lo, min(ow, (w - 3 + p) / s + 1)) : lo
+                let rowGrad = grad
+                let r0 = src + iy0 * w - p, r1 = r0 + w, r2 = r1 + w
+                for cb in stride(from: 0, to: cout, by: 8) {
+                    var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>()
+                    var t3 = SIMD8<Float>(), t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
+                    var t6 = SIMD8<Float>(), t7 = SIMD8<Float>(), t8 = SIMD8<Float>()
+                    for ox in lo..<hi {
+                        let gv = load8(rowGrad + ox * cout + cb), c = ox * s
+                        t0 = multiplyAdd(t0, SIMD8(repeating: r0[c]), gv); t1 = multiplyAdd(t1, SIMD8(repeating: r0[c + 1]), gv); t2 = multiplyAdd(t2, SIMD8(repeating: r0[c + 2]), gv)
+                        t3 = multiplyAdd(t3, SIMD8(repeating: r1[c]), gv); t4 = multiplyAdd(t4, SIMD8(repeating: r1[c + 1]), gv); t5 = multiplyAdd(t5, SIMD8(repeating: r1[c + 2]), gv)
+                        t6 = multiplyAdd(t6, SIMD8(repeating: r2[c]), gv); t7 = multiplyAdd(t7, SIMD8(repeating: r2[c + 1]), gv); t8 = multiplyAdd(t8, SIMD8(repeating: r2[c + 2]), gv)
+                    }
+                    let a = acc + cb
+                    add8(t0, a); add8(t1, a + cout); add8(t2, a + 2 * cout)
+                    add8(t3, a + 3 * cout); add8(t4, a + 4 * cout); add8(t5, a + 5 * cout)
+                    add8(t6, a + 6 * cout); add8(t7, a + 7 * cout); add8(t8, a + 8 * cout)
+                }
+                for e in 0..<(lo + ow - hi) {
+                    let ox = e < lo ? e : hi + e - lo
+                    accumulatePixel(src, g, oy: oy, ox: ox, grad: grad + ox * cout, outChannels: cout, into: acc)
+                }
+                grad += ow * cout
+                continue
+            }
+            for ox in 0..<ow {
+                accumulatePixel(src, g, oy: oy, ox: ox, grad: grad, outChannels: cout, into: acc)
+                grad += cout
+            }
+        }
     }
 
     /// `sums[c] += sum_pixels v[pixel, c]` (`c` a multiple of 8): float

@@ -112,7 +112,7 @@ enum StrideTwoConvolution {
                                     rectifiedOutput: UnsafePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>,
                                     inputGradient dx: UnsafeMutablePointer<Float>?) -> [Float] {
         let k = packRowsByBroadcast(weight, u: v, v: u)   // dx = scatter of dy: broadcast Cout, vector Cin
-        return withSlices(s, u: u, v: v, biasChannels: v, into: dw) { frames, g, sums in
+        return withSlices(s, u: u, v: v, biasChannels: v, into: dw) { _, frames, g, sums in
             let low = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * v)
             let high = UnsafeMutablePointer<Float>.allocate(capacity: s.highStagedRows * s.highStagedWidth * u)
             defer { low.deallocate(); high.deallocate() }
@@ -141,12 +141,20 @@ enum StrideTwoConvolution {
                 let staged = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * u)
                 defer { staged.deallocate() }
                 for f in frames {
-                    stageLow(x + f * s.lowPixels * u, s, channels: u, mask: nil, sums: nil, into: staged)
-                    scatter(staged, s, u: u, v: v, kernel: kp.baseAddress!, bias: bias, rectify: rectify,
-                            into: y + f * s.highPixels * v)
+                    transposedFrame(x + f * s.lowPixels * u, s, inChannels: u, outChannels: v, packedKernel: kp.baseAddress!,
+                                    bias: bias, rectify: rectify, staging: staged, into: y + f * s.highPixels * v)
                 }
             }
         }
+    }
+
+    /// One frame of `transposed`; `kernel` is `packRowsByBroadcast(weight, u: Cin, v: Cout)`,
+    /// `staging` a `stageLow` buffer.
+    static func transposedFrame(_ x: UnsafePointer<Float>, _ s: Shape, inChannels u: Int, outChannels v: Int,
+                                packedKernel k: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rectify: Bool,
+                                staging: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        stageLow(x, s, channels: u, mask: nil, sums: nil, into: staging)
+        scatter(staging, s, u: u, v: v, kernel: k, bias: bias, rectify: rectify, into: y)
     }
 
     /// ConvTranspose2D backward (input `x` is `N x h x w x Cin`, `dy` is
@@ -156,30 +164,42 @@ enum StrideTwoConvolution {
                                    rectifiedOutput: UnsafePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>,
                                    inputGradient dx: UnsafeMutablePointer<Float>?) -> [Float] {
         let k = packRowsByVector(weight, u: cout, v: cin)   // dx = gather of dy: broadcast Cout, vector Cin
-        return withSlices(s, u: cout, v: cin, biasChannels: cout, into: dw) { frames, g, sums in
+        return withSlices(s, u: cout, v: cin, biasChannels: cout, into: dw) { _, frames, g, sums in
             let high = UnsafeMutablePointer<Float>.allocate(capacity: s.highStagedRows * s.highStagedWidth * cout)
             defer { high.deallocate() }
-            for f in frames {
-                stageHigh(dy + f * s.highPixels * cout, s, channels: cout,
-                          mask: rectifiedOutput.map { $0 + f * s.highPixels * cout }, sums: sums + f * cout, into: high)
-                if let dx {
-                    k.withUnsafeBufferPointer { kp in
-                        gather(high, s, u: cout, v: cin, kernel: kp.baseAddress!, bias: nil, rectify: false,
-                               into: dx + f * s.lowPixels * cin)
-                    }
+            k.withUnsafeBufferPointer { kp in
+                for f in frames {
+                    transposedBackwardFrame(dy + f * s.highPixels * cout, input: x + f * s.lowPixels * cin, s,
+                                            inChannels: cin, outChannels: cout, packedKernel: kp.baseAddress!,
+                                            rectifiedOutput: rectifiedOutput.map { $0 + f * s.highPixels * cout },
+                                            staging: high, biasSums: sums + f * cout, weightGradient: g,
+                                            inputGradient: dx.map { $0 + f * s.lowPixels * cin })
                 }
-                correlate(high, s, low: x + f * s.lowPixels * cin, lowRowStride: s.width * cin, u: cout, v: cin, into: g)
             }
         }
     }
 
-    /// Runs `body(frames, G, frameSums)` on fixed slices of the frames on
+    /// One frame of `transposedBackward`: `dy` and `rectifiedOutput` are the
+    /// frame's `2h x 2w x Cout`, `x` its `h x w x Cin`; `kernel` is
+    /// `packRowsByVector(weight, u: Cout, v: Cin)`, `staging` a `stageHigh`
+    /// buffer; adds into the packed `weightGradient` and `biasSums`.
+    static func transposedBackwardFrame(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ s: Shape,
+                                        inChannels cin: Int, outChannels cout: Int, packedKernel k: UnsafePointer<Float>,
+                                        rectifiedOutput: UnsafePointer<Float>?, staging high: UnsafeMutablePointer<Float>,
+                                        biasSums: UnsafeMutablePointer<Double>, weightGradient g: UnsafeMutablePointer<Float>,
+                                        inputGradient dx: UnsafeMutablePointer<Float>?) {
+        stageHigh(dy, s, channels: cout, mask: rectifiedOutput, sums: biasSums, into: high)
+        if let dx { gather(high, s, u: cout, v: cin, kernel: k, bias: nil, rectify: false, into: dx) }
+        correlate(high, s, low: x, lowRowStride: s.width * cin, u: cout, v: cin, into: g)
+    }
+
+    /// Runs `body(slice, frames, G, frameSums)` on fixed slices of the frames on
     /// all cores, each slice with its own packed weight gradient `G`; adds
     /// the slices' `G` in slice order into `dw` (a `V x 9U` gradient) and
     /// returns the bias gradient summed in frame order: the result does not
     /// depend on scheduling.
-    private static func withSlices(_ s: Shape, u: Int, v: Int, biasChannels c: Int, into dw: UnsafeMutablePointer<Float>,
-                                   _ body: (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>) -> Void)
+    static func withSlices(_ s: Shape, u: Int, v: Int, biasChannels c: Int, into dw: UnsafeMutablePointer<Float>,
+                           _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>) -> Void)
         -> [Float] {
         let size = 9 * u * v
         let slices = min(parallelSlices, s.frames)
@@ -190,7 +210,7 @@ enum StrideTwoConvolution {
             let (pBase, sBase) = (pp.baseAddress!, sp.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let lo = s.frames * slice / slices, hi = s.frames * (slice + 1) / slices
-                if lo < hi { body(lo..<hi, pBase + slice * size, sBase) }
+                if lo < hi { body(slice, lo..<hi, pBase + slice * size, sBase) }
             }
             for slice in 1..<max(1, slices) {
                 for i in 0..<size { pBase[i] += pBase[slice * size + i] }

@@ -1,9 +1,11 @@
-// Fused multiply-add on 8- and 16-float vectors, for the hand-written
-// convolution kernels. Swift's SIMD `addingProduct` is a lane-by-lane loop
+// Fused multiply-add and lane reductions on 8- and 16-float vectors, for
+// the hand-written convolution kernels. Swift's SIMD `addingProduct` is a lane-by-lane loop
 // that LLVM re-vectorises only when it can see the whole chain; in larger
 // kernels it fell back to scalar or 4-wide FMAs with gathers. Clang's
 // elementwise builtin is one llvm.fma on the whole vector (one AVX-512 or
-// AVX2 instruction when compiled for such a CPU). Header only: no library.
+// AVX2 instruction when compiled for such a CPU); the reductions are whole-
+// register shuffles, which Swift's SIMD half/even/odd accessors became only
+// in small functions. Header only: no library.
 #ifndef LARIAT_VECTOR_MATH_H
 #define LARIAT_VECTOR_MATH_H
 
@@ -20,6 +22,27 @@ lariat_float16 lariat_fma16(lariat_float16 a, lariat_float16 b, lariat_float16 c
 static inline __attribute__((always_inline))
 lariat_float8 lariat_fma8(lariat_float8 a, lariat_float8 b, lariat_float8 c) {
     return __builtin_elementwise_fma(a, b, c);
+}
+
+/// [x[0..<8] + x[8..<16], y[0..<8] + y[8..<16]]: each vector's halves added.
+static inline __attribute__((always_inline))
+lariat_float16 lariat_halves16(lariat_float16 x, lariat_float16 y) {
+    return __builtin_shufflevector(x, y, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+         + __builtin_shufflevector(x, y, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+}
+
+/// Adjacent lanes of x, then of y, added pairwise: [x0+x1, x2+x3, ..., y14+y15].
+static inline __attribute__((always_inline))
+lariat_float16 lariat_pairs16(lariat_float16 x, lariat_float16 y) {
+    return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+         + __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
+/// Adjacent lanes added pairwise: [v0+v1, v2+v3, ..., v14+v15].
+static inline __attribute__((always_inline))
+lariat_float8 lariat_pairs8(lariat_float16 v) {
+    return __builtin_shufflevector(v, v, 0, 2, 4, 6, 8, 10, 12, 14)
+         + __builtin_shufflevector(v, v, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
 #endif

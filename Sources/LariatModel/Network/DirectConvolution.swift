@@ -1,3 +1,5 @@
+import CVectorMath
+
 /// A direct (no im2col) stride-1 convolution to one output channel, for the
 /// decoder's output layers (`Conv(16,1)` and `Conv(8,1)` at full resolution).
 ///
@@ -283,17 +285,6 @@ extension DirectConvolution {
         g.kernel == 3 && g.padding == 1 && g.stride == 1 && (g.channels == 16 || g.channels == 8)
     }
 
-    /// `[sum(h0), ..., sum(h7)]`: adjacent lanes added pairwise, three times.
-    @inline(__always)
-    static func sums(_ h0: SIMD8<Float>, _ h1: SIMD8<Float>, _ h2: SIMD8<Float>, _ h3: SIMD8<Float>,
-                     _ h4: SIMD8<Float>, _ h5: SIMD8<Float>, _ h6: SIMD8<Float>, _ h7: SIMD8<Float>) -> SIMD8<Float> {
-        @inline(__always) func pairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-            let ab = SIMD16(lowHalf: a, highHalf: b)
-            return ab.evenHalf + ab.oddHalf
-        }
-        return pairs(pairs(pairs(h0, h1), pairs(h2, h3)), pairs(pairs(h4, h5), pairs(h6, h7)))
-    }
-
     /// Tap `t`'s weights as one register: 16 channels, or 8 repeated for two pixels.
     @inline(__always)
     static func tapWeights(_ w: UnsafePointer<Float>, _ t: Int, channels c: Int) -> SIMD16<Float> {
@@ -378,21 +369,15 @@ extension DirectConvolution {
                 a7 = multiplyAdd(a7, load16(at + 112), wv)
             }
         }
-        // Through memory: lane-by-lane reads of the accumulators
-        // themselves made the compiler scalarise their whole chain.
-        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 8) { acc in
-            acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3
-            acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7
-            let v = UnsafeRawPointer(acc.baseAddress!).assumingMemoryBound(to: Float.self)
-            if c == 16 {
-                @inline(__always) func half(_ i: Int) -> SIMD8<Float> { load8(v + 16 * i) + load8(v + 16 * i + 8) }
-                store8(sums(half(0), half(1), half(2), half(3), half(4), half(5), half(6), half(7)) + b8, out + ox)
-            } else {
-                store8(sums(load8(v), load8(v + 8), load8(v + 16), load8(v + 24),
-                            load8(v + 32), load8(v + 40), load8(v + 48), load8(v + 56)) + b8, out + ox)
-                store8(sums(load8(v + 64), load8(v + 72), load8(v + 80), load8(v + 88),
-                            load8(v + 96), load8(v + 104), load8(v + 112), load8(v + 120)) + b8, out + ox + 8)
-            }
+        // Eight pixels' sums, whole-register shuffles: (16 channels) each
+        // register's halves, then adjacent lanes three times.
+        if c == 16 {
+            let v = lariat_pairs16(lariat_pairs16(lariat_halves16(a0, a1), lariat_halves16(a2, a3)),
+                                   lariat_pairs16(lariat_halves16(a4, a5), lariat_halves16(a6, a7)))
+            store8(lariat_pairs8(v) + b8, out + ox)
+        } else {   // a register holds two pixels
+            store8(lariat_pairs8(lariat_pairs16(lariat_pairs16(a0, a1), lariat_pairs16(a2, a3))) + b8, out + ox)
+            store8(lariat_pairs8(lariat_pairs16(lariat_pairs16(a4, a5), lariat_pairs16(a6, a7))) + b8, out + ox + 8)
         }
     }
 

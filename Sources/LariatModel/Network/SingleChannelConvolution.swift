@@ -48,47 +48,128 @@ enum SingleChannelConvolution {
                              bias bb: UnsafePointer<Float>, outChannels cout: Int, rectify: Bool,
                              into y: UnsafeMutablePointer<Float>) {
         let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
-        var out = y
+        // Columns whose taps are all inside the frame horizontally.
+        let lo = min(ow, (p + s - 1) / s)
+        let hi = w - k + p >= 0 ? max(lo, min(ow, (w - k + p) / s + 1)) : lo
         for oy in 0..<oh {
-            for ox in 0..<ow {
-                let iy0 = oy * s - p, ix0 = ox * s - p
-                let inside = iy0 >= 0 && iy0 + k <= h && ix0 >= 0 && ix0 + k <= w
-                if inside && k == 3 {
-                    // The common case unrolled: nine taps, three independent sums.
-                    let r0 = src + iy0 * w + ix0, r1 = r0 + w, r2 = r1 + w
-                    for cb in stride(from: 0, to: cout, by: 8) {
-                        let wc = wt + cb
-                        @inline(__always) func b(_ v: Float) -> SIMD8<Float> { SIMD8(repeating: v) }
-                        var a0 = multiplyAdd(load8(bb + cb), b(r0[0]), load8(wc))
-                        var a1 = b(r1[0]) * load8(wc + 3 * cout)
-                        var a2 = b(r2[0]) * load8(wc + 6 * cout)
-                        a0 = multiplyAdd(a0, b(r0[1]), load8(wc + cout))
-                        a1 = multiplyAdd(a1, b(r1[1]), load8(wc + 4 * cout))
-                        a2 = multiplyAdd(a2, b(r2[1]), load8(wc + 7 * cout))
-                        a0 = multiplyAdd(a0, b(r0[2]), load8(wc + 2 * cout))
-                        a1 = multiplyAdd(a1, b(r1[2]), load8(wc + 5 * cout))
-                        a2 = multiplyAdd(a2, b(r2[2]), load8(wc + 8 * cout))
-                        let v = a0 + a1 + a2
-                        store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + cb)
-                    }
-                    out += cout
-                    continue
+            let row = y + oy * ow * cout
+            let iy0 = oy * s - p
+            if k == 3 && iy0 >= 0 && iy0 + 3 <= h && (cout == 8 || cout == 16) {
+                for ox in 0..<lo { pixel(src, g, oy: oy, ox: ox, transposedWeight: wt, bias: bb, outChannels: cout,
+                                         rectify: rectify, into: row + ox * cout) }
+                if cout == 8 {
+                    interiorRow8(src, g, row: oy, columns: lo, hi, transposedWeight: wt, bias: bb, rectify: rectify, into: row)
+                } else {
+                    interiorRow16(src, g, row: oy, columns: lo, hi, transposedWeight: wt, bias: bb, rectify: rectify, into: row)
                 }
-                for cb in stride(from: 0, to: cout, by: 8) {
-                    var acc = load8(bb + cb)
-                    for ky in 0..<k {
-                        let iy = iy0 + ky
-                        if !inside && (iy < 0 || iy >= h) { continue }
-                        for kx in 0..<k {
-                            let ix = ix0 + kx
-                            if !inside && (ix < 0 || ix >= w) { continue }
-                            acc += src[iy * w + ix] * load8(wt + (ky * k + kx) * cout + cb)
-                        }
-                    }
-                    store8(rectify ? acc.replacing(with: 0, where: acc .< 0) : acc, out + cb)
-                }
-                out += cout
+                for ox in hi..<ow { pixel(src, g, oy: oy, ox: ox, transposedWeight: wt, bias: bb, outChannels: cout,
+                                          rectify: rectify, into: row + ox * cout) }
+                continue
             }
+            for ox in 0..<ow {
+                pixel(src, g, oy: oy, ox: ox, transposedWeight: wt, bias: bb, outChannels: cout, rectify: rectify,
+                      into: row + ox * cout)
+            }
+        }
+    }
+
+    /// Output pixels `lo..<hi` of row `oy` (every tap inside the frame) with
+    /// 8 channels: the nine weight vectors stay in registers. The
+    /// arithmetic is `forwardFrame`'s per-pixel code, in the same order.
+    @inline(__always)
+    static func interiorRow8(_ src: UnsafePointer<Float>, _ g: ConvGeometry, row oy: Int, columns lo: Int, _ hi: Int,
+                             transposedWeight wt: UnsafePointer<Float>, bias bb: UnsafePointer<Float>, rectify: Bool,
+                             into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let (s, p, w, c) = (g.stride, g.padding, g.width, 8)
+        let w0 = load8(wt), w1 = load8(wt + c), w2 = load8(wt + 2 * c), w3 = load8(wt + 3 * c)
+        let w4 = load8(wt + 4 * c), w5 = load8(wt + 5 * c), w6 = load8(wt + 6 * c), w7 = load8(wt + 7 * c)
+        let w8 = load8(wt + 8 * c), bias = load8(bb)
+        let top = src + (oy * s - p) * w - p
+        for ox in lo..<hi {
+            let r0 = top + ox * s, r1 = r0 + w, r2 = r1 + w
+            var a0 = multiplyAdd(bias, V(repeating: r0[0]), w0)
+            var a1 = V(repeating: r1[0]) * w3
+            var a2 = V(repeating: r2[0]) * w6
+            a0 = multiplyAdd(a0, V(repeating: r0[1]), w1)
+            a1 = multiplyAdd(a1, V(repeating: r1[1]), w4)
+            a2 = multiplyAdd(a2, V(repeating: r2[1]), w7)
+            a0 = multiplyAdd(a0, V(repeating: r0[2]), w2)
+            a1 = multiplyAdd(a1, V(repeating: r1[2]), w5)
+            a2 = multiplyAdd(a2, V(repeating: r2[2]), w8)
+            let v = a0 + a1 + a2
+            store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + ox * c)
+        }
+    }
+
+    /// Output pixels `lo..<hi` of row `oy` (every tap inside the frame) with
+    /// 16 channels: the nine weight vectors stay in registers. The
+    /// arithmetic is `forwardFrame`'s per-pixel code, in the same order.
+    @inline(__always)
+    static func interiorRow16(_ src: UnsafePointer<Float>, _ g: ConvGeometry, row oy: Int, columns lo: Int, _ hi: Int,
+                             transposedWeight wt: UnsafePointer<Float>, bias bb: UnsafePointer<Float>, rectify: Bool,
+                             into out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        let (s, p, w, c) = (g.stride, g.padding, g.width, 16)
+        let w0 = load16(wt), w1 = load16(wt + c), w2 = load16(wt + 2 * c), w3 = load16(wt + 3 * c)
+        let w4 = load16(wt + 4 * c), w5 = load16(wt + 5 * c), w6 = load16(wt + 6 * c), w7 = load16(wt + 7 * c)
+        let w8 = load16(wt + 8 * c), bias = load16(bb)
+        let top = src + (oy * s - p) * w - p
+        for ox in lo..<hi {
+            let r0 = top + ox * s, r1 = r0 + w, r2 = r1 + w
+            var a0 = multiplyAdd(bias, V(repeating: r0[0]), w0)
+            var a1 = V(repeating: r1[0]) * w3
+            var a2 = V(repeating: r2[0]) * w6
+            a0 = multiplyAdd(a0, V(repeating: r0[1]), w1)
+            a1 = multiplyAdd(a1, V(repeating: r1[1]), w4)
+            a2 = multiplyAdd(a2, V(repeating: r2[1]), w7)
+            a0 = multiplyAdd(a0, V(repeating: r0[2]), w2)
+            a1 = multiplyAdd(a1, V(repeating: r1[2]), w5)
+            a2 = multiplyAdd(a2, V(repeating: r2[2]), w8)
+            let v = a0 + a1 + a2
+            store16(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + ox * c)
+        }
+    }
+
+    /// One output pixel's channels, tap by tap (edges, and kernels other than 3 x 3).
+    @inline(__always)
+    static func pixel(_ src: UnsafePointer<Float>, _ g: ConvGeometry, oy: Int, ox: Int, transposedWeight wt: UnsafePointer<Float>,
+                      bias bb: UnsafePointer<Float>, outChannels cout: Int, rectify: Bool, into out: UnsafeMutablePointer<Float>) {
+        let (k, s, p, h, w) = (g.kernel, g.stride, g.padding, g.height, g.width)
+        let iy0 = oy * s - p, ix0 = ox * s - p
+        let inside = iy0 >= 0 && iy0 + k <= h && ix0 >= 0 && ix0 + k <= w
+        if inside && k == 3 {
+            // Nine taps, three independent sums.
+            let r0 = src + iy0 * w + ix0, r1 = r0 + w, r2 = r1 + w
+            for cb in stride(from: 0, to: cout, by: 8) {
+                let wc = wt + cb
+                @inline(__always) func b(_ v: Float) -> SIMD8<Float> { SIMD8(repeating: v) }
+                var a0 = multiplyAdd(load8(bb + cb), b(r0[0]), load8(wc))
+                var a1 = b(r1[0]) * load8(wc + 3 * cout)
+                var a2 = b(r2[0]) * load8(wc + 6 * cout)
+                a0 = multiplyAdd(a0, b(r0[1]), load8(wc + cout))
+                a1 = multiplyAdd(a1, b(r1[1]), load8(wc + 4 * cout))
+                a2 = multiplyAdd(a2, b(r2[1]), load8(wc + 7 * cout))
+                a0 = multiplyAdd(a0, b(r0[2]), load8(wc + 2 * cout))
+                a1 = multiplyAdd(a1, b(r1[2]), load8(wc + 5 * cout))
+                a2 = multiplyAdd(a2, b(r2[2]), load8(wc + 8 * cout))
+                let v = a0 + a1 + a2
+                store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + cb)
+            }
+            return
+        }
+        for cb in stride(from: 0, to: cout, by: 8) {
+            var acc = load8(bb + cb)
+            for ky in 0..<k {
+                let iy = iy0 + ky
+                if !inside && (iy < 0 || iy >= h) { continue }
+                for kx in 0..<k {
+                    let ix = ix0 + kx
+                    if !inside && (ix < 0 || ix >= w) { continue }
+                    acc += src[iy * w + ix] * load8(wt + (ky * k + kx) * cout + cb)
+                }
+            }
+            store8(rectify ? acc.replacing(with: 0, where: acc .< 0) : acc, out + cb)
         }
     }
 

@@ -172,8 +172,8 @@ extension Autoencoder {
 public struct DecoderTape {
     var latents: Tensor
     var map: Tensor                   // reshaped (and linearly mapped) latents
-    var activations: [Tensor]         // ConvT outputs after ReLU
-    var cropped: Tensor               // last activation cropped to the frame
+    var activations: [Tensor]         // ConvT outputs after ReLU (not the last one when FusedDecoderTail runs)
+    var cropped: Tensor?              // last activation cropped to the frame; nil when FusedDecoderTail recomputes it
     var staticImage: Tensor?
     var staticFeatures: Tensor?       // ReLU(Conv(1,8)(static)); nil when FusedStaticBranch recomputes them
 }
@@ -221,14 +221,15 @@ extension Autoencoder {
         }
         try cancellation?.check()
         var y: Tensor
-        let cropped: Tensor
+        let cropped: Tensor?
         if fusedTail {
-            (h, y) = FusedDecoderTail.forward(h, transposed: decoderConvs.last!, output: output)
-            activations.append(h)
-            cropped = h
+            // The last activation is recomputed by the backward pass, never stored.
+            y = FusedDecoderTail.forward(h, transposed: decoderConvs.last!, output: output)
+            cropped = nil
         } else {
-            cropped = cropSpatial(h, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
-            y = output.forward(cropped)
+            let c = cropSpatial(h, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
+            y = output.forward(c)
+            cropped = c
         }
         var tape = DecoderTape(latents: latents, map: map, activations: activations, cropped: cropped)
         if skip, let staticConv, let staticOutput {
@@ -268,10 +269,10 @@ extension Autoencoder {
         var last = decoderConvs.count - 1
         if fusesDecoderTail(n) {
             grad = FusedDecoderTail.backward(dy, input: last == 0 ? tape.map : tape.activations[last - 1],
-                                             hidden: tape.activations[last], transposed: decoderConvs[last], output: output)
+                                             transposed: decoderConvs[last], output: output)
             last -= 1
         } else {
-            grad = output.backward(dy, input: tape.cropped)!
+            grad = output.backward(dy, input: tape.cropped!)!
             grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
         }
         for i in stride(from: last, through: 0, by: -1) {

@@ -8,12 +8,14 @@
 /// written, read by the output layer, read again by that layer's backward
 /// pass and once more as the ReLU's mask, and its gradient is written and
 /// read back: memory traffic set these layers' time. Frame by frame, the
-/// output layer reads the activation while it is still in the core's cache,
-/// and the gradient of a frame goes straight from the output layer's
-/// backward pass into the transposed convolution's, never to memory. The
-/// arithmetic and its order are the layers' own (`transposedFrame`,
-/// `vectorForwardFrame`, `vectorBackward16Frame`, `transposedBackwardFrame`,
-/// the same slices of frames), so results are bit-identical.
+/// activation of one frame stays in the core's cache: the forward pass
+/// keeps only the output, the backward pass recomputes the frame's
+/// activation from the 4x smaller input (cheaper than reading it back), and
+/// its gradient goes straight from the output layer's backward pass into
+/// the transposed convolution's. The arithmetic and its order are the
+/// layers' own (`transposedFrame`, `vectorForwardFrame`,
+/// `vectorBackward16Frame`, `transposedBackwardFrame`, the same slices of
+/// frames), so results are bit-identical.
 enum FusedDecoderTail {
     /// `false` keeps the layer-by-layer path (a reference for tests).
     nonisolated(unsafe) static var isAllowed = true
@@ -26,13 +28,12 @@ enum FusedDecoderTail {
         return o.usesDirectKernel && DirectConvolution.allowsVectorPath && DirectConvolution.hasVectorPath(g)
     }
 
-    /// `(h, y)`: `h = ReLU(transposed(x))` (kept for the backward pass) and `y = output(h)`.
-    static func forward(_ x: Tensor, transposed t: ConvTranspose2D, output o: Conv2D) -> (hidden: Tensor, output: Tensor) {
+    /// `output(ReLU(transposed(x)))`.
+    static func forward(_ x: Tensor, transposed t: ConvTranspose2D, output o: Conv2D) -> Tensor {
         let s = t.strideTwoShape(x.shape)
         let (n, cin, cout) = (x.shape[0], t.inChannels, t.outChannels)
-        var h = Tensor(overwritten: t.outputShape(x.shape))                     // both written whole
-        var y = Tensor(overwritten: [n, 2 * s.height, 2 * s.width, 1])
-        let g = o.geometry(h.shape)
+        var y = Tensor(overwritten: [n, 2 * s.height, 2 * s.width, 1])         // written whole
+        let g = o.geometry(t.outputShape(x.shape))
         let kernel = t.weight.value.data.withUnsafeBufferPointer {
             StrideTwoConvolution.packRowsByBroadcast($0.baseAddress!, u: cin, v: cout)
         }
@@ -40,19 +41,18 @@ enum FusedDecoderTail {
         let zeros = [Float](repeating: 0, count: (g.width + 2) * 16)
         let outputBias = o.bias?.value.data[0] ?? 0
         x.data.withUnsafeBufferPointer { xp in
-        h.data.withUnsafeMutableBufferPointer { hp in
         y.data.withUnsafeMutableBufferPointer { yp in
         kernel.withUnsafeBufferPointer { kp in
         withOptionalPointer(t.bias?.value.data) { bias in
         o.weight.value.data.withUnsafeBufferPointer { ow in
         taps.withUnsafeBufferPointer { tp in
         zeros.withUnsafeBufferPointer { zp in
-            let (xBase, hBase, yBase) = (xp.baseAddress!, hp.baseAddress!, yp.baseAddress!)
+            let (xBase, yBase) = (xp.baseAddress!, yp.baseAddress!)
             parallelFor(n) { frames in
                 let staged = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * cin)
-                defer { staged.deallocate() }
+                let hidden = UnsafeMutablePointer<Float>.allocate(capacity: s.highPixels * cout)
+                defer { staged.deallocate(); hidden.deallocate() }
                 for f in frames {
-                    let hidden = hBase + f * s.highPixels * cout
                     StrideTwoConvolution.transposedFrame(xBase + f * s.lowPixels * cin, s, inChannels: cin, outChannels: cout,
                                                          packedKernel: kp.baseAddress!, bias: bias, rectify: true,
                                                          staging: staged, into: hidden)
@@ -60,53 +60,60 @@ enum FusedDecoderTail {
                                                          zeros: zp.baseAddress!, bias: outputBias, into: yBase + f * s.highPixels)
                 }
             }
-        }}}}}}}}
-        return (h, y)
+        }}}}}}}
+        return y
     }
 
-    /// Adds both layers' parameter gradients for `dy = dL/dy` and returns
-    /// `dL/dx`; `hidden` is `forward`'s `h`.
-    static func backward(_ dy: Tensor, input x: Tensor, hidden h: Tensor, transposed t: ConvTranspose2D,
-                         output o: Conv2D) -> Tensor {
+    /// Adds both layers' parameter gradients for `dy = dL/dy` and returns `dL/dx`.
+    static func backward(_ dy: Tensor, input x: Tensor, transposed t: ConvTranspose2D, output o: Conv2D) -> Tensor {
         let s = t.strideTwoShape(x.shape)
         let (cin, cout) = (t.inChannels, t.outChannels)
-        let g = o.geometry(h.shape)
+        let g = o.geometry(t.outputShape(x.shape))
         var dx = Tensor(overwritten: x.shape)                                   // written whole
         let kernel = t.weight.value.data.withUnsafeBufferPointer {
             StrideTwoConvolution.packRowsByVector($0.baseAddress!, u: cout, v: cin)
+        }
+        let forwardKernel = t.weight.value.data.withUnsafeBufferPointer {
+            StrideTwoConvolution.packRowsByBroadcast($0.baseAddress!, u: cin, v: cout)
         }
         let slices = min(parallelSlices, s.frames)                             // as withSlices and vectorBackward16
         var outputPartial = [Float](repeating: 0, count: slices * 144)
         let paddedSize = DirectConvolution.paddedGradientSize(g)
         let biasGradient = x.data.withUnsafeBufferPointer { xp in
-        h.data.withUnsafeBufferPointer { hp in
         dy.data.withUnsafeBufferPointer { dyp in
         dx.data.withUnsafeMutableBufferPointer { dxp in
         kernel.withUnsafeBufferPointer { kp in
+        forwardKernel.withUnsafeBufferPointer { fkp in
+        withOptionalPointer(t.bias?.value.data) { bias in
         o.weight.value.data.withUnsafeBufferPointer { ow in
         outputPartial.withUnsafeMutableBufferPointer { op in
         t.weight.grad.data.withUnsafeMutableBufferPointer { dw in
-            let (xBase, hBase, dyBase, dxBase, opBase) = (xp.baseAddress!, hp.baseAddress!, dyp.baseAddress!,
-                                                          dxp.baseAddress!, op.baseAddress!)
+            let (xBase, dyBase, dxBase, opBase) = (xp.baseAddress!, dyp.baseAddress!, dxp.baseAddress!, op.baseAddress!)
             return StrideTwoConvolution.withSlices(s, u: cout, v: cin, biasChannels: cout, into: dw.baseAddress!) {
                 slice, frames, weightGradient, sums in
                 let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedSize)
+                let hidden = UnsafeMutablePointer<Float>.allocate(capacity: s.highPixels * cout)
                 let dHidden = UnsafeMutablePointer<Float>.allocate(capacity: s.highPixels * cout)
                 let staging = UnsafeMutablePointer<Float>.allocate(capacity: s.highStagedRows * s.highStagedWidth * cout)
-                defer { padded.deallocate(); dHidden.deallocate(); staging.deallocate() }
+                let lowStaging = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * cin)
+                defer {
+                    padded.deallocate(); hidden.deallocate(); dHidden.deallocate(); staging.deallocate(); lowStaging.deallocate()
+                }
                 padded.update(repeating: 0, count: paddedSize)
                 for f in frames {
-                    let hidden = hBase + f * s.highPixels * cout
+                    let input = xBase + f * s.lowPixels * cin
+                    StrideTwoConvolution.transposedFrame(input, s, inChannels: cin, outChannels: cout, packedKernel: fkp.baseAddress!,
+                                                         bias: bias, rectify: true, staging: lowStaging, into: hidden)
                     DirectConvolution.vectorBackward16Frame(hidden, g, weight: ow.baseAddress!, dy: dyBase + f * s.highPixels,
                                                             padded: padded, dx: dHidden, into: opBase + slice * 144)
-                    StrideTwoConvolution.transposedBackwardFrame(dHidden, input: xBase + f * s.lowPixels * cin, s,
+                    StrideTwoConvolution.transposedBackwardFrame(dHidden, input: input, s,
                                                                  inChannels: cin, outChannels: cout, packedKernel: kp.baseAddress!,
                                                                  rectifiedOutput: hidden, staging: staging,
                                                                  biasSums: sums + f * cout, weightGradient: weightGradient,
                                                                  inputGradient: dxBase + f * s.lowPixels * cin)
                 }
             }
-        }}}}}}}}
+        }}}}}}}}}
         // Reductions in the layered path's order.
         if let bias = t.bias { for c in 0..<cout { bias.grad.data[c] += biasGradient[c] } }
         for slice in 0..<slices { for j in 0..<144 { o.weight.grad.data[j] += outputPartial[slice * 144 + j] } }

@@ -3,8 +3,11 @@
 ///     y[n, oy, ox, co] = b[co] + sum_{ky,kx,ci} W[co, (ky*k + kx)*Cin + ci] * x[n, oy*s - p + ky, ox*s - p + kx, ci]
 ///
 /// with zero padding `p` and stride `s`; `x` is `N x H x W x Cin`, `y` is
-/// `N x Ho x Wo x Cout`, `Ho = (H + 2p - k) / s + 1`. Computed by im2col and
-/// one sgemm per chunk of frames. The weight is `Cout x (k*k*Cin)` with the
+/// `N x Ho x Wo x Cout`, `Ho = (H + 2p - k) / s + 1`. Computed directly for
+/// the network's shapes (`StrideTwoConvolution` for 16/32 channels at
+/// stride 2, `SingleChannelConvolution` from one channel,
+/// `DirectConvolution` to one channel), otherwise by im2col and one sgemm
+/// per chunk of frames. The weight is `Cout x (k*k*Cin)` with the
 /// patch in (ky, kx, ci) order (PyTorch stores (ci, ky, kx)).
 public final class Conv2D {
     public let inChannels: Int, outChannels: Int

@@ -28,7 +28,7 @@ enum SingleChannelConvolution {
     /// rectified (`max(y, 0)`) when `rectify`.
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight: UnsafePointer<Float>,
                         outChannels cout: Int, bias: [Float]?, rectify: Bool, into y: UnsafeMutablePointer<Float>) {
-        let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
+        let (oh, ow, k, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.height, g.width)
         let wT = transposedWeight(weight, taps: k * k, outChannels: cout)
         let b = bias ?? [Float](repeating: 0, count: cout)
         wT.withUnsafeBufferPointer { wtp in
@@ -179,7 +179,7 @@ enum SingleChannelConvolution {
     static func weightGradient(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, dy: UnsafePointer<Float>,
                                rectifiedOutput mask: UnsafePointer<Float>?, outChannels cout: Int,
                                into dw: UnsafeMutablePointer<Float>) -> [Float] {
-        let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
+        let (oh, ow, k, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.height, g.width)
         let taps = k * k
         let slices = min(parallelSlices, frames)
         var partial = [Float](repeating: 0, count: slices * taps * cout)   // [slice][tap][co]

@@ -31,6 +31,7 @@ struct HDF5Library {
 
     let open: Open
     let setAuto: SetAuto
+    let clearErrors: Close
     let isHDF5: IsHDF5
     let fileOpen: FileOpen
     let fileClose: Close
@@ -78,6 +79,7 @@ struct HDF5Library {
         }
         let open = symbol("H5open", Open.self)
         let setAuto = symbol("H5Eset_auto2", SetAuto.self)
+        let clearErrors = symbol("H5Eclear2", Close.self)
         let isHDF5 = symbol("H5Fis_hdf5", IsHDF5.self)
         let fileOpen = symbol("H5Fopen", FileOpen.self)
         let fileClose = symbol("H5Fclose", Close.self)
@@ -98,15 +100,16 @@ struct HDF5Library {
         let read = symbol("H5Dread", Read.self)
         let nativeDouble = dlsym(handle, "H5T_NATIVE_DOUBLE_g")
         if nativeDouble == nil { missing.append("H5T_NATIVE_DOUBLE_g") }
-        guard missing.isEmpty, let open, let setAuto, let isHDF5, let fileOpen, let fileClose, let exists,
-              let datasetOpen, let datasetClose, let datasetType, let datasetSpace, let typeClass, let typeClose,
+        guard missing.isEmpty, let open, let setAuto, let clearErrors, let isHDF5, let fileOpen, let fileClose,
+              let exists, let datasetOpen, let datasetClose, let datasetType, let datasetSpace, let typeClass, let typeClose,
               let spaceRank, let spaceDims, let spaceClose, let visit, let selectHyperslab, let spaceCreate,
               let spaceCreateSimple, let read, let nativeDouble else {
             return .failure(LoadError(description:
                 "the installed libhdf5 lacks \(missing.joined(separator: ", ")) (Lariat needs HDF5 1.10 or later)"))
         }
         return .success(HDF5Library(
-            open: open, setAuto: setAuto, isHDF5: isHDF5, fileOpen: fileOpen, fileClose: fileClose, exists: exists,
+            open: open, setAuto: setAuto, clearErrors: clearErrors, isHDF5: isHDF5, fileOpen: fileOpen,
+            fileClose: fileClose, exists: exists,
             datasetOpen: datasetOpen, datasetClose: datasetClose, datasetType: datasetType,
             datasetSpace: datasetSpace, typeClass: typeClass, typeClose: typeClose, spaceRank: spaceRank,
             spaceDims: spaceDims, spaceClose: spaceClose, visit: visit, selectHyperslab: selectHyperslab,

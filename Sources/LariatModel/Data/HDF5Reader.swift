@@ -10,7 +10,8 @@ import Foundation
 /// dataset at all), that one is used. A missing or ambiguous name gives an
 /// error listing the datasets the file has, with their shapes.
 ///
-/// libhdf5 as packaged is not thread-safe: every call goes through one lock.
+/// Every call goes through one lock (Debian's libhdf5 is built thread-safe,
+/// but other builds may not be).
 final class HDF5Reader: FrameSource {
     let path: String
     let dataset: String
@@ -30,6 +31,12 @@ final class HDF5Reader: FrameSource {
         // Errors are reported by our messages, not printed by the library;
         // a thread-safe libhdf5 keeps this setting per thread.
         _ = lib.setAuto(hid_t(H5E_DEFAULT), nil, nil)
+        // A thread-safe libhdf5 also keeps an error stack per thread, and its
+        // records hold references that H5_term_library cannot drop from the
+        // thread that calls exit(). A failed call (H5Fopen of a truncated
+        // file) left on a test thread's stack made the atexit handler print
+        // "HDF5: infinite loop closing library"; so no stack is left full.
+        defer { _ = lib.clearErrors(hid_t(H5E_DEFAULT)) }
         return try body()
     }
 

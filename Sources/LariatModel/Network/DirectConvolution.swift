@@ -122,8 +122,8 @@ enum DirectConvolution {
     static func backward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                          dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
         if allowsVectorPath && hasVectorPath(g) {
-            if g.channels == 16 { vectorBackward16(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx) }
-            else { vectorBackward8(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx) }
+            if g.channels == 16 { vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, as: SIMD16<Float>.self) }
+            else { vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, as: SIMD8<Float>.self) }
             return
         }
         let (oh, ow) = (g.outputHeight, g.outputWidth)
@@ -384,14 +384,16 @@ extension DirectConvolution {
     /// Floats of the zero-bordered copy of one frame's output gradient.
     static func paddedGradientSize(_ g: ConvGeometry) -> Int { (g.height + 2) * (g.width + 2) }
 
-    /// `backward` for `hasVectorPath` layers with 16 channels: per frame
-    /// (`vectorBackward16Frame`), on fixed slices of frames whose dW
-    /// partials are added in slice order.
-    static func vectorBackward16(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
-                                dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
-        precondition(g.channels == 16)
+    /// `backward` for `hasVectorPath` layers, `V` holding one pixel's
+    /// channels: per frame (`vectorBackwardFrame`), on fixed slices of
+    /// frames whose dW partials are added in slice order.
+    static func vectorBackward<V: ChannelVector>(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int,
+                                                 weight w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                                 dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                                                 as _: V.Type) {
+        let c = g.channels
         let slices = min(parallelSlices, frames)
-        var partial = [Float](repeating: 0, count: slices * 9 * 16)
+        var partial = [Float](repeating: 0, count: slices * 9 * c)
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!
             DispatchQueue.concurrentPerform(iterations: slices) { s in
@@ -399,113 +401,54 @@ extension DirectConvolution {
                 defer { padded.deallocate() }
                 padded.update(repeating: 0, count: paddedGradientSize(g))
                 for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
-                    vectorBackward16Frame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
-                                         dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * 16)
+                    vectorBackwardFrame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
+                                        dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * c, as: V.self)
                 }
             }
-            for s in 0..<slices { for j in 0..<(9 * 16) { dw[j] += partBase[s * 9 * 16 + j] } }
+            for s in 0..<slices { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
         }
     }
 
-    /// One frame of `vectorBackward16`: the output gradient is copied into
-    /// `padded` (zero-bordered, its border already zero); then for every
-    /// input pixel the nine gradient values its taps reach give both dx
-    /// (against the weights) and dW (added into `dw`, against the channels).
-    static func vectorBackward16Frame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
-                                     dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
-                                     dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD16<Float>
-        let (h, wd, c) = (g.height, g.width, 16)
+    /// One frame of `vectorBackward` (`V` holds the frame's `C` channels):
+    /// the output gradient is copied into `padded` (zero-bordered, its
+    /// border already zero); then for every input pixel the nine gradient
+    /// values its taps reach give both dx (against the weights) and dW
+    /// (added into `dw`, against the channels).
+    @inline(__always)
+    static func vectorBackwardFrame<V: ChannelVector>(_ src: UnsafePointer<Float>, _ g: ConvGeometry,
+                                                      weight w: UnsafePointer<Float>, dy grad: UnsafePointer<Float>,
+                                                      padded: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                                                      into dw: UnsafeMutablePointer<Float>, as _: V.Type) {
+        let (h, wd, c) = (g.height, g.width, g.channels)
         let pw = wd + 2
-        let w0 = load16(w), w1 = load16(w + c), w2 = load16(w + 2 * c), w3 = load16(w + 3 * c), w4 = load16(w + 4 * c)
-        let w5 = load16(w + 5 * c), w6 = load16(w + 6 * c), w7 = load16(w + 7 * c), w8 = load16(w + 8 * c)
+        let w0 = V.load(w), w1 = V.load(w + c), w2 = V.load(w + 2 * c), w3 = V.load(w + 3 * c), w4 = V.load(w + 4 * c)
+        let w5 = V.load(w + 5 * c), w6 = V.load(w + 6 * c), w7 = V.load(w + 7 * c), w8 = V.load(w + 8 * c)
         for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
         // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
-        var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
+        let zero = V.splat(0)
+        var d0 = zero, d1 = zero, d2 = zero, d3 = zero, d4 = zero, d5 = zero, d6 = zero, d7 = zero, d8 = zero
         for iy in 0..<h {
             let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
             for ix in 0..<wd {
-                let xv = load16(src + (iy * wd + ix) * c)
-                let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
-                let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
-                let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
-                d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
-                d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
-                d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
+                let xv = V.load(src + (iy * wd + ix) * c)
+                let b0 = V.splat(p0[ix]), b1 = V.splat(p0[ix - 1]), b2 = V.splat(p0[ix - 2])
+                let b3 = V.splat(p1[ix]), b4 = V.splat(p1[ix - 1]), b5 = V.splat(p1[ix - 2])
+                let b6 = V.splat(p2[ix]), b7 = V.splat(p2[ix - 1]), b8 = V.splat(p2[ix - 2])
+                d0 = d0.multiplyAdd(xv, b0); d1 = d1.multiplyAdd(xv, b1); d2 = d2.multiplyAdd(xv, b2)
+                d3 = d3.multiplyAdd(xv, b3); d4 = d4.multiplyAdd(xv, b4); d5 = d5.multiplyAdd(xv, b5)
+                d6 = d6.multiplyAdd(xv, b6); d7 = d7.multiplyAdd(xv, b7); d8 = d8.multiplyAdd(xv, b8)
                 if let dx {
                     // Two chains of the nine products, so each waits on fewer.
-                    let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
-                    let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
-                    store16(e + o, dx + (iy * wd + ix) * c)
+                    let e = b0.times(w0).multiplyAdd(b1, w1).multiplyAdd(b2, w2).multiplyAdd(b3, w3)
+                    let o = b4.times(w4).multiplyAdd(b5, w5).multiplyAdd(b6, w6).multiplyAdd(b7, w7).multiplyAdd(b8, w8)
+                    e.plus(o).store(dx + (iy * wd + ix) * c)
                 }
             }
         }
-        add16(d0, dw); add16(d1, dw + c); add16(d2, dw + 2 * c); add16(d3, dw + 3 * c)
-        add16(d4, dw + 4 * c); add16(d5, dw + 5 * c); add16(d6, dw + 6 * c)
-        add16(d7, dw + 7 * c); add16(d8, dw + 8 * c)
+        d0.add(into: dw); d1.add(into: dw + c); d2.add(into: dw + 2 * c); d3.add(into: dw + 3 * c)
+        d4.add(into: dw + 4 * c); d5.add(into: dw + 5 * c); d6.add(into: dw + 6 * c)
+        d7.add(into: dw + 7 * c); d8.add(into: dw + 8 * c)
     }
-
-    /// `backward` for `hasVectorPath` layers with 8 channels: per frame
-    /// (`vectorBackward8Frame`), on fixed slices of frames whose dW
-    /// partials are added in slice order.
-    static func vectorBackward8(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
-                                dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
-        precondition(g.channels == 8)
-        let slices = min(parallelSlices, frames)
-        var partial = [Float](repeating: 0, count: slices * 9 * 8)
-        partial.withUnsafeMutableBufferPointer { part in
-            let partBase = part.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: slices) { s in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedGradientSize(g))
-                defer { padded.deallocate() }
-                padded.update(repeating: 0, count: paddedGradientSize(g))
-                for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
-                    vectorBackward8Frame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
-                                         dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * 8)
-                }
-            }
-            for s in 0..<slices { for j in 0..<(9 * 8) { dw[j] += partBase[s * 9 * 8 + j] } }
-        }
-    }
-
-    /// One frame of `vectorBackward8`: the output gradient is copied into
-    /// `padded` (zero-bordered, its border already zero); then for every
-    /// input pixel the nine gradient values its taps reach give both dx
-    /// (against the weights) and dW (added into `dw`, against the channels).
-    static func vectorBackward8Frame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
-                                     dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
-                                     dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD8<Float>
-        let (h, wd, c) = (g.height, g.width, 8)
-        let pw = wd + 2
-        let w0 = load8(w), w1 = load8(w + c), w2 = load8(w + 2 * c), w3 = load8(w + 3 * c), w4 = load8(w + 4 * c)
-        let w5 = load8(w + 5 * c), w6 = load8(w + 6 * c), w7 = load8(w + 7 * c), w8 = load8(w + 8 * c)
-        for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
-        // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
-        var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
-        for iy in 0..<h {
-            let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
-            for ix in 0..<wd {
-                let xv = load8(src + (iy * wd + ix) * c)
-                let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
-                let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
-                let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
-                d0 = multiplyAdd(d0, xv, b0); d1 = multiplyAdd(d1, xv, b1); d2 = multiplyAdd(d2, xv, b2)
-                d3 = multiplyAdd(d3, xv, b3); d4 = multiplyAdd(d4, xv, b4); d5 = multiplyAdd(d5, xv, b5)
-                d6 = multiplyAdd(d6, xv, b6); d7 = multiplyAdd(d7, xv, b7); d8 = multiplyAdd(d8, xv, b8)
-                if let dx {
-                    // Two chains of the nine products, so each waits on fewer.
-                    let e = multiplyAdd(multiplyAdd(multiplyAdd(b0 * w0, b1, w1), b2, w2), b3, w3)
-                    let o = multiplyAdd(multiplyAdd(multiplyAdd(multiplyAdd(b4 * w4, b5, w5), b6, w6), b7, w7), b8, w8)
-                    store8(e + o, dx + (iy * wd + ix) * c)
-                }
-            }
-        }
-        add8(d0, dw); add8(d1, dw + c); add8(d2, dw + 2 * c); add8(d3, dw + 3 * c)
-        add8(d4, dw + 4 * c); add8(d5, dw + 5 * c); add8(d6, dw + 6 * c)
-        add8(d7, dw + 7 * c); add8(d8, dw + 8 * c)
-    }
-
 }
 
 import Dispatch

@@ -14,7 +14,7 @@
 /// its gradient goes straight from the output layer's backward pass into
 /// the transposed convolution's. The arithmetic and its order are the
 /// layers' own (`transposedFrame`, `vectorForwardFrame`,
-/// `vectorBackward16Frame`, `transposedBackwardFrame`, the same slices of
+/// `vectorBackwardFrame`, `transposedBackwardFrame`, the same slices of
 /// frames), so results are bit-identical.
 enum FusedDecoderTail {
     /// `false` keeps the layer-by-layer path (a reference for tests).
@@ -76,7 +76,7 @@ enum FusedDecoderTail {
         let forwardKernel = t.weight.value.data.withUnsafeBufferPointer {
             StrideTwoConvolution.packRowsByBroadcast($0.baseAddress!, u: cin, v: cout)
         }
-        let slices = min(parallelSlices, s.frames)                             // as withSlices and vectorBackward16
+        let slices = min(parallelSlices, s.frames)                             // as withSlices and vectorBackward
         var outputPartial = [Float](repeating: 0, count: slices * 144)
         let paddedSize = DirectConvolution.paddedGradientSize(g)
         let biasGradient = x.data.withUnsafeBufferPointer { xp in
@@ -104,8 +104,9 @@ enum FusedDecoderTail {
                     let input = xBase + f * s.lowPixels * cin
                     StrideTwoConvolution.transposedFrame(input, s, inChannels: cin, outChannels: cout, packedKernel: fkp.baseAddress!,
                                                          bias: bias, rectify: true, staging: lowStaging, into: hidden)
-                    DirectConvolution.vectorBackward16Frame(hidden, g, weight: ow.baseAddress!, dy: dyBase + f * s.highPixels,
-                                                            padded: padded, dx: dHidden, into: opBase + slice * 144)
+                    DirectConvolution.vectorBackwardFrame(hidden, g, weight: ow.baseAddress!, dy: dyBase + f * s.highPixels,
+                                                          padded: padded, dx: dHidden, into: opBase + slice * 144,
+                                                          as: SIMD16<Float>.self)
                     StrideTwoConvolution.transposedBackwardFrame(dHidden, input: input, s,
                                                                  inChannels: cin, outChannels: cout, packedKernel: kp.baseAddress!,
                                                                  rectifiedOutput: hidden, staging: staging,

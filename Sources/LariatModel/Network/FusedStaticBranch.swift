@@ -10,7 +10,7 @@
 /// Here one frame's features stay in the core's cache: the forward pass
 /// keeps only the one-channel output, the backward pass recomputes them.
 /// The arithmetic and its order are the layers' own (`forwardFrame`,
-/// `vectorForwardFrame`, `vectorBackward8Frame`, `weightGradientFrame`, the
+/// `vectorForwardFrame`, `vectorBackwardFrame`, `weightGradientFrame`, the
 /// same slices of frames), so results are bit-identical to the layered path.
 enum FusedStaticBranch {
     /// `false` keeps the layer-by-layer path (a reference for tests).
@@ -78,7 +78,7 @@ enum FusedStaticBranch {
     static func backward(_ dys: Tensor, static s: Tensor, conv: Conv2D, output: Conv2D) {
         let plan = Plan(s, conv: conv, output: output)
         let slices = min(parallelSlices, plan.frames)
-        var outputPartial = [Float](repeating: 0, count: slices * 72)   // [slice][tap][c], as vectorBackward8
+        var outputPartial = [Float](repeating: 0, count: slices * 72)   // [slice][tap][c], as vectorBackward
         var convPartial = [Float](repeating: 0, count: slices * 72)     // [slice][tap][co], as weightGradient
         var frameSums = [Double](repeating: 0, count: plan.frames * 8)
         let paddedSize = DirectConvolution.paddedGradientSize(plan.outputGeometry)
@@ -103,9 +103,9 @@ enum FusedStaticBranch {
                     let image = sBase + f * plan.pixels
                     SingleChannelConvolution.forwardFrame(image, plan.convGeometry, transposedWeight: cw.baseAddress!,
                                                           bias: cb.baseAddress!, outChannels: 8, rectify: true, into: features)
-                    DirectConvolution.vectorBackward8Frame(features, plan.outputGeometry, weight: ow.baseAddress!,
-                                                           dy: dBase + f * plan.pixels, padded: padded, dx: dFeatures,
-                                                           into: opBase + slice * 72)
+                    DirectConvolution.vectorBackwardFrame(features, plan.outputGeometry, weight: ow.baseAddress!,
+                                                          dy: dBase + f * plan.pixels, padded: padded, dx: dFeatures,
+                                                          into: opBase + slice * 72, as: SIMD8<Float>.self)
                     SingleChannelConvolution.weightGradientFrame(image, plan.convGeometry, dy: dFeatures,
                                                                  rectifiedOutput: features, staging: staging, outChannels: 8,
                                                                  biasSums: fsBase + f * 8, into: cpBase + slice * 72)

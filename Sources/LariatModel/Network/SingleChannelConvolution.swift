@@ -58,9 +58,11 @@ enum SingleChannelConvolution {
                 for ox in 0..<lo { pixel(src, g, oy: oy, ox: ox, transposedWeight: wt, bias: bb, outChannels: cout,
                                          rectify: rectify, into: row + ox * cout) }
                 if cout == 8 {
-                    interiorRow8(src, g, row: oy, columns: lo, hi, transposedWeight: wt, bias: bb, rectify: rectify, into: row)
+                    interiorRow(src, g, row: oy, columns: lo, hi, transposedWeight: wt, bias: bb, outChannels: 8,
+                                rectify: rectify, into: row, as: SIMD8<Float>.self)
                 } else {
-                    interiorRow16(src, g, row: oy, columns: lo, hi, transposedWeight: wt, bias: bb, rectify: rectify, into: row)
+                    interiorRow(src, g, row: oy, columns: lo, hi, transposedWeight: wt, bias: bb, outChannels: 16,
+                                rectify: rectify, into: row, as: SIMD16<Float>.self)
                 }
                 for ox in hi..<ow { pixel(src, g, oy: oy, ox: ox, transposedWeight: wt, bias: bb, outChannels: cout,
                                           rectify: rectify, into: row + ox * cout) }
@@ -73,61 +75,32 @@ enum SingleChannelConvolution {
         }
     }
 
-    /// Output pixels `lo..<hi` of row `oy` (every tap inside the frame) with
-    /// 8 channels: the nine weight vectors stay in registers. The
-    /// arithmetic is `forwardFrame`'s per-pixel code, in the same order.
+    /// Output pixels `lo..<hi` of row `oy` (every tap inside the frame), `V`
+    /// holding a pixel's channels: the nine weight vectors stay in
+    /// registers. The arithmetic is `pixel`'s, in the same order.
     @inline(__always)
-    static func interiorRow8(_ src: UnsafePointer<Float>, _ g: ConvGeometry, row oy: Int, columns lo: Int, _ hi: Int,
-                             transposedWeight wt: UnsafePointer<Float>, bias bb: UnsafePointer<Float>, rectify: Bool,
-                             into out: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD8<Float>
-        let (s, p, w, c) = (g.stride, g.padding, g.width, 8)
-        let w0 = load8(wt), w1 = load8(wt + c), w2 = load8(wt + 2 * c), w3 = load8(wt + 3 * c)
-        let w4 = load8(wt + 4 * c), w5 = load8(wt + 5 * c), w6 = load8(wt + 6 * c), w7 = load8(wt + 7 * c)
-        let w8 = load8(wt + 8 * c), bias = load8(bb)
+    static func interiorRow<V: ChannelVector>(_ src: UnsafePointer<Float>, _ g: ConvGeometry, row oy: Int,
+                                              columns lo: Int, _ hi: Int, transposedWeight wt: UnsafePointer<Float>,
+                                              bias bb: UnsafePointer<Float>, outChannels c: Int, rectify: Bool,
+                                              into out: UnsafeMutablePointer<Float>, as _: V.Type) {
+        let (s, p, w) = (g.stride, g.padding, g.width)
+        let w0 = V.load(wt), w1 = V.load(wt + c), w2 = V.load(wt + 2 * c), w3 = V.load(wt + 3 * c)
+        let w4 = V.load(wt + 4 * c), w5 = V.load(wt + 5 * c), w6 = V.load(wt + 6 * c), w7 = V.load(wt + 7 * c)
+        let w8 = V.load(wt + 8 * c), bias = V.load(bb)
         let top = src + (oy * s - p) * w - p
         for ox in lo..<hi {
             let r0 = top + ox * s, r1 = r0 + w, r2 = r1 + w
-            var a0 = multiplyAdd(bias, V(repeating: r0[0]), w0)
-            var a1 = V(repeating: r1[0]) * w3
-            var a2 = V(repeating: r2[0]) * w6
-            a0 = multiplyAdd(a0, V(repeating: r0[1]), w1)
-            a1 = multiplyAdd(a1, V(repeating: r1[1]), w4)
-            a2 = multiplyAdd(a2, V(repeating: r2[1]), w7)
-            a0 = multiplyAdd(a0, V(repeating: r0[2]), w2)
-            a1 = multiplyAdd(a1, V(repeating: r1[2]), w5)
-            a2 = multiplyAdd(a2, V(repeating: r2[2]), w8)
-            let v = a0 + a1 + a2
-            store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + ox * c)
-        }
-    }
-
-    /// Output pixels `lo..<hi` of row `oy` (every tap inside the frame) with
-    /// 16 channels: the nine weight vectors stay in registers. The
-    /// arithmetic is `forwardFrame`'s per-pixel code, in the same order.
-    @inline(__always)
-    static func interiorRow16(_ src: UnsafePointer<Float>, _ g: ConvGeometry, row oy: Int, columns lo: Int, _ hi: Int,
-                             transposedWeight wt: UnsafePointer<Float>, bias bb: UnsafePointer<Float>, rectify: Bool,
-                             into out: UnsafeMutablePointer<Float>) {
-        typealias V = SIMD16<Float>
-        let (s, p, w, c) = (g.stride, g.padding, g.width, 16)
-        let w0 = load16(wt), w1 = load16(wt + c), w2 = load16(wt + 2 * c), w3 = load16(wt + 3 * c)
-        let w4 = load16(wt + 4 * c), w5 = load16(wt + 5 * c), w6 = load16(wt + 6 * c), w7 = load16(wt + 7 * c)
-        let w8 = load16(wt + 8 * c), bias = load16(bb)
-        let top = src + (oy * s - p) * w - p
-        for ox in lo..<hi {
-            let r0 = top + ox * s, r1 = r0 + w, r2 = r1 + w
-            var a0 = multiplyAdd(bias, V(repeating: r0[0]), w0)
-            var a1 = V(repeating: r1[0]) * w3
-            var a2 = V(repeating: r2[0]) * w6
-            a0 = multiplyAdd(a0, V(repeating: r0[1]), w1)
-            a1 = multiplyAdd(a1, V(repeating: r1[1]), w4)
-            a2 = multiplyAdd(a2, V(repeating: r2[1]), w7)
-            a0 = multiplyAdd(a0, V(repeating: r0[2]), w2)
-            a1 = multiplyAdd(a1, V(repeating: r1[2]), w5)
-            a2 = multiplyAdd(a2, V(repeating: r2[2]), w8)
-            let v = a0 + a1 + a2
-            store16(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + ox * c)
+            var a0 = bias.multiplyAdd(V.splat(r0[0]), w0)
+            var a1 = V.splat(r1[0]).times(w3)
+            var a2 = V.splat(r2[0]).times(w6)
+            a0 = a0.multiplyAdd(V.splat(r0[1]), w1)
+            a1 = a1.multiplyAdd(V.splat(r1[1]), w4)
+            a2 = a2.multiplyAdd(V.splat(r2[1]), w7)
+            a0 = a0.multiplyAdd(V.splat(r0[2]), w2)
+            a1 = a1.multiplyAdd(V.splat(r1[2]), w5)
+            a2 = a2.multiplyAdd(V.splat(r2[2]), w8)
+            let v = a0.plus(a1).plus(a2)
+            (rectify ? v.rectified() : v).store(out + ox * c)
         }
     }
 

@@ -58,3 +58,43 @@ func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
 func add16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
     store16(load16(p) + v, p)
 }
+
+/// One register of channel values, 8 (AVX) or 16 (AVX-512) floats, for
+/// kernels written once for both widths. The operations are requirements
+/// written on the concrete types: in generic code SIMD's own arithmetic
+/// is a lane-by-lane loop that LLVM does not always re-vectorise.
+protocol ChannelVector {
+    static func splat(_ x: Float) -> Self
+    static func load(_ p: UnsafePointer<Float>) -> Self
+    func store(_ p: UnsafeMutablePointer<Float>)
+    /// `p[...] += self`.
+    func add(into p: UnsafeMutablePointer<Float>)
+    /// `self + a * b`, fused.
+    func multiplyAdd(_ a: Self, _ b: Self) -> Self
+    func times(_ b: Self) -> Self
+    func plus(_ b: Self) -> Self
+    /// `max(self, 0)` lane by lane (0 for a NaN lane's comparison too, as `replacing(with:where:)`).
+    func rectified() -> Self
+}
+
+extension SIMD8: ChannelVector where Scalar == Float {
+    @inline(__always) static func splat(_ x: Float) -> Self { Self(repeating: x) }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { load8(p) }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { store8(self, p) }
+    @inline(__always) func add(into p: UnsafeMutablePointer<Float>) { add8(self, p) }
+    @inline(__always) func multiplyAdd(_ a: Self, _ b: Self) -> Self { LariatModel.multiplyAdd(self, a, b) }
+    @inline(__always) func times(_ b: Self) -> Self { self * b }
+    @inline(__always) func plus(_ b: Self) -> Self { self + b }
+    @inline(__always) func rectified() -> Self { replacing(with: 0, where: self .< 0) }
+}
+
+extension SIMD16: ChannelVector where Scalar == Float {
+    @inline(__always) static func splat(_ x: Float) -> Self { Self(repeating: x) }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { load16(p) }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { store16(self, p) }
+    @inline(__always) func add(into p: UnsafeMutablePointer<Float>) { add16(self, p) }
+    @inline(__always) func multiplyAdd(_ a: Self, _ b: Self) -> Self { LariatModel.multiplyAdd(self, a, b) }
+    @inline(__always) func times(_ b: Self) -> Self { self * b }
+    @inline(__always) func plus(_ b: Self) -> Self { self + b }
+    @inline(__always) func rectified() -> Self { replacing(with: 0, where: self .< 0) }
+}

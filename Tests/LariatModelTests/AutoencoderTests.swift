@@ -201,6 +201,14 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
             #expect(y == yRef)
             #expect(dz == dzRef)
             #expect(grads == gradsRef)
+            // The backward pass follows its tape, whatever the switch says by then
+            // (flipped between the passes, it once crashed a parallel test).
+            net.parameters.zeroGradients()
+            let (_, tape) = try net.decodeRecording(z, static: s)
+            FusedDecoderTail.isAllowed = false
+            let dzFlipped = try net.decoderBackward(randomTensor(y.shape, seed: 12), tape: tape)
+            FusedDecoderTail.isAllowed = true
+            #expect(dzFlipped == dz && net.parameters.map(\.grad) == grads)
         }
         let cropped = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 6, seed: 9)
         #expect(!cropped.fusesDecoderTail(3))   // 40 x 40 is decoded at 48 x 48 and cropped

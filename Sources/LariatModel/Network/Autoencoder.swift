@@ -267,13 +267,15 @@ extension Autoencoder {
         try cancellation?.check()
         var grad: Tensor
         var last = decoderConvs.count - 1
-        if fusesDecoderTail(n) {
+        // The forward pass's choice, from its tape (not decided again: the
+        // switch a test flips could change in between).
+        if let cropped = tape.cropped {
+            grad = output.backward(dy, input: cropped)!
+            grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
+        } else {
             grad = FusedDecoderTail.backward(dy, input: last == 0 ? tape.map : tape.activations[last - 1],
                                              transposed: decoderConvs[last], output: output)
             last -= 1
-        } else {
-            grad = output.backward(dy, input: tape.cropped!)!
-            grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
         }
         for i in stride(from: last, through: 0, by: -1) {
             try cancellation?.check()

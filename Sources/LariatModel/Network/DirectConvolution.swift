@@ -16,13 +16,10 @@ import CVectorMath
 /// single one made every multiply-add wait for the previous: the kernel was
 /// latency-bound); edge pixels check each tap.
 enum DirectConvolution {
-    /// `false` keeps 8- and 16-channel 3x3 layers on the general code (a reference for tests).
-    nonisolated(unsafe) static var allowsVectorPath = true
-
     /// `y[n, oy, ox] = b + sum w[(ky*k + kx)*C + c] * x[n, oy - p + ky, ox - p + kx, c]`.
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                         bias: Float, into y: UnsafeMutablePointer<Float>) {
-        if allowsVectorPath && hasVectorPath(g) {
+        if hasVectorPath(g) {
             vectorForward(x, g, frames: frames, weight: w, bias: bias, into: y)
             return
         }
@@ -121,7 +118,7 @@ enum DirectConvolution {
     /// its taps in registers.
     static func backward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
                          dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
-        if allowsVectorPath && hasVectorPath(g) {
+        if hasVectorPath(g) {
             if g.channels == 16 { vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, as: SIMD16<Float>.self) }
             else { vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, as: SIMD8<Float>.self) }
             return

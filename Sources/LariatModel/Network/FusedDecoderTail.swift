@@ -25,7 +25,7 @@ enum FusedDecoderTail {
     static func applies(transposed t: ConvTranspose2D, output o: Conv2D, input shape: [Int]) -> Bool {
         guard isAllowed, t.usesStrideTwo(shape), t.outChannels == 16, o.inChannels == 16 else { return false }
         let g = o.geometry(t.outputShape(shape))
-        return o.usesDirectKernel && DirectConvolution.allowsVectorPath && DirectConvolution.hasVectorPath(g)
+        return o.usesDirectKernel && DirectConvolution.hasVectorPath(g)
     }
 
     /// `output(ReLU(transposed(x)))`.

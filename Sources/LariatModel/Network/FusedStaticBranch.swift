@@ -21,7 +21,7 @@ enum FusedStaticBranch {
         let g = output.geometry([staticShape[0], staticShape[1], staticShape[2], output.inChannels])
         return conv.usesSingleChannelKernel && conv.kernel == 3 && conv.stride == 1 && conv.padding == 1
             && conv.outChannels == 8 && output.inChannels == 8 && output.usesDirectKernel
-            && DirectConvolution.allowsVectorPath && DirectConvolution.hasVectorPath(g)
+            && DirectConvolution.hasVectorPath(g)
     }
 
     /// What both passes need: the two layers' geometries and prepared weights.

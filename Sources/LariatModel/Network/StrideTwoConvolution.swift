@@ -21,7 +21,7 @@
 ///     correlate: G[t, u, v]   += sum_{p,q} high[Y, X, u] low[p, q, v]          both weight gradients
 ///
 /// (a stride-2 conv's adjoint is a transposed conv and vice versa). `v`,
-/// the channels in the vector, is a multiple of 16; `u` a multiple of 8.
+/// the channels in the vector, and `u` are 16 or 32.
 /// Packed kernels are `K[v / 16][t][u][v % 16]`.
 enum StrideTwoConvolution {
     typealias Vector = SIMD16<Float>
@@ -30,7 +30,8 @@ enum StrideTwoConvolution {
     /// and `highWidth` are the full-resolution side's size, which must be even.
     static func applies(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int,
                         highHeight: Int, highWidth: Int) -> Bool {
-        kernel == 3 && stride == 2 && padding == 1 && inChannels % 16 == 0 && outChannels % 16 == 0
+        // 16 or 32 channels: `copyRow`'s bias sums hold two channel vectors.
+        kernel == 3 && stride == 2 && padding == 1 && [16, 32].contains(inChannels) && [16, 32].contains(outChannels)
             && highHeight % 2 == 0 && highWidth % 2 == 0 && highHeight > 0 && highWidth > 0
     }
 

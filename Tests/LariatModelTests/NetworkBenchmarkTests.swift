@@ -36,16 +36,45 @@ struct TrainingBenchmark {
         return (ts[ts.count / 2], ts[0])
     }
 
+    /// The reference: float32 GEMM at 1024^3 (its matrices made once, so
+    /// they count once in the peak memory).
+    final class GEMM {
+        let n = 1024
+        let a: [Float], b: [Float]
+        var c: [Float]
+        var flops: Double { 2 * Double(n * n * n) }
+        init() {
+            a = randomTensor([n, n], seed: 1).data; b = randomTensor([n, n], seed: 2).data
+            c = [Float](repeating: 0, count: n * n)
+        }
+        func run() { sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, beta: 0, c: &c, ldc: n) }
+    }
+    let gemm = GEMM()
+
     /// This machine's float32 GEMM rate at 1024^3, in GFLOP/s (median, best).
     func sgemmRate() -> (median: Double, best: Double) {
-        let n = 1024
-        let a = randomTensor([n, n], seed: 1).data, b = randomTensor([n, n], seed: 2).data
-        var c = [Float](repeating: 0, count: n * n)
-        let t = time(warmup: 3, runs: 20) {
-            sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, beta: 0, c: &c, ldc: n)
+        let t = time(warmup: 3, runs: 20) { gemm.run() }
+        return (gemm.flops / t.median * 1e-9, gemm.flops / t.best * 1e-9)
+    }
+
+    /// The step's FLOP rate as a fraction of sgemm's, each step paired with
+    /// the sgemm runs just before it: on a shared machine interference lasts
+    /// longer than a step, so a pair sees the same machine where two medians
+    /// taken seconds apart need not. Returns the median and the range of the
+    /// per-step fractions and the median of the pairs' sgemm rates (GFLOP/s).
+    func pairedFraction(flops: Double, runs: Int, _ body: () throws -> Void) rethrows
+        -> (median: Double, low: Double, high: Double, sgemm: Double) {
+        try body()
+        var fractions: [Double] = [], rates: [Double] = []
+        for _ in 0..<runs {
+            let reference = time(warmup: 1, runs: 3) { gemm.run() }
+            let step = try time(warmup: 0, runs: 1, body)
+            let rate = gemm.flops / reference.median
+            rates.append(rate * 1e-9)
+            fractions.append(flops / step.median / rate)
         }
-        let flops = 2 * Double(n * n * n)
-        return (flops / t.median * 1e-9, flops / t.best * 1e-9)
+        fractions.sort(); rates.sort()
+        return (fractions[runs / 2], fractions[0], fractions[runs - 1], rates[runs / 2])
     }
 
     /// Peak resident memory of this process (VmHWM), in MB.
@@ -95,7 +124,7 @@ struct TrainingBenchmark {
         let aeFlops = 2 * Double(aeMACs), fullFlops = 2 * Double(fullMACs)
 
         // The autoencoder alone (reconstruction loss, skip from the current frame).
-        let ae = try time(warmup: 2, runs: 10) {
+        func aeStep() throws {
             params.zeroGradients()
             let (z, encTape) = try net.encodeRecording(x)
             let (y, decTape) = try net.decodeRecording(z, static: x)
@@ -104,26 +133,31 @@ struct TrainingBenchmark {
             try net.encoderBackward(dz, tape: encTape)
             trainer.optimizer.update(params)
         }
+        let ae = try time(warmup: 2, runs: 10, aeStep)
         // The full step: three losses through the lasso-VAR(1) (LARS, lambda 0.02
         // on standardised latents) instead of the reference's ridge stand-in.
         var last = 0.0
-        let full = try time(warmup: 2, runs: 10) {
+        func fullStep() throws {
             params.zeroGradients()
             let l = try trainer.jointGradients(frames: x, reconstructionStatic: x, predictionStatic: x.frames(0..<(B - 1)),
                                                lag: 1, penalty: .value(0.02), weights: JointLossWeights(), cancellation: nil)
             trainer.optimizer.update(params)
             last = l.total
         }
+        let full = try time(warmup: 2, runs: 10, fullStep)
+        let fullLoss = last
         // The production step: the static skip reads the mean image once.
         let production = try time(warmup: 1, runs: 5) {
             params.zeroGradients()
             _ = try trainer.jointGradients(window: 0..<B, lag: 1, penalty: .value(0.02))
             trainer.optimizer.update(params)
         }
+        let pairedAE = try pairedFraction(flops: aeFlops, runs: 10, aeStep)
+        let pairedFull = try pairedFraction(flops: fullFlops, runs: 10, fullStep)
         let gemmAfter = sgemmRate()
-        let gemm = gemmBefore.median >= gemmAfter.median ? gemmBefore : gemmAfter
+        let reference = gemmBefore.median >= gemmAfter.median ? gemmBefore : gemmAfter
         print(String(format: "cblas_sgemm 1024^3 f32: median %.1f GFLOP/s before, %.1f after the steps (best %.1f); reference %.1f",
-                     gemmBefore.median, gemmAfter.median, max(gemmBefore.best, gemmAfter.best), gemm.median))
+                     gemmBefore.median, gemmAfter.median, max(gemmBefore.best, gemmAfter.best), reference.median))
         // On a shared machine the medians of the steps and of sgemm can see
         // different interference; the best step against the best sgemm is
         // printed beside the median-based fraction.
@@ -131,10 +165,14 @@ struct TrainingBenchmark {
         func line(_ name: String, _ t: (median: Double, best: Double), _ flops: Double) -> String {
             String(format: "%@: median %.1f ms  min %.1f ms  %.2f GFLOP  %.1f GFLOP/s = %.0f%% of sgemm (best/best %.0f%%)",
                    name, t.median * 1e3, t.best * 1e3, flops * 1e-9, flops / t.median * 1e-9,
-                   100 * flops / t.median * 1e-9 / gemm.median, 100 * flops / t.best * 1e-9 / gemmBest)
+                   100 * flops / t.median * 1e-9 / reference.median, 100 * flops / t.best * 1e-9 / gemmBest)
         }
         print(line("AE-only step (recon loss)         ", ae, aeFlops))
-        print(line("full step (AE + lasso VAR(1), 3 losses)", full, fullFlops) + String(format: "  (loss %.5f)", last))
+        print(line("full step (AE + lasso VAR(1), 3 losses)", full, fullFlops) + String(format: "  (loss %.5f)", fullLoss))
+        for (name, p) in [("AE-only step", pairedAE), ("full step", pairedFull)] {
+            print(String(format: "%@ paired with sgemm just before each step (10 pairs, sgemm median %.1f GFLOP/s): median %.0f%% of sgemm, range %.0f-%.0f%%",
+                         name, p.sgemm, 100 * p.median, 100 * p.low, 100 * p.high))
+        }
         print(String(format: "production joint step (mean-image skip): median %.1f ms  min %.1f ms", production.median * 1e3, production.best * 1e3))
         print(String(format: "peak memory (VmHWM): %.0f MB", peakMemoryMB()))
         print("PyTorch on this machine: bash bench/training/run.sh --torch /path/to/torch-venv/bin/python (DESIGN.md quotes ~2000 ms full, ~1000 ms AE-only)")

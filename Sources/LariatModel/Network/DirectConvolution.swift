@@ -305,10 +305,10 @@ extension DirectConvolution {
     }
 
     /// The nine taps' weights as registers: `tapWeights(t)` at `16 t`.
-    static func tapRegisters(_ w: UnsafePointer<Float>, channels c: Int) -> [Float] {
+    static func tapRegisters(_ w: UnsafePointer<Float>, channels c: Int) -> AlignedArray {
         var taps = [Float](repeating: 0, count: 9 * 16)
         for t in 0..<9 { for j in 0..<16 { taps[16 * t + j] = w[t * c + j % c] } }
-        return taps
+        return AlignedArray(taps)
     }
 
     /// `vectorForward` for one frame; `zeros` holds a row of zeros (`(W + 2) C` floats).
@@ -394,7 +394,7 @@ extension DirectConvolution {
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!
             DispatchQueue.concurrentPerform(iterations: slices) { s in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedGradientSize(g))
+                let padded = AlignedFloats.allocate(paddedGradientSize(g))
                 defer { padded.deallocate() }
                 padded.update(repeating: 0, count: paddedGradientSize(g))
                 for f in (frames * s / slices)..<(frames * (s + 1) / slices) {

@@ -49,8 +49,8 @@ enum FusedDecoderTail {
         zeros.withUnsafeBufferPointer { zp in
             let (xBase, yBase) = (xp.baseAddress!, yp.baseAddress!)
             parallelFor(n) { frames in
-                let staged = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * cin)
-                let hidden = UnsafeMutablePointer<Float>.allocate(capacity: s.highPixels * cout)
+                let staged = AlignedFloats.allocate(s.lowStagedRows * s.lowStagedWidth * cin)
+                let hidden = AlignedFloats.allocate(s.highPixels * cout)
                 defer { staged.deallocate(); hidden.deallocate() }
                 for f in frames {
                     StrideTwoConvolution.transposedFrame(xBase + f * s.lowPixels * cin, s, inChannels: cin, outChannels: cout,
@@ -91,11 +91,11 @@ enum FusedDecoderTail {
             let (xBase, dyBase, dxBase, opBase) = (xp.baseAddress!, dyp.baseAddress!, dxp.baseAddress!, op.baseAddress!)
             return StrideTwoConvolution.withSlices(s, u: cout, v: cin, biasChannels: cout, into: dw.baseAddress!) {
                 slice, frames, weightGradient, sums in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedSize)
-                let hidden = UnsafeMutablePointer<Float>.allocate(capacity: s.highPixels * cout)
-                let dHidden = UnsafeMutablePointer<Float>.allocate(capacity: s.highPixels * cout)
-                let staging = UnsafeMutablePointer<Float>.allocate(capacity: s.highStagedRows * s.highStagedWidth * cout)
-                let lowStaging = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * cin)
+                let padded = AlignedFloats.allocate(paddedSize)
+                let hidden = AlignedFloats.allocate(s.highPixels * cout)
+                let dHidden = AlignedFloats.allocate(s.highPixels * cout)
+                let staging = AlignedFloats.allocate(s.highStagedRows * s.highStagedWidth * cout)
+                let lowStaging = AlignedFloats.allocate(s.lowStagedRows * s.lowStagedWidth * cin)
                 defer {
                     padded.deallocate(); hidden.deallocate(); dHidden.deallocate(); staging.deallocate(); lowStaging.deallocate()
                 }

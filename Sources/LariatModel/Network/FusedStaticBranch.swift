@@ -28,7 +28,7 @@ enum FusedStaticBranch {
     private struct Plan {
         let frames: Int, pixels: Int
         let convGeometry: ConvGeometry, outputGeometry: ConvGeometry
-        let convWeight: [Float], convBias: [Float], outputTaps: [Float], zeros: [Float]
+        let convWeight: [Float], convBias: [Float], outputTaps: AlignedArray, zeros: [Float]
 
         init(_ s: Tensor, conv: Conv2D, output: Conv2D) {
             frames = s.shape[0]; pixels = s.shape[1] * s.shape[2]
@@ -59,7 +59,7 @@ enum FusedStaticBranch {
         plan.zeros.withUnsafeBufferPointer { zeros in
             let (sBase, yBase) = (sp.baseAddress!, yp.baseAddress!)
             parallelFor(plan.frames) { range in
-                let features = UnsafeMutablePointer<Float>.allocate(capacity: plan.pixels * 8)
+                let features = AlignedFloats.allocate(plan.pixels * 8)
                 defer { features.deallocate() }
                 for f in range {
                     SingleChannelConvolution.forwardFrame(sBase + f * plan.pixels, plan.convGeometry,
@@ -93,10 +93,10 @@ enum FusedStaticBranch {
             let (sBase, dBase, opBase, cpBase, fsBase) = (sp.baseAddress!, dp.baseAddress!, op.baseAddress!,
                                                            cp.baseAddress!, fs.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                let features = UnsafeMutablePointer<Float>.allocate(capacity: plan.pixels * 8)
-                let dFeatures = UnsafeMutablePointer<Float>.allocate(capacity: plan.pixels * 8)
-                let staging = UnsafeMutablePointer<Float>.allocate(capacity: plan.pixels * 8)
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedSize)
+                let features = AlignedFloats.allocate(plan.pixels * 8)
+                let dFeatures = AlignedFloats.allocate(plan.pixels * 8)
+                let staging = AlignedFloats.allocate(plan.pixels * 8)
+                let padded = AlignedFloats.allocate(paddedSize)
                 defer { features.deallocate(); dFeatures.deallocate(); staging.deallocate(); padded.deallocate() }
                 padded.update(repeating: 0, count: paddedSize)
                 for f in (plan.frames * slice / slices)..<(plan.frames * (slice + 1) / slices) {

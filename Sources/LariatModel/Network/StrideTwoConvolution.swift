@@ -58,23 +58,23 @@ enum StrideTwoConvolution {
     /// `K[t][u][v] = w[v * 9U + t * U + u]`: a `V x 9U` weight whose rows are
     /// the vector side (Conv2D's `Cout x 9Cin` for its forward; ConvTranspose2D's
     /// `Cin x 9Cout` for its input gradient).
-    static func packRowsByVector(_ w: UnsafePointer<Float>, u: Int, v: Int) -> [Float] {
+    static func packRowsByVector(_ w: UnsafePointer<Float>, u: Int, v: Int) -> AlignedArray {
         var k = [Float](repeating: 0, count: 9 * u * v)
         for vv in 0..<v { for t in 0..<9 { for uu in 0..<u {
             k[((vv / 16 * 9 + t) * u + uu) * 16 + vv % 16] = w[vv * 9 * u + t * u + uu]
         }}}
-        return k
+        return AlignedArray(k)
     }
 
     /// `K[t][u][v] = w[u * 9V + t * V + v]`: a `U x 9V` weight whose rows are
     /// the broadcast side (ConvTranspose2D's `Cin x 9Cout` for its forward;
     /// Conv2D's `Cout x 9Cin` for its input gradient).
-    static func packRowsByBroadcast(_ w: UnsafePointer<Float>, u: Int, v: Int) -> [Float] {
+    static func packRowsByBroadcast(_ w: UnsafePointer<Float>, u: Int, v: Int) -> AlignedArray {
         var k = [Float](repeating: 0, count: 9 * u * v)
         for uu in 0..<u { for t in 0..<9 { for vv in 0..<v {
             k[((vv / 16 * 9 + t) * u + uu) * 16 + vv % 16] = w[uu * 9 * v + t * v + vv]
         }}}
-        return k
+        return AlignedArray(k)
     }
 
     /// Adds `G[t][u][v]` (packed) into a `V x 9U` weight gradient: `dw[v * 9U + t * U + u]`,
@@ -94,7 +94,7 @@ enum StrideTwoConvolution {
         let k = packRowsByVector(weight, u: u, v: v)
         k.withUnsafeBufferPointer { kp in
             parallelFor(s.frames) { frames in
-                let staged = UnsafeMutablePointer<Float>.allocate(capacity: s.highStagedRows * s.highStagedWidth * u)
+                let staged = AlignedFloats.allocate(s.highStagedRows * s.highStagedWidth * u)
                 defer { staged.deallocate() }
                 for f in frames {
                     stageHigh(x + f * s.highPixels * u, s, channels: u, mask: nil, sums: nil, into: staged)
@@ -114,8 +114,8 @@ enum StrideTwoConvolution {
                                     inputGradient dx: UnsafeMutablePointer<Float>?) -> [Float] {
         let k = packRowsByBroadcast(weight, u: v, v: u)   // dx = scatter of dy: broadcast Cout, vector Cin
         return withSlices(s, u: u, v: v, biasChannels: v, into: dw) { _, frames, g, sums in
-            let low = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * v)
-            let high = UnsafeMutablePointer<Float>.allocate(capacity: s.highStagedRows * s.highStagedWidth * u)
+            let low = AlignedFloats.allocate(s.lowStagedRows * s.lowStagedWidth * v)
+            let high = AlignedFloats.allocate(s.highStagedRows * s.highStagedWidth * u)
             defer { low.deallocate(); high.deallocate() }
             for f in frames {
                 stageLow(dy + f * s.lowPixels * v, s, channels: v, mask: rectifiedOutput.map { $0 + f * s.lowPixels * v },
@@ -139,7 +139,7 @@ enum StrideTwoConvolution {
         let k = packRowsByBroadcast(weight, u: u, v: v)
         k.withUnsafeBufferPointer { kp in
             parallelFor(s.frames) { frames in
-                let staged = UnsafeMutablePointer<Float>.allocate(capacity: s.lowStagedRows * s.lowStagedWidth * u)
+                let staged = AlignedFloats.allocate(s.lowStagedRows * s.lowStagedWidth * u)
                 defer { staged.deallocate() }
                 for f in frames {
                     transposedFrame(x + f * s.lowPixels * u, s, inChannels: u, outChannels: v, packedKernel: kp.baseAddress!,
@@ -166,7 +166,7 @@ enum StrideTwoConvolution {
                                    inputGradient dx: UnsafeMutablePointer<Float>?) -> [Float] {
         let k = packRowsByVector(weight, u: cout, v: cin)   // dx = gather of dy: broadcast Cout, vector Cin
         return withSlices(s, u: cout, v: cin, biasChannels: cout, into: dw) { _, frames, g, sums in
-            let high = UnsafeMutablePointer<Float>.allocate(capacity: s.highStagedRows * s.highStagedWidth * cout)
+            let high = AlignedFloats.allocate(s.highStagedRows * s.highStagedWidth * cout)
             defer { high.deallocate() }
             k.withUnsafeBufferPointer { kp in
                 for f in frames {
@@ -280,9 +280,29 @@ enum StrideTwoConvolution {
 
     // MARK: Kernels (one frame)
 
+    // Each kernel is specialised per channel pair (`Channels16`,
+    // `Channels32`): with `u` and `v` constants the loads of a tile share one
+    // base register at fixed offsets. With them as variables the tile needs
+    // a pointer per neighbour, more than the registers left beside the
+    // accumulators, and the short 16-channel loops spent much of their
+    // instructions moving pointers.
+
     /// `low = gather(high)` on a `stageHigh` buffer; `out` is `h x w x v`, written whole.
     static func gather(_ high: UnsafePointer<Float>, _ s: Shape, u: Int, v: Int, kernel: UnsafePointer<Float>,
                        bias: UnsafePointer<Float>?, rectify: Bool, into out: UnsafeMutablePointer<Float>) {
+        switch (u, v) {
+        case (16, 16): gatherKernel(high, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels16.self, Channels16.self)
+        case (16, 32): gatherKernel(high, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels16.self, Channels32.self)
+        case (32, 16): gatherKernel(high, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels32.self, Channels16.self)
+        case (32, 32): gatherKernel(high, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels32.self, Channels32.self)
+        default: preconditionFailure("StrideTwoConvolution: \(u) and \(v) channels (16 or 32 only)")
+        }
+    }
+
+    static func gatherKernel<U: ChannelCount, V: ChannelCount>(
+        _ high: UnsafePointer<Float>, _ s: Shape, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        rectify: Bool, into out: UnsafeMutablePointer<Float>, _: U.Type, _: V.Type) {
+        let (u, v) = (U.count, V.count)
         let sw = s.highStagedWidth
         for vb in 0..<(v / 16) {
             let kb = kernel + vb * 9 * u * 16
@@ -329,6 +349,19 @@ enum StrideTwoConvolution {
     /// even phases tap 1 at offset 0, odd phases tap 2 at offset 0 and tap 0 at offset 1.
     static func scatter(_ low: UnsafePointer<Float>, _ s: Shape, u: Int, v: Int, kernel: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>?, rectify: Bool, into out: UnsafeMutablePointer<Float>) {
+        switch (u, v) {
+        case (16, 16): scatterKernel(low, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels16.self, Channels16.self)
+        case (16, 32): scatterKernel(low, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels16.self, Channels32.self)
+        case (32, 16): scatterKernel(low, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels32.self, Channels16.self)
+        case (32, 32): scatterKernel(low, s, kernel: kernel, bias: bias, rectify: rectify, into: out, Channels32.self, Channels32.self)
+        default: preconditionFailure("StrideTwoConvolution: \(u) and \(v) channels (16 or 32 only)")
+        }
+    }
+
+    static func scatterKernel<U: ChannelCount, V: ChannelCount>(
+        _ low: UnsafePointer<Float>, _ s: Shape, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        rectify: Bool, into out: UnsafeMutablePointer<Float>, _: U.Type, _: V.Type) {
+        let (u, v) = (U.count, V.count)
         let lw = s.lowStagedWidth, outWidth = 2 * s.width
         for vb in 0..<(v / 16) {
             let kb = kernel + vb * 9 * u * 16
@@ -397,6 +430,19 @@ enum StrideTwoConvolution {
     /// over the frame's pixels.
     static func correlate(_ high: UnsafePointer<Float>, _ s: Shape, low: UnsafePointer<Float>, lowRowStride: Int,
                           u: Int, v: Int, into g: UnsafeMutablePointer<Float>) {
+        switch (u, v) {
+        case (16, 16): correlateKernel(high, s, low: low, lowRowStride: lowRowStride, into: g, Channels16.self, Channels16.self)
+        case (16, 32): correlateKernel(high, s, low: low, lowRowStride: lowRowStride, into: g, Channels16.self, Channels32.self)
+        case (32, 16): correlateKernel(high, s, low: low, lowRowStride: lowRowStride, into: g, Channels32.self, Channels16.self)
+        case (32, 32): correlateKernel(high, s, low: low, lowRowStride: lowRowStride, into: g, Channels32.self, Channels32.self)
+        default: preconditionFailure("StrideTwoConvolution: \(u) and \(v) channels (16 or 32 only)")
+        }
+    }
+
+    static func correlateKernel<U: ChannelCount, V: ChannelCount>(
+        _ high: UnsafePointer<Float>, _ s: Shape, low: UnsafePointer<Float>, lowRowStride: Int,
+        into g: UnsafeMutablePointer<Float>, _: U.Type, _: V.Type) {
+        let (u, v) = (U.count, V.count)
         let sw = s.highStagedWidth
         for vb in 0..<(v / 16) {
             for ky in 0..<3 {
@@ -472,5 +518,11 @@ enum StrideTwoConvolution {
         }
     }
 }
+
+/// A channel count known at compile time, so a kernel specialised for it
+/// computes its addresses from constants.
+protocol ChannelCount { static var count: Int { get } }
+enum Channels16: ChannelCount { static var count: Int { 16 } }
+enum Channels32: ChannelCount { static var count: Int { 32 } }
 
 import Dispatch

@@ -26,6 +26,34 @@ import Testing
         }
     }
 
+    /// The bias gradient sums float partials over blocks of 256 rows in row
+    /// order, folded into double block by block and slice by slice; the
+    /// one-channel path sums eight blocks at once and must give the same bits.
+    @Test(arguments: [1, 3 << 14, (3 << 14) + 1999])
+    func biasSumsFollowTheBlockOrder(rows: Int) {
+        let dy = randomTensor([rows, 1], seed: 9)
+        let bias = Parameter(name: "b", value: Tensor(zeros: [1]))
+        bias.grad.data[0] = 0.25
+        addChannelSums(of: dy, into: bias)
+        let slices = rows >= 1 << 14 ? parallelSlices : 1
+        var total: Float = 0.25
+        for s in 0..<slices {
+            var sum = 0.0
+            var r = rows * s / slices
+            let end = rows * (s + 1) / slices
+            while r < end {
+                var block: Float = 0
+                for i in r..<min(end, r + 256) { block += dy.data[i] }
+                sum += Double(block)
+                r = min(end, r + 256)
+            }
+            total += Float(sum)
+        }
+        #expect(bias.grad.data[0] == total)
+        let exact = dy.data.reduce(0.0) { $0 + Double($1) } + 0.25
+        #expect(abs(Double(bias.grad.data[0]) - exact) < 1e-3)
+    }
+
     @Test func reluGradientAwayFromTheKink() {
         // Values at least 0.1 from zero, so a step of 0.01 never crosses the kink.
         var x = randomTensor([50], seed: 4)

@@ -246,6 +246,19 @@ func addChannelSums(of dy: Tensor, into bias: Parameter) {
                 var block = [Float](repeating: 0, count: c)
                 var r = rows * s / slices
                 let end = rows * (s + 1) / slices
+                if c == 1 {
+                    // One channel: eight blocks' sums at once, each still in
+                    // row order (a single chain waited on every addition).
+                    while r + 8 * 256 <= end {
+                        var a = SIMD8<Float>()
+                        for i in 0..<256 {
+                            a += SIMD8(pBase[r + i], pBase[r + 256 + i], pBase[r + 512 + i], pBase[r + 768 + i],
+                                       pBase[r + 1024 + i], pBase[r + 1280 + i], pBase[r + 1536 + i], pBase[r + 1792 + i])
+                        }
+                        for j in 0..<8 { sums[0] += Double(a[j]) }
+                        r += 8 * 256
+                    }
+                }
                 while r < end {
                     let stop = min(end, r + 256)
                     for j in 0..<c { block[j] = 0 }

@@ -202,6 +202,12 @@ enum SingleChannelConvolution {
             grad = UnsafePointer(to)
         }
         channelSums(grad, pixels: oh * ow, channels: cout, into: sums)
+        if k == 3 {
+            for cb in stride(from: 0, to: cout, by: 8) {
+                weightGradient3x3(src, g, dy: grad, outChannels: cout, block: cb, into: acc)
+            }
+            return
+        }
         for oy in 0..<oh {
             let iy0 = oy * s - p
             if k == 3 && iy0 >= 0 && iy0 + 3 <= h {
@@ -237,6 +243,66 @@ enum SingleChannelConvolution {
                 grad += cout
             }
         }
+    }
+
+    /// `weightGradientFrame` for 3 x 3 kernels, channels `cb ..< cb + 8`: the
+    /// nine tap sums stay in registers through the frame. Each sum receives
+    /// the same additions in the same order as through memory (per row, the
+    /// interior's row sum, then each edge pixel's products), so the result is
+    /// the same to the bit; through memory every edge pixel's addition
+    /// waited on the previous one's store.
+    @inline(__always)
+    static func weightGradient3x3(_ src: UnsafePointer<Float>, _ g: ConvGeometry, dy grad: UnsafePointer<Float>,
+                                  outChannels cout: Int, block cb: Int, into acc: UnsafeMutablePointer<Float>) {
+        let (oh, ow, s, p, h, w) = (g.outputHeight, g.outputWidth, g.stride, g.padding, g.height, g.width)
+        let lo = min(ow, (p + s - 1) / s)
+        let hi = w - 3 + p >= 0 ? max(lo, min(ow, (w - 3 + p) / s + 1)) : lo
+        let a = acc + cb
+        var s0 = load8(a), s1 = load8(a + cout), s2 = load8(a + 2 * cout), s3 = load8(a + 3 * cout)
+        var s4 = load8(a + 4 * cout), s5 = load8(a + 5 * cout), s6 = load8(a + 6 * cout)
+        var s7 = load8(a + 7 * cout), s8 = load8(a + 8 * cout)
+        // One pixel's products, tap by tap, where the tap is inside the frame.
+        @inline(__always) func edge(_ oy: Int, _ ox: Int) {
+            let gv = load8(grad + (oy * ow + ox) * cout + cb)
+            let iy0 = oy * s - p, ix0 = ox * s - p
+            let rowIn = (0 <= iy0 && iy0 < h, 0 <= iy0 + 1 && iy0 + 1 < h, 0 <= iy0 + 2 && iy0 + 2 < h)
+            let colIn = (0 <= ix0 && ix0 < w, 0 <= ix0 + 1 && ix0 + 1 < w, 0 <= ix0 + 2 && ix0 + 2 < w)
+            let r = src + iy0 * w + ix0
+            if rowIn.0 && colIn.0 { s0 = s0 + r[0] * gv }
+            if rowIn.0 && colIn.1 { s1 = s1 + r[1] * gv }
+            if rowIn.0 && colIn.2 { s2 = s2 + r[2] * gv }
+            if rowIn.1 && colIn.0 { s3 = s3 + r[w] * gv }
+            if rowIn.1 && colIn.1 { s4 = s4 + r[w + 1] * gv }
+            if rowIn.1 && colIn.2 { s5 = s5 + r[w + 2] * gv }
+            if rowIn.2 && colIn.0 { s6 = s6 + r[2 * w] * gv }
+            if rowIn.2 && colIn.1 { s7 = s7 + r[2 * w + 1] * gv }
+            if rowIn.2 && colIn.2 { s8 = s8 + r[2 * w + 2] * gv }
+        }
+        for oy in 0..<oh {
+            let iy0 = oy * s - p
+            guard iy0 >= 0 && iy0 + 3 <= h else {
+                for ox in 0..<ow { edge(oy, ox) }
+                continue
+            }
+            let rowGrad = grad + oy * ow * cout
+            let r0 = src + iy0 * w - p, r1 = r0 + w, r2 = r1 + w
+            var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>()
+            var t3 = SIMD8<Float>(), t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
+            var t6 = SIMD8<Float>(), t7 = SIMD8<Float>(), t8 = SIMD8<Float>()
+            for ox in lo..<hi {
+                let gv = load8(rowGrad + ox * cout + cb), c = ox * s
+                t0 = multiplyAdd(t0, SIMD8(repeating: r0[c]), gv); t1 = multiplyAdd(t1, SIMD8(repeating: r0[c + 1]), gv); t2 = multiplyAdd(t2, SIMD8(repeating: r0[c + 2]), gv)
+                t3 = multiplyAdd(t3, SIMD8(repeating: r1[c]), gv); t4 = multiplyAdd(t4, SIMD8(repeating: r1[c + 1]), gv); t5 = multiplyAdd(t5, SIMD8(repeating: r1[c + 2]), gv)
+                t6 = multiplyAdd(t6, SIMD8(repeating: r2[c]), gv); t7 = multiplyAdd(t7, SIMD8(repeating: r2[c + 1]), gv); t8 = multiplyAdd(t8, SIMD8(repeating: r2[c + 2]), gv)
+            }
+            s0 = s0 + t0; s1 = s1 + t1; s2 = s2 + t2; s3 = s3 + t3; s4 = s4 + t4
+            s5 = s5 + t5; s6 = s6 + t6; s7 = s7 + t7; s8 = s8 + t8
+            for ox in 0..<lo { edge(oy, ox) }
+            for ox in hi..<ow { edge(oy, ox) }
+        }
+        store8(s0, a); store8(s1, a + cout); store8(s2, a + 2 * cout); store8(s3, a + 3 * cout)
+        store8(s4, a + 4 * cout); store8(s5, a + 5 * cout); store8(s6, a + 6 * cout)
+        store8(s7, a + 7 * cout); store8(s8, a + 8 * cout)
     }
 
     /// `sums[c] += sum_pixels v[pixel, c]` (`c` a multiple of 8): float

@@ -352,6 +352,40 @@ extension DirectConvolution {
         var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
         var a4 = SIMD16<Float>(), a5 = SIMD16<Float>(), a6 = SIMD16<Float>(), a7 = SIMD16<Float>()
         let o = (ox - 1) * c
+        if c == 16 {
+            // Each input pixel of a kernel row is loaded once and meets the
+            // (up to) three outputs whose taps reach it, instead of one load
+            // per tap and output. Every output still takes its taps in
+            // (ky, kx) order, so the sums are the same to the bit.
+            for ky in 0..<3 {
+                let row = (ky == 0 ? r0 : ky == 1 ? r1 : r2) + o
+                let k0 = load16(wp + 16 * (ky * 3)), k1 = load16(wp + 16 * (ky * 3 + 1)), k2 = load16(wp + 16 * (ky * 3 + 2))
+                var v = load16(row)
+                a0 = multiplyAdd(a0, v, k0)
+                v = load16(row + 16)
+                a0 = multiplyAdd(a0, v, k1); a1 = multiplyAdd(a1, v, k0)
+                v = load16(row + 32)
+                a0 = multiplyAdd(a0, v, k2); a1 = multiplyAdd(a1, v, k1); a2 = multiplyAdd(a2, v, k0)
+                v = load16(row + 48)
+                a1 = multiplyAdd(a1, v, k2); a2 = multiplyAdd(a2, v, k1); a3 = multiplyAdd(a3, v, k0)
+                v = load16(row + 64)
+                a2 = multiplyAdd(a2, v, k2); a3 = multiplyAdd(a3, v, k1); a4 = multiplyAdd(a4, v, k0)
+                v = load16(row + 80)
+                a3 = multiplyAdd(a3, v, k2); a4 = multiplyAdd(a4, v, k1); a5 = multiplyAdd(a5, v, k0)
+                v = load16(row + 96)
+                a4 = multiplyAdd(a4, v, k2); a5 = multiplyAdd(a5, v, k1); a6 = multiplyAdd(a6, v, k0)
+                v = load16(row + 112)
+                a5 = multiplyAdd(a5, v, k2); a6 = multiplyAdd(a6, v, k1); a7 = multiplyAdd(a7, v, k0)
+                v = load16(row + 128)
+                a6 = multiplyAdd(a6, v, k2); a7 = multiplyAdd(a7, v, k1)
+                v = load16(row + 144)
+                a7 = multiplyAdd(a7, v, k2)
+            }
+            let v = lariat_pairs16(lariat_pairs16(lariat_halves16(a0, a1), lariat_halves16(a2, a3)),
+                                   lariat_pairs16(lariat_halves16(a4, a5), lariat_halves16(a6, a7)))
+            store8(lariat_pairs8(v) + b8, out + ox)
+            return
+        }
         for ky in 0..<3 {
             let row = (ky == 0 ? r0 : ky == 1 ? r1 : r2) + o
             for kx in 0..<3 {

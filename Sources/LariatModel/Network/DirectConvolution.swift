@@ -445,12 +445,20 @@ extension DirectConvolution {
     /// border already zero); then for every input pixel the nine gradient
     /// values its taps reach give both dx (against the weights) and dW
     /// (added into `dw`, against the channels).
+    ///
+    /// `stagedBy`, for a fused caller: dx rows `dxRowStride` floats apart,
+    /// dx zeroed where `src` is not positive (`src` being the previous
+    /// ReLU's output: its derivative's mask), and each row's sum of the
+    /// masked dx added into `sums`: what `StrideTwoConvolution.stageHigh`
+    /// does with the layer's output, without a second pass.
     @inline(__always)
     static func vectorBackwardFrame<V: ChannelVector>(_ src: UnsafePointer<Float>, _ g: ConvGeometry,
                                                       weight w: UnsafePointer<Float>, dy grad: UnsafePointer<Float>,
                                                       padded: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                                                      into dw: UnsafeMutablePointer<Float>, as _: V.Type) {
+                                                      into dw: UnsafeMutablePointer<Float>, as _: V.Type,
+                                                      stagedBy staged: (dxRowStride: Int, sums: UnsafeMutablePointer<Double>)? = nil) {
         let (h, wd, c) = (g.height, g.width, g.channels)
+        let dxRowStride = staged?.dxRowStride ?? wd * c
         let pw = wd + 2
         let w0 = V.load(w), w1 = V.load(w + c), w2 = V.load(w + 2 * c), w3 = V.load(w + 3 * c), w4 = V.load(w + 4 * c)
         let w5 = V.load(w + 5 * c), w6 = V.load(w + 6 * c), w7 = V.load(w + 7 * c), w8 = V.load(w + 8 * c)
@@ -460,6 +468,7 @@ extension DirectConvolution {
         var d0 = zero, d1 = zero, d2 = zero, d3 = zero, d4 = zero, d5 = zero, d6 = zero, d7 = zero, d8 = zero
         for iy in 0..<h {
             let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
+            var rowSum = zero
             for ix in 0..<wd {
                 let xv = V.load(src + (iy * wd + ix) * c)
                 let b0 = V.splat(p0[ix]), b1 = V.splat(p0[ix - 1]), b2 = V.splat(p0[ix - 2])
@@ -472,9 +481,16 @@ extension DirectConvolution {
                     // Two chains of the nine products, so each waits on fewer.
                     let e = b0.times(w0).multiplyAdd(b1, w1).multiplyAdd(b2, w2).multiplyAdd(b3, w3)
                     let o = b4.times(w4).multiplyAdd(b5, w5).multiplyAdd(b6, w6).multiplyAdd(b7, w7).multiplyAdd(b8, w8)
-                    e.plus(o).store(dx + (iy * wd + ix) * c)
+                    if staged != nil {
+                        let v = e.plus(o).masked(by: xv)
+                        v.store(dx + iy * dxRowStride + ix * c)
+                        rowSum = rowSum.plus(v)
+                    } else {
+                        e.plus(o).store(dx + iy * dxRowStride + ix * c)
+                    }
                 }
             }
+            if let staged { rowSum.addLanes(into: staged.sums) }
         }
         d0.add(into: dw); d1.add(into: dw + c); d2.add(into: dw + 2 * c); d3.add(into: dw + 3 * c)
         d4.add(into: dw + 4 * c); d5.add(into: dw + 5 * c); d6.add(into: dw + 6 * c)

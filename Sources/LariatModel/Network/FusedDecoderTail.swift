@@ -14,7 +14,7 @@
 /// its gradient goes straight from the output layer's backward pass into
 /// the transposed convolution's. The arithmetic and its order are the
 /// layers' own (`transposedFrame`, `vectorForwardFrame`,
-/// `vectorBackwardFrame`, `transposedBackwardFrame`, the same slices of
+/// `vectorBackwardFrame`, `stagedTransposedBackwardFrame`, the same slices of
 /// frames), so results are bit-identical.
 enum FusedDecoderTail {
     /// `false` keeps the layer-by-layer path (a reference for tests).
@@ -93,25 +93,27 @@ enum FusedDecoderTail {
                 slice, frames, weightGradient, sums in
                 let padded = AlignedFloats.allocate(paddedSize)
                 let hidden = AlignedFloats.allocate(s.highPixels * cout)
-                let dHidden = AlignedFloats.allocate(s.highPixels * cout)
-                let staging = AlignedFloats.allocate(s.highStagedRows * s.highStagedWidth * cout)
+                let stagedSize = s.highStagedRows * s.highStagedWidth * cout
+                let staging = AlignedFloats.allocate(stagedSize)
                 let lowStaging = AlignedFloats.allocate(s.lowStagedRows * s.lowStagedWidth * cin)
-                defer {
-                    padded.deallocate(); hidden.deallocate(); dHidden.deallocate(); staging.deallocate(); lowStaging.deallocate()
-                }
+                defer { padded.deallocate(); hidden.deallocate(); staging.deallocate(); lowStaging.deallocate() }
                 padded.update(repeating: 0, count: paddedSize)
+                // The output layer writes the activation's masked gradient straight
+                // into the staged layout (row Y + 1, column X + 1); the zero border
+                // is never written.
+                staging.update(repeating: 0, count: stagedSize)
+                let stagedRowStride = s.highStagedWidth * cout
                 for f in frames {
                     let input = xBase + f * s.lowPixels * cin
                     StrideTwoConvolution.transposedFrame(input, s, inChannels: cin, outChannels: cout, packedKernel: fkp.baseAddress!,
                                                          bias: bias, rectify: true, staging: lowStaging, into: hidden)
                     DirectConvolution.vectorBackwardFrame(hidden, g, weight: ow.baseAddress!, dy: dyBase + f * s.highPixels,
-                                                          padded: padded, dx: dHidden, into: opBase + slice * 144,
-                                                          as: SIMD16<Float>.self)
-                    StrideTwoConvolution.transposedBackwardFrame(dHidden, input: input, s,
-                                                                 inChannels: cin, outChannels: cout, packedKernel: kp.baseAddress!,
-                                                                 rectifiedOutput: hidden, staging: staging,
-                                                                 biasSums: sums + f * cout, weightGradient: weightGradient,
-                                                                 inputGradient: dxBase + f * s.lowPixels * cin)
+                                                          padded: padded, dx: staging + stagedRowStride + cout,
+                                                          into: opBase + slice * 144, as: SIMD16<Float>.self,
+                                                          stagedBy: (stagedRowStride, sums + f * cout))
+                    StrideTwoConvolution.stagedTransposedBackwardFrame(staging, input: input, s, inChannels: cin, outChannels: cout,
+                                                                       packedKernel: kp.baseAddress!, weightGradient: weightGradient,
+                                                                       inputGradient: dxBase + f * s.lowPixels * cin)
                 }
             }
         }}}}}}}}}

@@ -190,6 +190,16 @@ enum StrideTwoConvolution {
                                         biasSums: UnsafeMutablePointer<Double>, weightGradient g: UnsafeMutablePointer<Float>,
                                         inputGradient dx: UnsafeMutablePointer<Float>?) {
         stageHigh(dy, s, channels: cout, mask: rectifiedOutput, sums: biasSums, into: high)
+        stagedTransposedBackwardFrame(high, input: x, s, inChannels: cin, outChannels: cout, packedKernel: k,
+                                      weightGradient: g, inputGradient: dx)
+    }
+
+    /// `transposedBackwardFrame` after its staging: `high` holds the frame's
+    /// masked `dy` as `stageHigh` leaves it.
+    static func stagedTransposedBackwardFrame(_ high: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ s: Shape,
+                                              inChannels cin: Int, outChannels cout: Int, packedKernel k: UnsafePointer<Float>,
+                                              weightGradient g: UnsafeMutablePointer<Float>,
+                                              inputGradient dx: UnsafeMutablePointer<Float>?) {
         if let dx { gather(high, s, u: cout, v: cin, kernel: k, bias: nil, rectify: false, into: dx) }
         correlate(high, s, low: x, lowRowStride: s.width * cin, u: cout, v: cin, into: g)
     }

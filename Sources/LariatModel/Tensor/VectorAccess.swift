@@ -75,6 +75,10 @@ protocol ChannelVector {
     func plus(_ b: Self) -> Self
     /// `max(self, 0)` lane by lane (0 for a NaN lane's comparison too, as `replacing(with:where:)`).
     func rectified() -> Self
+    /// Zero where `mask <= 0` (a ReLU's output as the mask of its derivative).
+    func masked(by mask: Self) -> Self
+    /// `sums[j] += Double(self[j])` for every lane.
+    func addLanes(into sums: UnsafeMutablePointer<Double>)
 }
 
 extension SIMD8: ChannelVector where Scalar == Float {
@@ -86,6 +90,8 @@ extension SIMD8: ChannelVector where Scalar == Float {
     @inline(__always) func times(_ b: Self) -> Self { self * b }
     @inline(__always) func plus(_ b: Self) -> Self { self + b }
     @inline(__always) func rectified() -> Self { replacing(with: 0, where: self .< 0) }
+    @inline(__always) func masked(by mask: Self) -> Self { replacing(with: 0, where: mask .<= 0) }
+    @inline(__always) func addLanes(into sums: UnsafeMutablePointer<Double>) { for j in 0..<8 { sums[j] += Double(self[j]) } }
 }
 
 extension SIMD16: ChannelVector where Scalar == Float {
@@ -97,4 +103,6 @@ extension SIMD16: ChannelVector where Scalar == Float {
     @inline(__always) func times(_ b: Self) -> Self { self * b }
     @inline(__always) func plus(_ b: Self) -> Self { self + b }
     @inline(__always) func rectified() -> Self { replacing(with: 0, where: self .< 0) }
+    @inline(__always) func masked(by mask: Self) -> Self { replacing(with: 0, where: mask .<= 0) }
+    @inline(__always) func addLanes(into sums: UnsafeMutablePointer<Double>) { for j in 0..<16 { sums[j] += Double(self[j]) } }
 }

@@ -45,4 +45,20 @@ lariat_float8 lariat_pairs8(lariat_float16 v) {
          + __builtin_shufflevector(v, v, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
+typedef float lariat_float2 __attribute__((ext_vector_type(2)));
+
+/// The two floats at p, repeated: [p0, p1, p0, p1, ...] (one 64-bit broadcast).
+static inline __attribute__((always_inline))
+lariat_float16 lariat_splat_pair16(const float *p) {
+    lariat_float2 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return __builtin_shufflevector(v, v, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+}
+
+/// Even lanes, then odd lanes: two interleaved 8-float vectors one after the other.
+static inline __attribute__((always_inline))
+lariat_float16 lariat_deinterleave16(lariat_float16 v) {
+    return __builtin_shufflevector(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
 #endif

@@ -1,3 +1,4 @@
+import CVectorMath
 import Dispatch
 
 /// A direct convolution from one input channel to a multiple of 8 output
@@ -57,7 +58,13 @@ enum SingleChannelConvolution {
             if k == 3 && iy0 >= 0 && iy0 + 3 <= h && (cout == 8 || cout == 16) {
                 for ox in 0..<lo { pixel(src, g, oy: oy, ox: ox, transposedWeight: wt, bias: bb, outChannels: cout,
                                          rectify: rectify, into: row + ox * cout) }
-                if cout == 8 {
+                if cout == 8 && s == 1 {
+                    let pairs = lo + (hi - lo) / 2 * 2
+                    interiorRowInPairs(src, g, row: oy, columns: lo, pairs, transposedWeight: wt, bias: bb,
+                                       rectify: rectify, into: row)
+                    interiorRow(src, g, row: oy, columns: pairs, hi, transposedWeight: wt, bias: bb, outChannels: 8,
+                                rectify: rectify, into: row, as: SIMD8<Float>.self)
+                } else if cout == 8 {
                     interiorRow(src, g, row: oy, columns: lo, hi, transposedWeight: wt, bias: bb, outChannels: 8,
                                 rectify: rectify, into: row, as: SIMD8<Float>.self)
                 } else {
@@ -104,6 +111,41 @@ enum SingleChannelConvolution {
         }
     }
 
+    /// `interiorRow` for eight channels at stride 1, two pixels per 16-float
+    /// register: lanes 2c and 2c + 1 hold channel c of pixels ox and ox + 1,
+    /// so each tap's two inputs (adjacent in the row) are one 64-bit
+    /// broadcast, and every lane does `interiorRow`'s arithmetic in its
+    /// order (the same bits) at twice the width. `hi - lo` is even.
+    @inline(__always)
+    static func interiorRowInPairs(_ src: UnsafePointer<Float>, _ g: ConvGeometry, row oy: Int, columns lo: Int, _ hi: Int,
+                                   transposedWeight wt: UnsafePointer<Float>, bias bb: UnsafePointer<Float>, rectify: Bool,
+                                   into out: UnsafeMutablePointer<Float>) {
+        @inline(__always) func doubled(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+            let v = load8(p)
+            return SIMD16(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3], v[4], v[4], v[5], v[5], v[6], v[6], v[7], v[7])
+        }
+        let (p, w) = (g.padding, g.width)
+        let w0 = doubled(wt), w1 = doubled(wt + 8), w2 = doubled(wt + 16), w3 = doubled(wt + 24), w4 = doubled(wt + 32)
+        let w5 = doubled(wt + 40), w6 = doubled(wt + 48), w7 = doubled(wt + 56), w8 = doubled(wt + 64), bias = doubled(bb)
+        let top = src + (oy - p) * w - p
+        var ox = lo
+        while ox < hi {
+            let r0 = top + ox, r1 = r0 + w, r2 = r1 + w
+            var a0 = multiplyAdd(bias, lariat_splat_pair16(r0), w0)
+            var a1 = lariat_splat_pair16(r1) * w3
+            var a2 = lariat_splat_pair16(r2) * w6
+            a0 = multiplyAdd(a0, lariat_splat_pair16(r0 + 1), w1)
+            a1 = multiplyAdd(a1, lariat_splat_pair16(r1 + 1), w4)
+            a2 = multiplyAdd(a2, lariat_splat_pair16(r2 + 1), w7)
+            a0 = multiplyAdd(a0, lariat_splat_pair16(r0 + 2), w2)
+            a1 = multiplyAdd(a1, lariat_splat_pair16(r1 + 2), w5)
+            a2 = multiplyAdd(a2, lariat_splat_pair16(r2 + 2), w8)
+            let v = a0 + a1 + a2
+            store16(lariat_deinterleave16(rectify ? v.replacing(with: 0, where: v .< 0) : v), out + ox * 8)
+            ox += 2
+        }
+    }
+
     /// One output pixel's channels, tap by tap (edges, and kernels other than 3 x 3).
     @inline(__always)
     static func pixel(_ src: UnsafePointer<Float>, _ g: ConvGeometry, oy: Int, ox: Int, transposedWeight wt: UnsafePointer<Float>,
@@ -128,6 +170,27 @@ enum SingleChannelConvolution {
                 a2 = multiplyAdd(a2, b(r2[2]), load8(wc + 8 * cout))
                 let v = a0 + a1 + a2
                 store8(rectify ? v.replacing(with: 0, where: v .< 0) : v, out + cb)
+            }
+            return
+        }
+        if k == 3 {
+            // The loop below unrolled: the taps inside the frame, in order.
+            let rowIn = (0 <= iy0 && iy0 < h, 0 <= iy0 + 1 && iy0 + 1 < h, 0 <= iy0 + 2 && iy0 + 2 < h)
+            let colIn = (0 <= ix0 && ix0 < w, 0 <= ix0 + 1 && ix0 + 1 < w, 0 <= ix0 + 2 && ix0 + 2 < w)
+            let r = src + iy0 * w + ix0
+            for cb in stride(from: 0, to: cout, by: 8) {
+                let wc = wt + cb
+                var acc = load8(bb + cb)
+                if rowIn.0 && colIn.0 { acc += r[0] * load8(wc) }
+                if rowIn.0 && colIn.1 { acc += r[1] * load8(wc + cout) }
+                if rowIn.0 && colIn.2 { acc += r[2] * load8(wc + 2 * cout) }
+                if rowIn.1 && colIn.0 { acc += r[w] * load8(wc + 3 * cout) }
+                if rowIn.1 && colIn.1 { acc += r[w + 1] * load8(wc + 4 * cout) }
+                if rowIn.1 && colIn.2 { acc += r[w + 2] * load8(wc + 5 * cout) }
+                if rowIn.2 && colIn.0 { acc += r[2 * w] * load8(wc + 6 * cout) }
+                if rowIn.2 && colIn.1 { acc += r[2 * w + 1] * load8(wc + 7 * cout) }
+                if rowIn.2 && colIn.2 { acc += r[2 * w + 2] * load8(wc + 8 * cout) }
+                store8(rectify ? acc.replacing(with: 0, where: acc .< 0) : acc, out + cb)
             }
             return
         }

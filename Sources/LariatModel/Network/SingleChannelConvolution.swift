@@ -253,7 +253,7 @@ enum SingleChannelConvolution {
                                     rectifiedOutput mask: UnsafePointer<Float>?, staging masked: UnsafeMutablePointer<Float>?,
                                     outChannels cout: Int, biasSums sums: UnsafeMutablePointer<Double>,
                                     into acc: UnsafeMutablePointer<Float>) {
-        let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
+        let (oh, ow, k) = (g.outputHeight, g.outputWidth, g.kernel)
         var grad = dy
         if let mask, let masked {
             let m = mask, to = masked
@@ -272,35 +272,6 @@ enum SingleChannelConvolution {
             return
         }
         for oy in 0..<oh {
-            let iy0 = oy * s - p
-            if k == 3 && iy0 >= 0 && iy0 + 3 <= h {
-                // Interior columns of a row: nine sums in registers along the row.
-                let lo = min(ow, (p + s - 1) / s)
-                let hi = w - 3 + p >= 0 ? max(lo, min(ow, (w - 3 + p) / s + 1)) : lo
-                let rowGrad = grad
-                let r0 = src + iy0 * w - p, r1 = r0 + w, r2 = r1 + w
-                for cb in stride(from: 0, to: cout, by: 8) {
-                    var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>()
-                    var t3 = SIMD8<Float>(), t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
-                    var t6 = SIMD8<Float>(), t7 = SIMD8<Float>(), t8 = SIMD8<Float>()
-                    for ox in lo..<hi {
-                        let gv = load8(rowGrad + ox * cout + cb), c = ox * s
-                        t0 = multiplyAdd(t0, SIMD8(repeating: r0[c]), gv); t1 = multiplyAdd(t1, SIMD8(repeating: r0[c + 1]), gv); t2 = multiplyAdd(t2, SIMD8(repeating: r0[c + 2]), gv)
-                        t3 = multiplyAdd(t3, SIMD8(repeating: r1[c]), gv); t4 = multiplyAdd(t4, SIMD8(repeating: r1[c + 1]), gv); t5 = multiplyAdd(t5, SIMD8(repeating: r1[c + 2]), gv)
-                        t6 = multiplyAdd(t6, SIMD8(repeating: r2[c]), gv); t7 = multiplyAdd(t7, SIMD8(repeating: r2[c + 1]), gv); t8 = multiplyAdd(t8, SIMD8(repeating: r2[c + 2]), gv)
-                    }
-                    let a = acc + cb
-                    add8(t0, a); add8(t1, a + cout); add8(t2, a + 2 * cout)
-                    add8(t3, a + 3 * cout); add8(t4, a + 4 * cout); add8(t5, a + 5 * cout)
-                    add8(t6, a + 6 * cout); add8(t7, a + 7 * cout); add8(t8, a + 8 * cout)
-                }
-                for e in 0..<(lo + ow - hi) {
-                    let ox = e < lo ? e : hi + e - lo
-                    accumulatePixel(src, g, oy: oy, ox: ox, grad: grad + ox * cout, outChannels: cout, into: acc)
-                }
-                grad += ow * cout
-                continue
-            }
             for ox in 0..<ow {
                 accumulatePixel(src, g, oy: oy, ox: ox, grad: grad, outChannels: cout, into: acc)
                 grad += cout
@@ -309,11 +280,10 @@ enum SingleChannelConvolution {
     }
 
     /// `weightGradientFrame` for 3 x 3 kernels, channels `cb ..< cb + 8`: the
-    /// nine tap sums stay in registers through the frame. Each sum receives
-    /// the same additions in the same order as through memory (per row, the
-    /// interior's row sum, then each edge pixel's products), so the result is
-    /// the same to the bit; through memory every edge pixel's addition
-    /// waited on the previous one's store.
+    /// nine tap sums stay in registers through the frame (through memory,
+    /// every edge pixel's addition waited on the previous one's store). Per
+    /// row, a sum receives the interior's row sum, then each edge pixel's
+    /// products.
     @inline(__always)
     static func weightGradient3x3(_ src: UnsafePointer<Float>, _ g: ConvGeometry, dy grad: UnsafePointer<Float>,
                                   outChannels cout: Int, block cb: Int, into acc: UnsafeMutablePointer<Float>) {

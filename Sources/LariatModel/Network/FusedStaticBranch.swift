@@ -25,7 +25,7 @@ enum FusedStaticBranch {
     }
 
     /// What both passes need: the two layers' geometries and prepared weights.
-    struct Plan {
+    private struct Plan {
         let frames: Int, pixels: Int
         let convGeometry: ConvGeometry, outputGeometry: ConvGeometry
         let convWeight: [Float], convBias: [Float], outputTaps: AlignedArray, zeros: [Float]

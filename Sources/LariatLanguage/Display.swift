@@ -1,5 +1,6 @@
 import Foundation
 import LariatModel
+import LariatFigures
 
 /// A value rendered for people: a mime bundle (text/plain always;
 /// text/html and image/png where the value has them). The kernel and
@@ -32,6 +33,17 @@ extension Value {
             if let f = moviePreview(a) {
                 d.data["image/png"] = Data(f.png).base64EncodedString()
                 d.metadata["image/png"] = ["width": f.width, "height": f.height]
+            }
+            return d
+        case .array(let a) where a.displaysAsImage && a.rank == 2 && a.count > 0:
+            // A map to look at (contributions' `.map`): shown as an image with
+            // a colour bar, in a notebook and as a PNG from `lariat run`.
+            var d = Display(data: ["text/plain": plainText()], metadata: [:], png: nil, kind: "image")
+            if let f = try? Figure.image(a.data, width: a.shape[1], height: a.shape[0], colormap: .hot, colorbarLabel: "value") {
+                let v = figureValue(f)
+                d.data["image/png"] = Data(v.png).base64EncodedString()
+                d.metadata["image/png"] = ["width": v.width, "height": v.height]
+                d.png = v.png
             }
             return d
         case .array(let a) where a.rank == 2 && a.count <= 400 && a.count > 0:
@@ -107,7 +119,18 @@ func arrayText(_ a: NDArray) -> String {
         for v in a.data { lo = min(lo, v); hi = max(hi, v); sum += v }
         s += "  min \(short(lo))  max \(short(hi))  mean \(short(sum / Double(a.count)))"
     }
-    if a.rank <= 2 { s += "\n" + nested(a, axis: 0, offset: 0, indent: 0) }
+    if a.rank <= 2 {
+        s += "\n" + nested(a, axis: 0, offset: 0, indent: 0)
+    } else if a.rank == 3 {
+        // A few values: the first frame (and the last, past two frames), as numpy nests them.
+        let t = a.shape[0], per = a.shape[1] * a.shape[2]
+        func frame(_ i: Int) -> String {
+            let f = NDArray(shape: Array(a.shape.dropFirst()), data: Array(a.data[(i * per)..<((i + 1) * per)]))
+            return nested(f, axis: 0, offset: 0, indent: 1)
+        }
+        let shown = t <= 2 ? (0..<t).map(frame) : [frame(0), "…", frame(t - 1)]
+        s += "\n[" + shown.joined(separator: ",\n\n ") + "]"
+    }
     return s
 }
 
@@ -139,18 +162,18 @@ private func arrayHTML(_ a: NDArray) -> String {
 }
 
 extension Record {
-    /// `field: value` lines under the record's kind.
+    /// `field: value` lines under the record's kind (exactly that form,
+    /// unindented and unpadded, so `pvalue: 0.03` can be found as written).
     func plainText() -> String {
-        let width = fields.map(\.name.count).max() ?? 0
         var lines = [kind]
         for (name, value) in fields {
             let text: String
             if case .record(let r) = value, r.fields.count <= 8 {
-                text = "\n" + r.plainText().split(separator: "\n").dropFirst().map { "    " + $0 }.joined(separator: "\n")
+                text = "\n" + r.plainText().split(separator: "\n").dropFirst().map { "  " + $0 }.joined(separator: "\n")
             } else {
                 text = value.plainText(quoted: true, limit: 60)
             }
-            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + ": " + text)
+            lines.append(name + ":" + (text.hasPrefix("\n") ? text : " " + text))
         }
         return lines.joined(separator: "\n")
     }

@@ -13,7 +13,9 @@ public struct Lexer {
     private(set) var openBrackets: [Token] = []
 
     public init(_ source: String) {
-        chars = Array(source)
+        // Windows line ends: Swift reads "\r\n" as one Character, which
+        // would match neither "\r" nor "\n" below.
+        chars = Array(source.replacingOccurrences(of: "\r\n", with: "\n"))
     }
 
     /// All tokens, ending in `.eof`. Throws on a character that starts no
@@ -26,6 +28,28 @@ public struct Lexer {
             if t.kind == .newline, tokens.last.map({ $0.kind == .newline }) ?? true { continue }
             tokens.append(t)
             if t.kind == .eof { return tokens }
+        }
+    }
+
+    /// The tokens before the first lexical error (then `.eof` there) and
+    /// that error, if any: what `Parser.parseUntilError` needs to run the
+    /// statements before it.
+    mutating func tokenizeUntilError() -> (tokens: [Token], error: LexError?) {
+        var tokens: [Token] = []
+        while true {
+            let start = SourceLocation(line: line, column: column)
+            do {
+                let t = try next()
+                if t.kind == .newline, tokens.last.map({ $0.kind == .newline }) ?? true { continue }
+                tokens.append(t)
+                if t.kind == .eof { return (tokens, nil) }
+            } catch let e as LexError {
+                tokens.append(Token(kind: .eof, location: e.error.location ?? start, text: ""))
+                return (tokens, e)
+            } catch {
+                tokens.append(Token(kind: .eof, location: start, text: ""))
+                return (tokens, LexError(error: LariatError(.syntax, "\(error)", at: start), unterminated: false))
+            }
         }
     }
 

@@ -18,7 +18,8 @@
 ///                | '(' expression ')' | '[' (expression (',' expression)*)? ']'
 ///
 /// Index positions also accept open slices (`:`, `a:`, `:b`). The parser
-/// stops at the first error: a program with a syntax error runs nothing.
+/// stops at the first error; `parseUntilError` also returns the statements
+/// before it, which a session runs before reporting the error.
 public struct Parser {
     private var tokens: [Token]
     private var current = 0
@@ -310,6 +311,41 @@ struct ParseFailure: Error {
 }
 
 extension Parser {
+    /// The complete statements before the first syntax error, and that
+    /// error (`nil` when the whole source parses). A statement cut short by
+    /// a lexical error (an unterminated string) is not complete, and the
+    /// lexical error is reported rather than what the cut caused.
+    public static func parseUntilError(_ source: String) -> (statements: [Statement], error: LariatError?) {
+        var lexer = Lexer(source)
+        let (tokens, lexError) = lexer.tokenizeUntilError()
+        var parser = Parser(tokens: tokens)
+        var statements: [Statement] = []
+        while true {
+            while parser.match(.newline) || parser.match(.semicolon) {}
+            if parser.check(.eof) { return (statements, lexError?.error) }
+            let statement: Statement
+            do {
+                statement = try parser.statement()
+            } catch let f as ParseFailure {
+                // Reaching the tokens' end early is the lexical error's doing.
+                if let lexError, parser.check(.eof) || f.error.message.hasSuffix("is never closed") {
+                    return (statements, lexError.error)
+                }
+                return (statements, f.error)
+            } catch {
+                return (statements, LariatError(.syntax, "\(error)"))
+            }
+            if parser.match(.newline) || parser.match(.semicolon) {
+                statements.append(statement)
+            } else if parser.check(.eof) {
+                if let lexError { return (statements, lexError.error) }
+                statements.append(statement)
+            } else {
+                return (statements, parser.error(at: parser.peek, "expected end of line after the statement, found \(parser.peek.kind.display)").error)
+            }
+        }
+    }
+
     /// Parses and unwraps failures to `LariatError`.
     public static func parseProgram(_ source: String) throws -> [Statement] {
         do { return try parse(source) } catch let f as ParseFailure { throw f.error }

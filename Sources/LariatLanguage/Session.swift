@@ -44,20 +44,15 @@ public final class Session {
         self.workingDirectory = workingDirectory
     }
 
-    /// Runs `source`: parses it whole (a syntax error runs nothing), then
-    /// runs statement by statement, stopping at the first error.
+    /// Runs `source` statement by statement, stopping at the first error:
+    /// what earlier statements did stays. A syntax error stops it there too:
+    /// the statements before it run, then it is reported.
     public func execute(_ source: String, file: String = "<cell>", mode: DisplayMode = .notebook,
                         sink: OutputSink) -> ExecutionResult {
         cancellation.reset()
+        let source = source.replacingOccurrences(of: "\r\n", with: "\n")   // one Character in Swift
         let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
-        let statements: [Statement]
-        do {
-            statements = try Parser.parseProgram(source)
-        } catch let e as LariatError {
-            return .error(e.located(file: file, source: lines))
-        } catch {
-            return .error(LariatError(.syntax, "\(error)", file: file))
-        }
+        let (statements, syntaxError) = Parser.parseUntilError(source)
         var result: Display? = nil
         for (i, statement) in statements.enumerated() {
             do {
@@ -70,7 +65,7 @@ public final class Session {
                 case .expression(let expr):
                     let value = try interpreter.evaluate(expr)
                     if value.isNone { continue }
-                    let isLast = i == statements.count - 1
+                    let isLast = i == statements.count - 1 && syntaxError == nil
                     switch mode {
                     case .script:
                         sink.show(value.display())
@@ -88,6 +83,7 @@ public final class Session {
                 return .error(LariatError(.runtime, "\(error)", at: statement.location).located(file: file, source: lines))
             }
         }
+        if let syntaxError { return .error(syntaxError.located(file: file, source: lines)) }
         return .ok(result: result)
     }
 

@@ -6,6 +6,11 @@
 public struct NDArray: Equatable, Sendable {
     public var shape: [Int]
     public var data: [Double]
+    /// A 2-D array meant to be looked at (a contribution map): the language
+    /// displays it as an image. Not part of equality.
+    public var displaysAsImage = false
+
+    public static func == (a: NDArray, b: NDArray) -> Bool { a.shape == b.shape && a.data == b.data }
 
     public init(shape: [Int], data: [Double]) {
         precondition(shape.reduce(1, *) == data.count,

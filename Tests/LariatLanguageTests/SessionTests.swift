@@ -24,11 +24,46 @@ import LariatModel
         #expect(s.variables["c"] == nil)
     }
 
-    @Test func syntaxErrorRunsNothing() {
+    /// DESIGN.md: errors stop there, and what earlier statements did stays;
+    /// a syntax error too (the statements before it run, none after it).
+    @Test func syntaxErrorStopsThere() {
         let s = Session()
         let sink = CapturingSink()
-        guard case .error = s.execute("print(1)\nx = (", sink: sink) else { Issue.record("no error"); return }
-        #expect(sink.stdout.isEmpty)
+        guard case .error(let e) = s.execute("print(1)\na = 5\nx = (\nb = 6", sink: sink) else { Issue.record("no error"); return }
+        #expect(e.kind == .syntax && e.location?.line == 3)
+        #expect(sink.stdout == "1\n")
+        #expect(s.variables["a"] != nil && s.variables["b"] == nil && s.variables["x"] == nil)
+    }
+
+    /// DESIGN.md: arrays print their shape, dtype and a few values; movies too.
+    @Test func moviesPrintAFewValues() throws {
+        let small = try Session().evaluate("reshape(arange(24), [2, 3, 4])").plainText()
+        #expect(small == "movie [2, 3, 4] float64  min 0  max 23  mean 11.5\n[[[0, 1, 2, 3],\n  [4, 5, 6, 7],\n  [8, 9, 10, 11]],\n\n [[12, 13, 14, 15],\n  [16, 17, 18, 19],\n  [20, 21, 22, 23]]]")
+        let long = try Session().evaluate("reshape(arange(5 * 8 * 8), [5, 8, 8])").plainText()
+        let lines = long.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[1] == "[[[0, 1, 2, …, 5, 6, 7],")
+        #expect(lines.contains(" …,") && long.hasSuffix("317, 318, 319]]]"))
+    }
+
+    /// DESIGN.md: contributions' `.map` displays as an image (a PNG in a
+    /// notebook and from `lariat run`); arithmetic on it gives a plain array.
+    @Test func mapsDisplayAsImages() throws {
+        var map = NDArray(shape: [6, 5], data: (0..<30).map(Double.init))
+        map.displaysAsImage = true
+        let d = Value.array(map).display()
+        #expect(d.png != nil && d.kind == "image" && d.data["image/png"] != nil)
+        #expect(d.text.hasPrefix("array [6, 5] float64"))
+        #expect(Value.array(NDArray(shape: [6, 5], data: map.data)).display().png == nil)
+        #expect(Value.array(map).plainText() == Value.array(NDArray(shape: [6, 5], data: map.data)).plainText())
+    }
+
+    @Test func windowsLineEndsAreLineEnds() {
+        let s = Session()
+        let sink = CapturingSink()
+        guard case .ok = s.execute("x = 1\r\nprint(x + 1)\r\n", mode: .script, sink: sink) else { Issue.record("failed"); return }
+        #expect(sink.stdout == "2\n")
+        guard case .error(let e) = s.execute("y = 2\r\nz = )\r\n", sink: CapturingSink()) else { Issue.record("no error"); return }
+        #expect(e.location?.line == 2 && e.location?.column == 5 && e.sourceLine == "z = )")
     }
 
     @Test func helpByValueAndByName() {
@@ -103,7 +138,8 @@ import LariatModel
     @Test func recordsDisplayFieldLinesAndHTML() {
         let r = Record(kind: "model", fields: [("lag", .number(2)), ("scores", .record(Record(kind: "scores", fields: [("fvu", .number(0.25))])))])
         let d = Value.record(r).display()
-        #expect(d.text == "model\n  lag   : 2\n  scores: \n      fvu: 0.25" || d.text.contains("lag   : 2"))
+        // DESIGN.md: records print `field: value` lines (as written: no padding).
+        #expect(d.text == "model\nlag: 2\nscores:\n  fvu: 0.25")
         #expect(d.data["text/html"]?.contains("<table") == true)
     }
 }

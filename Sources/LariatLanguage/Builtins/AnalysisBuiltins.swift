@@ -99,8 +99,10 @@ extension BuiltinRegistry {
                 o.frames = try args.integer("frames", in: 0...10_000_000)
                 o.patch = try args.integer("patch", in: 1...4096)
                 let c = try ContributionMap.compute(model: m, movie: movie, options: o, context: ctx.work)
+                var map = c.map
+                map.displaysAsImage = true
                 let record = Record(kind: "contributions", fields: [
-                    ("map", .array(c.map)),
+                    ("map", .array(map)),
                     ("latent_maps", .array(c.latentMaps)),
                     ("mean_image", .array(c.meanImage)),
                     ("method", .string(c.method.rawValue)),
@@ -140,6 +142,6 @@ func sequenceTestRecord(_ t: SequenceTest) -> Record {
     return record
 }
 
-private func figureValue(_ f: Figure) -> FigureValue {
+func figureValue(_ f: Figure) -> FigureValue {
     FigureValue(png: f.png, width: f.width, height: f.height, description: f.description, kind: f.kind)
 }

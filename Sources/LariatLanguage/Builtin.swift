@@ -156,10 +156,10 @@ public struct Builtin: @unchecked Sendable {
                 var msg = "\(name)() has no parameter '\(key)'"
                 if let s = closest(key, among: names) { msg += "; did you mean '\(s)'?" }
                 else if !names.isEmpty { msg += " (parameters: \(names.joined(separator: ", ")))" }
-                throw BuiltinError(msg, kind: .type)
+                throw BuiltinError(msg, kind: .type, argument: key)
             }
             if values[p.name] != nil {
-                throw BuiltinError("\(name)() got '\(key)' both by position and by keyword", kind: .type)
+                throw BuiltinError("\(name)() got '\(key)' both by position and by keyword", kind: .type, argument: key)
             }
             values[p.name] = value
         }
@@ -168,7 +168,8 @@ public struct Builtin: @unchecked Sendable {
                 // An explicit none for an optional parameter means "left out".
                 if v.isNone, p.defaultValue != nil { values[p.name] = p.defaultValue; continue }
                 guard p.type.accepts(v) else {
-                    throw BuiltinError("\(name)(): '\(p.name)' must be \(article(p.type.name)), got \(v.describedForError)", kind: .type)
+                    throw BuiltinError("\(name)(): '\(p.name)' must be \(article(p.type.name)), got \(v.describedForError)",
+                                       kind: .type, argument: p.name)
                 }
             } else if let d = p.defaultValue {
                 values[p.name] = d
@@ -203,7 +204,7 @@ public struct Arguments {
     public func isGiven(_ name: String) -> Bool { !(values[name]?.isNone ?? true) }
 
     func fail(_ name: String, _ problem: String) -> BuiltinError {
-        BuiltinError("\(function)(): '\(name)' \(problem)")
+        BuiltinError("\(function)(): '\(name)' \(problem)", argument: name)
     }
 
     public func number(_ name: String) throws -> Double {

@@ -77,9 +77,37 @@ struct Interpreter {
         }
         try context.checkCancelled()
         return try located(location) {
-            let args = try builtin.bind(positional: positional, keywords: keywords)
-            return try builtin.implementation(args, context)
+            do {
+                let args = try builtin.bind(positional: positional, keywords: keywords)
+                return try builtin.implementation(args, context)
+            } catch let e as BuiltinError {
+                // Point at the offending argument's text, not at the call: the
+                // error names it, or its message does ("fit(): 'mode' must be ...").
+                guard let name = e.argument ?? parameterNamed(in: e.message, of: builtin),
+                      let at = argumentLocation(name, arguments, builtin) else { throw e }
+                throw LariatError(e.kind, e.message, at: at)
+            }
         }
+    }
+
+    /// The parameter a builtin's message starts by blaming, as in
+    /// "fit(): 'mode' must be ...", if it is one of the builtin's.
+    private func parameterNamed(in message: String, of builtin: Builtin) -> String? {
+        let prefix = "\(builtin.name)(): '"
+        guard message.hasPrefix(prefix) else { return nil }
+        let rest = message.dropFirst(prefix.count)
+        guard let end = rest.firstIndex(of: "'") else { return nil }
+        let name = String(rest[..<end])
+        return builtin.parameters.contains { $0.name == name } ? name : nil
+    }
+
+    /// Where the argument for parameter `name` is written: its keyword's
+    /// value, or the positional argument in that parameter's place.
+    private func argumentLocation(_ name: String, _ arguments: [CallArgument], _ builtin: Builtin) -> SourceLocation? {
+        if let a = arguments.first(where: { $0.label == name }) { return a.value.location }
+        guard let i = builtin.parameters.firstIndex(where: { $0.name == name && !$0.variadic }) else { return nil }
+        let positional = arguments.filter { $0.label == nil }
+        return i < positional.count ? positional[i].value.location : nil
     }
 
     /// Fields of records, and a few properties of arrays and figures.

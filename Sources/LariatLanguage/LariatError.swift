@@ -69,8 +69,12 @@ public struct LariatError: Error, Equatable, CustomStringConvertible, Sendable {
 public struct BuiltinError: Error, Sendable {
     public var kind: LariatError.Kind
     public var message: String
-    public init(_ message: String, kind: LariatError.Kind = .value) {
+    /// The parameter whose argument is at fault: the error then points at
+    /// that argument's text rather than at the call.
+    public var argument: String?
+    public init(_ message: String, kind: LariatError.Kind = .value, argument: String? = nil) {
         self.kind = kind
         self.message = message
+        self.argument = argument
     }
 }

@@ -52,11 +52,12 @@ def test_runtime_error_names_file_line_column_and_stops(tmp_path):
     assert "z = y + undefined_name" in r.stderr and "        ^~~~~~~~~~~~~~" in r.stderr
 
 
-def test_syntax_error_runs_nothing(tmp_path):
-    (tmp_path / "bad.lariat").write_text("print(\"not printed\")\nx = [1, 2\n")
+def test_syntax_error_stops_there(tmp_path):
+    # DESIGN.md: errors stop there and earlier statements' effects stay.
+    (tmp_path / "bad.lariat").write_text("print(\"printed\")\nx = [1, 2\nprint(\"never\")\n")
     r = run(["run", "bad.lariat"], tmp_path)
     assert r.returncode != 0
-    assert r.stdout == ""
+    assert r.stdout == "printed\n"
     assert r.stderr.startswith("bad.lariat:2:5: error: '[' is never closed")
 
 

@@ -57,6 +57,18 @@ import LariatModel
         #expect(Value.array(map).plainText() == Value.array(NDArray(shape: [6, 5], data: map.data)).plainText())
     }
 
+    /// `.losses` is the loss curve (one value per epoch, as scikit-learn's
+    /// `loss_curve_`); `.loss_parts` splits it; `plot(m)` draws the parts.
+    @Test func fitLossesAreOneValuePerEpoch() throws {
+        let s = Session()
+        guard case .ok = s.execute("sim = simulate(neurons=4, frames=120, size=16, seed=1)\nm = fit(sim.movie, latent=4, epochs=2)",
+                                   sink: CapturingSink()) else { Issue.record("fit failed"); return }
+        #expect(try s.evaluate("len(m.losses)").plainText() == "2")
+        #expect(try s.evaluate("m.losses[-1] == m.loss_parts.loss[-1]").plainText() == "true")
+        guard case .figure(let f) = try s.evaluate("plot(m)") else { Issue.record("plot(m) is no figure"); return }
+        #expect(f.kind == "plot")
+    }
+
     @Test func windowsLineEndsAreLineEnds() {
         let s = Session()
         let sink = CapturingSink()

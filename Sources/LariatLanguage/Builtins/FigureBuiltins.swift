@@ -22,7 +22,7 @@ extension BuiltinRegistry {
                 var options = try figureOptions(args)
                 if case .record(let r) = args["y"] {
                     if r.kind == "lasso path" { return try lassoPlot(r, options) }
-                    if let losses = r["losses"] { return try lossPlot(losses, options) }
+                    if let parts = r["loss_parts"] { return try lossPlot(parts, options) }
                     if r.kind == "losses" { return try lossPlot(.record(r), options) }
                     throw BuiltinError("plot(): a \(r.kind) does not plot itself; plot one of its fields (\(r.fieldNames.joined(separator: ", ")))")
                 }

@@ -35,7 +35,9 @@ extension BuiltinRegistry {
             while it trains; interrupt stops it and leaves every variable as it was.
 
             The result has `.coefficients` (d x d*lag, lag blocks side by side), `.intercept`,
-            `.losses` (per epoch), `.latents` (T x d, standardised), `.scores` and the options.
+            `.losses` (the training loss per epoch; `.loss_parts` splits it into reconstruction,
+            prediction and latent FVU), `.latents` (T x d, standardised), `.scores` and the options.
+            `plot(m)` draws the loss and its parts.
 
             Example:
 
@@ -135,7 +137,10 @@ func modelRecord(_ m: LatentDynamicsModel, latents: NDArray) -> Record {
     case .ratio(let r): penalty = .string("\(formatNumber(r)) x lambda_max")
     case .criterion(let c): penalty = .string("\(c)")
     }
-    let losses = Record(kind: "losses", fields: m.losses.map { ($0.name, .array(NDArray(shape: [$0.values.count], data: $0.values))) })
+    // `.losses` is the curve (the training loss per epoch), as scikit-learn's
+    // `loss_curve_`; `.loss_parts` has it beside its parts.
+    let parts = Record(kind: "losses", fields: m.losses.map { ($0.name, .array(NDArray(shape: [$0.values.count], data: $0.values))) })
+    let total = m.losses.first { $0.name == "loss" }?.values ?? m.losses.first?.values ?? []
     let nonzero = m.dynamics.coefficients.data.filter { $0 != 0 }.count
     return Record(kind: "model", fields: [
         ("mode", .string(o.mode.rawValue)),
@@ -150,7 +155,8 @@ func modelRecord(_ m: LatentDynamicsModel, latents: NDArray) -> Record {
         ("intercept", .array(NDArray(shape: [m.dynamics.intercept.count], data: m.dynamics.intercept))),
         ("nonzero", .number(Double(nonzero))),
         ("scores", .record(scoresRecord(m.scores))),
-        ("losses", .record(losses)),
+        ("losses", .array(NDArray(shape: [total.count], data: total))),
+        ("loss_parts", .record(parts)),
         ("latents", .array(latents)),
         ("normalisation", .record(Record(kind: "normalisation", fields: [
             ("offset", .number(m.normalisation.offset)), ("scale", .number(m.normalisation.scale))]))),

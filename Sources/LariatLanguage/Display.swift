@@ -168,7 +168,7 @@ extension Record {
         var lines = [kind]
         for (name, value) in fields {
             let text: String
-            if case .record(let r) = value, r.fields.count <= 8 {
+            if case .record(let r) = value, r.fields.count <= 16 {
                 text = "\n" + r.plainText().split(separator: "\n").dropFirst().map { "  " + $0 }.joined(separator: "\n")
             } else {
                 text = value.plainText(quoted: true, limit: 60)

@@ -48,20 +48,19 @@ public struct Lexer {
                 return (tokens, e)
             } catch {
                 tokens.append(Token(kind: .eof, location: start, text: ""))
-                return (tokens, LexError(error: LariatError(.syntax, "\(error)", at: start), unterminated: false))
+                return (tokens, LexError(error: LariatError(.syntax, "\(error)", at: start)))
             }
         }
     }
 
-    /// Whether the text ended inside brackets or a string (more lines would
-    /// complete it).
+    /// Whether the text ended inside brackets (more lines would complete
+    /// it). A string that is not closed is an error, not an open end: a
+    /// string cannot span lines, so no next line completes it.
     public static func endsOpen(_ source: String) -> Bool {
         var lexer = Lexer(source)
         do {
             _ = try lexer.tokenize()
             return !lexer.openBrackets.isEmpty
-        } catch let e as LexError {
-            return e.unterminated
         } catch {
             return false
         }
@@ -69,7 +68,6 @@ public struct Lexer {
 
     struct LexError: Error {
         var error: LariatError
-        var unterminated: Bool
     }
 
     private var peek: Character? { index < chars.count ? chars[index] : nil }
@@ -143,7 +141,7 @@ public struct Lexer {
             if peek == "=" { _ = advance(); kind = .equalEqual } else { kind = .equal }
         case "!":
             guard peek == "=" else {
-                throw LexError(error: LariatError(.syntax, "unexpected character '!' (use 'not' for negation)", at: start), unterminated: false)
+                throw LexError(error: LariatError(.syntax, "unexpected character '!' (use 'not' for negation)", at: start))
             }
             _ = advance(); kind = .bangEqual
         case "<":
@@ -151,7 +149,7 @@ public struct Lexer {
         case ">":
             if peek == "=" { _ = advance(); kind = .greaterEqual } else { kind = .greater }
         default:
-            throw LexError(error: LariatError(.syntax, "unexpected character '\(c)'", at: start), unterminated: false)
+            throw LexError(error: LariatError(.syntax, "unexpected character '\(c)'", at: start))
         }
         let token = make(kind)
         switch kind {
@@ -179,7 +177,7 @@ public struct Lexer {
         let text = String(chars[startIndex..<index])
         let loc = SourceLocation(line: start.line, column: start.column, length: text.count)
         guard let value = Double(text.replacingOccurrences(of: "_", with: "")) else {
-            throw LexError(error: LariatError(.syntax, "malformed number '\(text)'", at: loc), unterminated: false)
+            throw LexError(error: LariatError(.syntax, "malformed number '\(text)'", at: loc))
         }
         return Token(kind: .number(value), location: loc, text: text)
     }
@@ -189,8 +187,7 @@ public struct Lexer {
         var value = ""
         while true {
             guard let c = peek, c != "\n" else {
-                throw LexError(error: LariatError(.syntax, "unterminated string (missing closing \(quote))", at: start),
-                               unterminated: peek == nil)
+                throw LexError(error: LariatError(.syntax, "unterminated string (missing closing \(quote))", at: start))
             }
             _ = advance()
             if c == quote { break }

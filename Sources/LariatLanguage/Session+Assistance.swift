@@ -5,8 +5,8 @@ import LariatModel
 /// terminal prompt's continuation lines).
 public enum Completeness: Equatable, Sendable {
     case complete
-    /// Open brackets, an unterminated string at the end, or a trailing
-    /// operator: more lines would complete it.
+    /// Open brackets or a trailing operator: more lines would complete it.
+    /// (An unclosed string is invalid: strings do not span lines.)
     case incomplete
     case invalid
 }

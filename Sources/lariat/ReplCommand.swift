@@ -27,7 +27,9 @@ struct ReplCommand: ParsableCommand {
             number += 1
             switch session.execute(cell, file: "<stdin-\(number)>", mode: .notebook, sink: sink) {
             case .ok(let result):
-                if let r = result { print(r.text) }
+                // Through the sink, as `print` output goes: in order when piped,
+                // and a result that is an image is written as one.
+                if let r = result { sink.show(r) }
             case .error(let e):
                 FileHandle.standardError.write(Data((e.formatted + "\n").utf8))
             }

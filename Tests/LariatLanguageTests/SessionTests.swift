@@ -137,6 +137,7 @@ import LariatModel
         #expect(s.completeness("x = 1 +") == .incomplete)
         #expect(s.completeness("x = )") == .invalid)
         #expect(s.completeness("1 = 2") == .invalid)
+        #expect(s.completeness("z = \"abc") == .invalid)   // a string cannot span lines
     }
 
     @Test func sleepIsInterruptible() throws {

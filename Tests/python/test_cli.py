@@ -89,3 +89,12 @@ def test_repl_from_a_pipe_keeps_variables_after_an_error(tmp_path):
     assert "42" in r.stdout.splitlines()
     assert "unknown name 'undefined'" in r.stderr
     assert "unknown name 'f'" in r.stderr  # the two-line call was gathered and run as one
+
+
+def test_repl_output_keeps_its_order_and_a_bad_string_ends_its_line(tmp_path):
+    # Results and print() output in statement order when piped; a string
+    # cannot span lines, so an unclosed one is an error on its own line and
+    # the next line runs by itself.
+    r = run(["repl"], tmp_path, stdin='1\nprint(2)\n3\nz = "abc\nprint(5)\n')
+    assert r.stdout.splitlines() == ["1", "2", "3", "5"]
+    assert "<stdin-4>:1:5: error: unterminated string" in r.stderr

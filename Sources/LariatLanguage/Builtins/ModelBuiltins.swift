@@ -35,8 +35,9 @@ extension BuiltinRegistry {
             while it trains; interrupt stops it and leaves every variable as it was.
 
             The result has `.coefficients` (d x d*lag, lag blocks side by side), `.intercept`,
-            `.losses` (the training loss per epoch; `.loss_parts` splits it into reconstruction,
-            prediction and latent FVU), `.latents` (T x d, standardised), `.scores` and the options.
+            `.losses` (the training loss per epoch; `.loss_parts` has it beside its parts in joint
+            mode: reconstruction, prediction and latent FVU), `.latents` (T x d, standardised),
+            `.scores` and the options.
             `plot(m)` draws the loss and its parts.
 
             Example:

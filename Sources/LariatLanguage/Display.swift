@@ -139,11 +139,12 @@ private func short(_ v: Double) -> String {
     return String(format: "%.4g", v)
 }
 
-/// Rows and columns with the middle elided past 6 per axis, as numpy does.
+/// Every value up to 100 of them; past that, as numpy summarises (it
+/// does past 1000), the middle of each axis longer than 6 elided.
 private func nested(_ a: NDArray, axis: Int, offset: Int, indent: Int) -> String {
     let n = a.shape[axis]
     let stride = a.strides[axis]
-    let shown: [Int?] = n > 6 ? [0, 1, 2, nil, n - 3, n - 2, n - 1] : Array(0..<n)
+    let shown: [Int?] = n > 6 && a.count > 100 ? [0, 1, 2, nil, n - 3, n - 2, n - 1] : Array(0..<n)
     if axis == a.rank - 1 {
         return "[" + shown.map { i in i.map { short(a.data[offset + $0 * stride]) } ?? "…" }.joined(separator: ", ") + "]"
     }

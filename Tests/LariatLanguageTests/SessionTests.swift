@@ -41,8 +41,18 @@ import LariatModel
         #expect(small == "movie [2, 3, 4] float64  min 0  max 23  mean 11.5\n[[[0, 1, 2, 3],\n  [4, 5, 6, 7],\n  [8, 9, 10, 11]],\n\n [[12, 13, 14, 15],\n  [16, 17, 18, 19],\n  [20, 21, 22, 23]]]")
         let long = try Session().evaluate("reshape(arange(5 * 8 * 8), [5, 8, 8])").plainText()
         let lines = long.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines[1] == "[[[0, 1, 2, …, 5, 6, 7],")
-        #expect(lines.contains(" …,") && long.hasSuffix("317, 318, 319]]]"))
+        #expect(lines[1] == "[[[0, 1, 2, 3, 4, 5, 6, 7],")
+        #expect(lines.contains(" …,") && long.hasSuffix("[312, 313, 314, 315, 316, 317, 318, 319]]]"))
+    }
+
+    /// Every value up to 100 (numpy prints up to 1000); past that the middle
+    /// of long axes is elided.
+    @Test func arraysPrintEveryValueUpToAHundred() throws {
+        #expect(try Session().evaluate("arange(10)").plainText() == "array [10] float64\n[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]")
+        let long = try Session().evaluate("arange(200)").plainText()
+        #expect(long.hasSuffix("\n[0, 1, 2, …, 197, 198, 199]"))
+        let m = try Session().evaluate("reshape(arange(40), [4, 10])").plainText()
+        #expect(m.hasSuffix("[30, 31, 32, 33, 34, 35, 36, 37, 38, 39]]"))
     }
 
     /// DESIGN.md: contributions' `.map` displays as an image (a PNG in a

@@ -184,7 +184,7 @@ private func reduction(_ name: String, _ summary: String, _ f: @escaping ([Doubl
         guard a.count > 0 else { throw BuiltinError("\(name)(): 'X' is empty") }
         guard let axis = try args.optionalInteger("axis") else { return .number(f(a.data)) }
         let ax = axis < 0 ? axis + a.rank : axis
-        guard ax >= 0, ax < a.rank else { throw BuiltinError("\(name)(): 'axis' \(axis) is out of range for \(a.rank) dimensions") }
+        guard ax >= 0, ax < a.rank else { throw BuiltinError("\(name)(): 'axis' \(axis) is out of range for an array of \(a.rank) dimension\(a.rank == 1 ? "" : "s")") }
         let outer = a.shape[..<ax].reduce(1, *), n = a.shape[ax], inner = a.shape[(ax + 1)...].reduce(1, *)
         var out = [Double](repeating: 0, count: outer * inner)
         var buffer = [Double](repeating: 0, count: n)

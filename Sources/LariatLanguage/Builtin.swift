@@ -179,7 +179,7 @@ public struct Builtin: @unchecked Sendable {
         }
         if let p = parameters.first(where: \.variadic) {
             for v in rest where !p.type.accepts(v) {
-                throw BuiltinError("\(name)(): '\(p.name)' must be \(article(p.type.name)), got \(v.describedForError)", kind: .type)
+                throw BuiltinError("\(name)(): '\(p.name)' must be \(article(p.type.name)), got \(v.describedForError)", kind: .type, argument: p.name)
             }
         }
         return Arguments(function: name, values: values, rest: rest)

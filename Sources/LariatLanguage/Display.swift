@@ -40,10 +40,9 @@ extension Value {
             // a colour bar, in a notebook and as a PNG from `lariat run`.
             var d = Display(data: ["text/plain": plainText()], metadata: [:], png: nil, kind: "image")
             if let f = try? Figure.image(a.data, width: a.shape[1], height: a.shape[0], colormap: .hot, colorbarLabel: "value") {
-                let v = figureValue(f)
-                d.data["image/png"] = Data(v.png).base64EncodedString()
-                d.metadata["image/png"] = ["width": v.width, "height": v.height]
-                d.png = v.png
+                d.data["image/png"] = Data(f.png).base64EncodedString()
+                d.metadata["image/png"] = ["width": f.width, "height": f.height]
+                d.png = f.png
             }
             return d
         case .array(let a) where a.rank == 2 && a.count <= 400 && a.count > 0:

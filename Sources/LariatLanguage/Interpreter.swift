@@ -81,24 +81,11 @@ struct Interpreter {
                 let args = try builtin.bind(positional: positional, keywords: keywords)
                 return try builtin.implementation(args, context)
             } catch let e as BuiltinError {
-                // Point at the offending argument's text, not at the call: the
-                // error names it, or its message does ("fit(): 'mode' must be ...").
-                guard let name = e.argument ?? parameterNamed(in: e.message, of: builtin),
-                      let at = argumentLocation(name, arguments, builtin) else { throw e }
+                // Point at the offending argument's text, not at the call.
+                guard let name = e.argument, let at = argumentLocation(name, arguments, builtin) else { throw e }
                 throw LariatError(e.kind, e.message, at: at)
             }
         }
-    }
-
-    /// The parameter a builtin's message starts by blaming, as in
-    /// "fit(): 'mode' must be ...", if it is one of the builtin's.
-    private func parameterNamed(in message: String, of builtin: Builtin) -> String? {
-        let prefix = "\(builtin.name)(): '"
-        guard message.hasPrefix(prefix) else { return nil }
-        let rest = message.dropFirst(prefix.count)
-        guard let end = rest.firstIndex(of: "'") else { return nil }
-        let name = String(rest[..<end])
-        return builtin.parameters.contains { $0.name == name } ? name : nil
     }
 
     /// Where the argument for parameter `name` is written: its keyword's

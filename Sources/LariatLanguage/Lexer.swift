@@ -21,14 +21,9 @@ public struct Lexer {
     /// All tokens, ending in `.eof`. Throws on a character that starts no
     /// token or an unterminated string.
     public mutating func tokenize() throws -> [Token] {
-        var tokens: [Token] = []
-        while true {
-            let t = try next()
-            // Collapse blank lines: a newline after a newline adds nothing.
-            if t.kind == .newline, tokens.last.map({ $0.kind == .newline }) ?? true { continue }
-            tokens.append(t)
-            if t.kind == .eof { return tokens }
-        }
+        let (tokens, error) = tokenizeUntilError()
+        if let error { throw error }
+        return tokens
     }
 
     /// The tokens before the first lexical error (then `.eof` there) and
@@ -40,6 +35,7 @@ public struct Lexer {
             let start = SourceLocation(line: line, column: column)
             do {
                 let t = try next()
+                // Collapse blank lines: a newline after a newline adds nothing.
                 if t.kind == .newline, tokens.last.map({ $0.kind == .newline }) ?? true { continue }
                 tokens.append(t)
                 if t.kind == .eof { return (tokens, nil) }

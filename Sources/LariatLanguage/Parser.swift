@@ -26,27 +26,6 @@ public struct Parser {
 
     public init(tokens: [Token]) { self.tokens = tokens }
 
-    /// Parses source text into statements, or throws the first syntax error.
-    public static func parse(_ source: String) throws -> [Statement] {
-        var lexer = Lexer(source)
-        let tokens: [Token]
-        do { tokens = try lexer.tokenize() } catch let e as Lexer.LexError { throw e.error }
-        var parser = Parser(tokens: tokens)
-        return try parser.program()
-    }
-
-    mutating func program() throws -> [Statement] {
-        var statements: [Statement] = []
-        while true {
-            while match(.newline) || match(.semicolon) {}
-            if check(.eof) { return statements }
-            statements.append(try statement())
-            if !(match(.newline) || match(.semicolon)) && !check(.eof) {
-                throw error(at: peek, "expected end of line after the statement, found \(peek.kind.display)")
-            }
-        }
-    }
-
     mutating func statement() throws -> Statement {
         if case .identifier(let name) = peek.kind, tokens[current + 1].kind == .equal {
             let nameToken = advance()
@@ -327,8 +306,8 @@ extension Parser {
             do {
                 statement = try parser.statement()
             } catch let f as ParseFailure {
-                // Reaching the tokens' end early is the lexical error's doing.
-                if let lexError, parser.check(.eof) || f.error.message.hasSuffix("is never closed") {
+                // Failing at the tokens' early end is the lexical error's doing.
+                if let lexError, parser.check(.eof) {
                     return (statements, lexError.error)
                 }
                 return (statements, f.error)
@@ -346,8 +325,10 @@ extension Parser {
         }
     }
 
-    /// Parses and unwraps failures to `LariatError`.
+    /// Parses source text into statements, or throws the first syntax error.
     public static func parseProgram(_ source: String) throws -> [Statement] {
-        do { return try parse(source) } catch let f as ParseFailure { throw f.error }
+        let (statements, error) = parseUntilError(source)
+        if let error { throw error }
+        return statements
     }
 }

@@ -61,7 +61,7 @@ extension BuiltinRegistry {
                 do {
                     test = try SequenceTest.compare(a, b, model: m, options: o, context: ctx.work)
                 } catch let e as LassoInputError {
-                    throw BuiltinError("compare(): '\(e.argument)' \(e.problem)")
+                    throw BuiltinError("compare(): '\(e.argument)' \(e.problem)", argument: e.argument)
                 }
                 return .record(sequenceTestRecord(test))
             },
@@ -142,6 +142,6 @@ func sequenceTestRecord(_ t: SequenceTest) -> Record {
     return record
 }
 
-func figureValue(_ f: Figure) -> FigureValue {
+private func figureValue(_ f: Figure) -> FigureValue {
     FigureValue(png: f.png, width: f.width, height: f.height, description: f.description, kind: f.kind)
 }

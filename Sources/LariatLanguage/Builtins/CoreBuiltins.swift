@@ -59,7 +59,7 @@ extension BuiltinRegistry {
                 let a = try args.array("X")
                 guard case .list(let items) = args["shape"] else { return .none }
                 var dims = try items.map { v -> Int in
-                    guard case .number(let x) = v, x == x.rounded() else { throw BuiltinError("reshape(): 'shape' must be a list of whole numbers") }
+                    guard case .number(let x) = v, x == x.rounded() else { throw BuiltinError("reshape(): 'shape' must be a list of whole numbers", argument: "shape") }
                     return Int(x)
                 }
                 if let k = dims.firstIndex(of: -1) {
@@ -92,7 +92,7 @@ extension BuiltinRegistry {
                 var stop = start
                 if args.isGiven("stop") { stop = try args.number("stop") } else { start = 0 }
                 let step = try args.number("step")
-                guard step != 0 else { throw BuiltinError("arange(): 'step' cannot be zero") }
+                guard step != 0 else { throw BuiltinError("arange(): 'step' cannot be zero", argument: "step") }
                 let n = max(0, Int(((stop - start) / step).rounded(.up)))
                 guard n <= 100_000_000 else { throw BuiltinError("arange(): \(n) values is too many") }
                 return .array(NDArray(shape: [n], data: (0..<n).map { start + Double($0) * step }))
@@ -118,7 +118,7 @@ extension BuiltinRegistry {
             Builtin("sleep", [Parameter("seconds", .number, "how long to wait")],
                     summary: "Wait, showing nothing; can be interrupted.") { args, ctx in
                 let seconds = try args.number("seconds")
-                guard seconds >= 0 else { throw BuiltinError("sleep(): 'seconds' must not be negative") }
+                guard seconds >= 0 else { throw BuiltinError("sleep(): 'seconds' must not be negative", argument: "seconds") }
                 let end = Date().addingTimeInterval(seconds)
                 while Date() < end {
                     try ctx.checkCancelled()
@@ -169,7 +169,7 @@ private func shapeArgument(_ v: Value, _ fn: String) throws -> [Int] {
     if case .list(let xs) = v { items = xs } else { items = [v] }
     return try items.map { item in
         guard case .number(let x) = item, x == x.rounded(), x >= 0, x < 1e9 else {
-            throw BuiltinError("\(fn)(): 'shape' must hold whole numbers >= 0")
+            throw BuiltinError("\(fn)(): 'shape' must hold whole numbers >= 0", argument: "shape")
         }
         return Int(x)
     }
@@ -181,10 +181,10 @@ private func reduction(_ name: String, _ summary: String, _ f: @escaping ([Doubl
                    Parameter("axis", .integer, default: Value.none, "reduce along this axis only")],
             summary: summary) { args, _ in
         let a = try args.array("X")
-        guard a.count > 0 else { throw BuiltinError("\(name)(): 'X' is empty") }
+        guard a.count > 0 else { throw BuiltinError("\(name)(): 'X' is empty", argument: "X") }
         guard let axis = try args.optionalInteger("axis") else { return .number(f(a.data)) }
         let ax = axis < 0 ? axis + a.rank : axis
-        guard ax >= 0, ax < a.rank else { throw BuiltinError("\(name)(): 'axis' \(axis) is out of range for an array of \(a.rank) dimension\(a.rank == 1 ? "" : "s")") }
+        guard ax >= 0, ax < a.rank else { throw BuiltinError("\(name)(): 'axis' \(axis) is out of range for an array of \(a.rank) dimension\(a.rank == 1 ? "" : "s")", argument: "axis") }
         let outer = a.shape[..<ax].reduce(1, *), n = a.shape[ax], inner = a.shape[(ax + 1)...].reduce(1, *)
         var out = [Double](repeating: 0, count: outer * inner)
         var buffer = [Double](repeating: 0, count: n)

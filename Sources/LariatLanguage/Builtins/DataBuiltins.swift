@@ -28,9 +28,9 @@ extension BuiltinRegistry {
                 let path = ctx.resolve(try args.string("path"))
                 var start: Int?, end: Int?
                 if case .range(let a, let b, let step) = args["frames"] {
-                    if let s = step, s != 1 { throw BuiltinError("load(): 'frames' takes no step") }
+                    if let s = step, s != 1 { throw BuiltinError("load(): 'frames' takes no step", argument: "frames") }
                     for v in [a, b] {
-                        if let v, v != v.rounded() || !v.isFinite { throw BuiltinError("load(): 'frames' must have whole-number ends") }
+                        if let v, v != v.rounded() || !v.isFinite { throw BuiltinError("load(): 'frames' must have whole-number ends", argument: "frames") }
                     }
                     start = a.map { Int($0) }
                     end = b.map { Int($0) }
@@ -40,7 +40,7 @@ extension BuiltinRegistry {
                 if case .list(let items) = args["shape"] {
                     shape = try items.map {
                         guard case .number(let x) = $0, x == x.rounded(), x >= 0, x < 1e12 else {
-                            throw BuiltinError("load(): 'shape' must be a list of whole numbers, e.g. [512, 512]")
+                            throw BuiltinError("load(): 'shape' must be a list of whole numbers, e.g. [512, 512]", argument: "shape")
                         }
                         return Int(x)
                     }

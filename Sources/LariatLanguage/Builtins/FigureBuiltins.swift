@@ -31,7 +31,7 @@ extension BuiltinRegistry {
                     let x = try args.array("x")
                     for i in series.indices {
                         guard x.count == series[i].y.count else {
-                            throw BuiltinError("plot(): 'x' has \(x.count) values but the series have \(series[i].y.count)")
+                            throw BuiltinError("plot(): 'x' has \(x.count) values but the series have \(series[i].y.count)", argument: "x")
                         }
                         series[i].x = x.data
                     }
@@ -67,7 +67,7 @@ extension BuiltinRegistry {
                     matrix = try args.array("X")
                 }
                 let m = matrix.rank == 1 ? NDArray(shape: [1, matrix.count], data: matrix.data) : matrix
-                guard m.rank == 2 else { throw BuiltinError("heatmap(): 'X' must be a matrix, got shape \(formatShape(matrix.shape))") }
+                guard m.rank == 2 else { throw BuiltinError("heatmap(): 'X' must be a matrix, got shape \(formatShape(matrix.shape))", argument: "X") }
                 let cmap = try args.optionalString("colormap").map { try Colormap.named($0) }
                 return figure(try Figure.heatmap(m.data, rows: m.shape[0], columns: m.shape[1],
                                                  rowLabels: try optionalStrings(args["row_labels"], "row_labels"),
@@ -93,7 +93,7 @@ extension BuiltinRegistry {
                     idx = Array(try args.range("indices", count: t))
                 default:
                     idx = try args.array("indices").data.map { v in
-                        guard v == v.rounded() else { throw BuiltinError("frames(): 'indices' must be whole numbers") }
+                        guard v == v.rounded() else { throw BuiltinError("frames(): 'indices' must be whole numbers", argument: "indices") }
                         return Int(v) < 0 ? Int(v) + t : Int(v)
                     }
                 }
@@ -121,9 +121,9 @@ extension BuiltinRegistry {
                     base = try args.array("X")
                     if base.rank == 3 { base = base.meanOverFirstAxis() }
                 }
-                guard base.rank == 2 else { throw BuiltinError("image(): 'X' must be an H x W image, got shape \(formatShape(base.shape))") }
+                guard base.rank == 2 else { throw BuiltinError("image(): 'X' must be an H x W image, got shape \(formatShape(base.shape))", argument: "X") }
                 if let o = overlay, o.shape != base.shape {
-                    throw BuiltinError("image(): 'overlay' has shape \(formatShape(o.shape)), the image \(formatShape(base.shape))")
+                    throw BuiltinError("image(): 'overlay' has shape \(formatShape(o.shape)), the image \(formatShape(base.shape))", argument: "overlay")
                 }
                 let cmap = try args.optionalString("colormap").map { try Colormap.named($0) }
                 return figure(try Figure.image(base.data, width: base.shape[1], height: base.shape[0], colormap: cmap,
@@ -198,7 +198,7 @@ private func seriesList(_ v: Value, _ name: String) throws -> [Series] {
     case 0: return [Series(a.data)]
     case 1: return [Series(a.data)]
     case 2: return (0..<a.shape[1]).map { j in Series((0..<a.shape[0]).map { a[$0, j] }) }
-    default: throw BuiltinError("plot(): '\(name)' must be a vector or a matrix, got shape \(formatShape(a.shape))")
+    default: throw BuiltinError("plot(): '\(name)' must be a vector or a matrix, got shape \(formatShape(a.shape))", argument: name)
     }
 }
 

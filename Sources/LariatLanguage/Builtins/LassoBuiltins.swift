@@ -25,7 +25,7 @@ extension BuiltinRegistry {
                 var X = try args.array("X", rank: 2, what: "a samples x features matrix")
                 var y = try args.array("y")
                 guard y.rank == 1 || (y.rank == 2 && y.shape[1] == 1) else {
-                    throw BuiltinError("lasso_path(): 'y' must be a vector, got an array of shape \(formatShape(y.shape))")
+                    throw BuiltinError("lasso_path(): 'y' must be a vector, got an array of shape \(formatShape(y.shape))", argument: "y")
                 }
                 if try args.bool("center") {
                     centreColumns(&X)
@@ -67,7 +67,7 @@ extension BuiltinRegistry {
                 var traces = try args.array("traces")
                 if traces.rank == 1 { traces = NDArray(shape: [traces.count, 1], data: traces.data) }
                 guard traces.rank == 2 else {
-                    throw BuiltinError("var(): 'traces' must be a T x k matrix (frames x series), got an array of shape \(formatShape(traces.shape))")
+                    throw BuiltinError("var(): 'traces' must be a T x k matrix (frames x series), got an array of shape \(formatShape(traces.shape))", argument: "traces")
                 }
                 let lag = try args.integer("lag", in: 1...Int.max)
                 let penalty: SparseVAR.Penalty
@@ -77,7 +77,7 @@ extension BuiltinRegistry {
                 case (.number(let l), .none): penalty = .value(l)
                 case (.string(let s), .none):
                     guard let ic = InformationCriterion(rawValue: s.lowercased()) else {
-                        throw BuiltinError("var(): 'lambda' must be a number, \"bic\" or \"aic\", got \"\(s)\"")
+                        throw BuiltinError("var(): 'lambda' must be a number, \"bic\" or \"aic\", got \"\(s)\"", argument: "lambda")
                     }
                     penalty = .criterion(ic)
                 default:
@@ -108,7 +108,7 @@ private func lassoCall<T>(_ function: String, _ body: () throws -> T) throws -> 
         return try body()
     } catch let e as LassoInputError {
         let names = ["lambdaMin": "lambda_min"]
-        throw BuiltinError("\(function)(): '\(names[e.argument] ?? e.argument)' \(e.problem)")
+        throw BuiltinError("\(function)(): '\(names[e.argument] ?? e.argument)' \(e.problem)", argument: names[e.argument] ?? e.argument)
     }
 }
 

@@ -51,11 +51,11 @@ extension BuiltinRegistry {
                 o.latent = try args.integer("latent", in: 1...1024)
                 o.lag = try args.integer("lag", in: 1...64)
                 if let l = try args.optionalNumber("lambda") {
-                    guard l >= 0, l.isFinite else { throw BuiltinError("fit(): 'lambda' must be >= 0, got \(formatNumber(l))") }
+                    guard l >= 0, l.isFinite else { throw BuiltinError("fit(): 'lambda' must be >= 0, got \(formatNumber(l))", argument: "lambda") }
                     if args.isGiven("lambda_ratio") { throw BuiltinError("fit(): give 'lambda' or 'lambda_ratio', not both") }
                     o.penalty = .value(l)
                 } else if let r = try args.optionalNumber("lambda_ratio") {
-                    guard r >= 0, r <= 1 else { throw BuiltinError("fit(): 'lambda_ratio' must be in [0, 1], got \(formatNumber(r))") }
+                    guard r >= 0, r <= 1 else { throw BuiltinError("fit(): 'lambda_ratio' must be in [0, 1], got \(formatNumber(r))", argument: "lambda_ratio") }
                     o.penalty = .ratio(r)
                 }
                 o.epochs = try args.integer("epochs", in: 1...100_000)
@@ -64,11 +64,11 @@ extension BuiltinRegistry {
                 o.skip = try args.bool("skip")
                 o.window = try args.integer("window", in: 4...100_000)
                 let lr = try args.number("learning_rate")
-                guard lr > 0, lr < 1 else { throw BuiltinError("fit(): 'learning_rate' must be in (0, 1), got \(formatNumber(lr))") }
+                guard lr > 0, lr < 1 else { throw BuiltinError("fit(): 'learning_rate' must be in (0, 1), got \(formatNumber(lr))", argument: "learning_rate") }
                 o.learningRate = Float(lr)
                 o.warmupEpochs = try args.optionalInteger("warmup", in: 0...100_000)
                 o.holdout = try args.number("holdout")
-                guard o.holdout > 0, o.holdout < 0.9 else { throw BuiltinError("fit(): 'holdout' must be in (0, 0.9), got \(formatNumber(o.holdout))") }
+                guard o.holdout > 0, o.holdout < 0.9 else { throw BuiltinError("fit(): 'holdout' must be in (0, 0.9), got \(formatNumber(o.holdout))", argument: "holdout") }
                 o.weights = JointLossWeights(reconstruction: try args.number("reconstruction_weight"),
                                              prediction: try args.number("prediction_weight"),
                                              latentResidual: try args.number("latent_weight"))
@@ -111,7 +111,7 @@ private func movieTransform(_ name: String, _ summary: String,
 func fittedModel(_ args: Arguments, _ name: String = "model") throws -> LatentDynamicsModel {
     let r = try args.record(name)
     guard let m = r.payload as? LatentDynamicsModel else {
-        throw BuiltinError("\(args.function)(): '\(name)' must be a model from fit(), got a \(r.kind)")
+        throw BuiltinError("\(args.function)(): '\(name)' must be a model from fit(), got a \(r.kind)", argument: name)
     }
     return m
 }

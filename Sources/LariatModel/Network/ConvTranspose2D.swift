@@ -8,7 +8,7 @@
 /// `x` is `N x H x W x Cin`, `y` is `N x Ho x Wo x Cout` with
 /// `Ho = (H - 1)*s - 2p + k + outputPadding`. The decoder's geometry
 /// (k3, s2, p1, op1) runs directly on AVX-512 vectors when both channel
-/// counts are multiples of 16 (`StrideTwoConvolution`), otherwise as four
+/// counts are 16 or 32 (`StrideTwoConvolution`), otherwise as four
 /// sub-pixel phases of one GEMM (`SubPixelTransposedConvolution`); any
 /// other geometry as one sgemm (`col = x * W`) and col2im per chunk of frames. The weight is
 /// `Cin x (k*k*Cout)` in (ky, kx, co) order (PyTorch stores `Cin x Cout x k x k`).

@@ -381,23 +381,20 @@ extension DirectConvolution {
                 v = load16(row + 144)
                 a7 = multiplyAdd(a7, v, k2)
             }
-            let v = lariat_pairs16(lariat_pairs16(lariat_halves16(a0, a1), lariat_halves16(a2, a3)),
-                                   lariat_pairs16(lariat_halves16(a4, a5), lariat_halves16(a6, a7)))
-            store8(lariat_pairs8(v) + b8, out + ox)
-            return
-        }
-        for ky in 0..<3 {
-            let row = (ky == 0 ? r0 : ky == 1 ? r1 : r2) + o
-            for kx in 0..<3 {
-                let at = row + kx * c, wv = load16(wp + 16 * (ky * 3 + kx))
-                a0 = multiplyAdd(a0, load16(at), wv)
-                a1 = multiplyAdd(a1, load16(at + 16), wv)
-                a2 = multiplyAdd(a2, load16(at + 32), wv)
-                a3 = multiplyAdd(a3, load16(at + 48), wv)
-                a4 = multiplyAdd(a4, load16(at + 64), wv)
-                a5 = multiplyAdd(a5, load16(at + 80), wv)
-                a6 = multiplyAdd(a6, load16(at + 96), wv)
-                a7 = multiplyAdd(a7, load16(at + 112), wv)
+        } else {
+            for ky in 0..<3 {
+                let row = (ky == 0 ? r0 : ky == 1 ? r1 : r2) + o
+                for kx in 0..<3 {
+                    let at = row + kx * c, wv = load16(wp + 16 * (ky * 3 + kx))
+                    a0 = multiplyAdd(a0, load16(at), wv)
+                    a1 = multiplyAdd(a1, load16(at + 16), wv)
+                    a2 = multiplyAdd(a2, load16(at + 32), wv)
+                    a3 = multiplyAdd(a3, load16(at + 48), wv)
+                    a4 = multiplyAdd(a4, load16(at + 64), wv)
+                    a5 = multiplyAdd(a5, load16(at + 80), wv)
+                    a6 = multiplyAdd(a6, load16(at + 96), wv)
+                    a7 = multiplyAdd(a7, load16(at + 112), wv)
+                }
             }
         }
         // Eight pixels' sums, whole-register shuffles: (16 channels) each

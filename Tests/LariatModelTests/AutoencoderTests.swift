@@ -51,8 +51,9 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
     /// Checks the encoder with `sum(E(x) * rz)` and the decoder with
     /// `sum(D(z, s) * r)`, every parameter and the input of each; the two
     /// are tested apart so neither's gradient is drowned by the other's scale.
-    func check(height: Int, width: Int, latent: Int, skip: Bool) throws {
-        let net = try Autoencoder(frameHeight: height, frameWidth: width, latent: latent, skip: skip, seed: 5)
+    func check(height: Int, width: Int, latent: Int, skip: Bool, architecture: Architecture = .standard) throws {
+        let net = try Autoencoder(frameHeight: height, frameWidth: width, latent: latent, skip: skip,
+                                  architecture: architecture, seed: 5)
         let x = randomTensor([3, height, width, 1], seed: 6)
         let s = randomTensor([height, width], seed: 7)
         let r = randomTensor([3, height, width, 1], seed: 8)
@@ -80,7 +81,8 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
         #expect(try directionalError(at: zd, analytic: dz, seed: 12) { dot(try net.decode($0, static: s), r) } < 3e-2)
         // Encoder parameters got no gradient from the decoder pass.
         #expect(net.encoderParameters.allSatisfy { p in p.grad == (try! { () -> Tensor in
-            let fresh = try Autoencoder(frameHeight: height, frameWidth: width, latent: latent, skip: skip, seed: 5)
+            let fresh = try Autoencoder(frameHeight: height, frameWidth: width, latent: latent, skip: skip,
+                                        architecture: architecture, seed: 5)
             fresh.parameters.zeroGradients()
             let (_, t) = try fresh.encodeRecording(x)
             try fresh.encoderBackward(rz, tape: t, inputGradient: true)   // the same kernels as above
@@ -95,6 +97,66 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
     @Test func gradientsWithoutSkipDirectBottleneck() throws {
         // 32 x 16 frames give a 2 x 1 map, flattened directly to d = 2.
         try check(height: 32, width: 16, latent: 2, skip: false)
+    }
+
+    @Test func gradientsThroughANonDefaultArchitecture() throws {
+        // Other widths, a 5x5 kernel, three stages and another map: the
+        // composition's pullback, with no gradient code of its own.
+        let arch = Architecture(channels: [8, 12], kernel: 5, skipChannels: 4, mapChannels: 3)
+        try check(height: 20, width: 18, latent: 6, skip: true, architecture: arch)
+    }
+
+    @Test func gradientsThroughTanhAndOneStage() throws {
+        let arch = Architecture(channels: [6], kernel: 3, skipChannels: 2, mapChannels: 2, activation: .tanh)
+        try check(height: 12, width: 10, latent: 5, skip: true, architecture: arch)
+    }
+
+    @Test func nonDefaultArchitectureShapes() throws {
+        let arch = Architecture(channels: [8, 16, 16, 16], kernel: 5, skipChannels: 4, mapChannels: 2)
+        let net = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 16, architecture: arch, seed: 0)
+        #expect(net.paddedHeight == 64 && net.mapHeight == 2 && net.mapChannels == 2)
+        #expect(net.encoderConvs.count == 5 && net.decoderConvs.count == 5)
+        #expect(net.encoderConvs.allSatisfy { $0.kernel == 5 && $0.padding == 2 })
+        let y = try net.decode(try net.encode(randomTensor([2, 40, 40], seed: 1)), static: Tensor(zeros: [40, 40]))
+        #expect(y.shape == [2, 40, 40, 1])
+        #expect(arch.description == "encoder 1-8-16-16-16-2 (5x5, stride 2), decoder 2-16-16-16-8-8-1, skip 1-4-1, relu")
+    }
+
+    @Test func architectureErrorsNameTheField() throws {
+        for (arch, field) in [(Architecture(channels: []), "channels"), (Architecture(kernel: 4), "kernel"),
+                              (Architecture(channels: [16, 0]), "channel width"), (Architecture(skipChannels: 0), "skip_channels")] {
+            #expect { try Autoencoder(frameHeight: 24, frameWidth: 24, latent: 4, architecture: arch) } throws: { error in
+                (error as? NetworkError)?.description.contains(field) == true
+            }
+        }
+    }
+
+    @Test func fastPathsAgreeWithTheGenericNetwork() throws {
+        // The whole network with every registered fast path against the same
+        // weights through the generic operations only (im2col + sgemm,
+        // sgemm + col2im), for the output, dz, dx and every gradient.
+        for (h, w) in [(32, 32), (40, 36)] {
+            let fast = try Autoencoder(frameHeight: h, frameWidth: w, latent: 8, seed: 3)
+            let generic = try Autoencoder(frameHeight: h, frameWidth: w, latent: 8, kernels: .generic, seed: 3)
+            let x = randomTensor([4, h, w, 1], seed: 4), s = randomTensor([h, w], seed: 5)
+            func run(_ net: Autoencoder) throws -> (Tensor, Tensor, [Tensor]) {
+                net.parameters.zeroGradients()
+                let (z, et) = try net.encodeRecording(x)
+                let (y, dt) = try net.decodeRecording(z, static: s)
+                let dz = try net.decoderBackward(randomTensor(y.shape, seed: 6), tape: dt)
+                let dx = try net.encoderBackward(dz, tape: et, inputGradient: true)!
+                return (y, dx, net.parameters.map(\.grad))
+            }
+            let (y, dx, g) = try run(fast)
+            let (yRef, dxRef, gRef) = try run(generic)
+            func close(_ a: Tensor, _ b: Tensor) -> Bool {
+                let scale = max(b.data.map(abs).max() ?? 0, 1e-6)
+                return a.shape == b.shape && zip(a.data, b.data).allSatisfy { abs($0 - $1) <= 1e-3 * scale }
+            }
+            #expect(close(y, yRef))
+            #expect(close(dx, dxRef))
+            for (a, b) in zip(g, gRef) { #expect(close(a, b)) }
+        }
     }
 
     @Test func architectureFollowsTheReferenceAt64() throws {
@@ -154,61 +216,30 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
         #expect(throws: CancelledError.self) { try net.encode(Tensor(zeros: [2, 24, 24]), cancellation: c) }
     }
 
-    @Test func fusedStaticBranchIsBitIdenticalToTheLayers() throws {
-        // One static image per frame (the benchmark's skip) runs the branch
-        // frame by frame without storing its features; the layer-by-layer
-        // path is the reference, for the output and every gradient.
-        let net = try Autoencoder(frameHeight: 20, frameWidth: 37, latent: 4, skip: true, seed: 5)
-        let z = randomTensor([5, 4], seed: 6)
-        let s = randomTensor([5, 20, 37, 1], seed: 7)
-        func run() throws -> (Tensor, [Tensor]) {
-            net.parameters.zeroGradients()
-            let (y, tape) = try net.decodeRecording(z, static: s)
-            _ = try net.decoderBackward(randomTensor(y.shape, seed: 8), tape: tape)
-            return (y, net.parameters.map(\.grad))
-        }
-        #expect(FusedStaticBranch.applies(conv: net.staticConv!, output: net.staticOutput!, staticShape: s.shape))
-        let (y, grads) = try run()
-        FusedStaticBranch.isAllowed = false
-        defer { FusedStaticBranch.isAllowed = true }
-        let (yRef, gradsRef) = try run()
-        #expect(y == yRef)
-        #expect(grads == gradsRef)
-        #expect(net.staticConv!.weight.grad.data.contains { $0 != 0 } && net.staticOutput!.weight.grad.data.contains { $0 != 0 })
-    }
-
     @Test func fusedDecoderTailIsBitIdenticalToTheLayers() throws {
         // Frames that need no cropping run the last transposed convolution
-        // and the output layer frame by frame; the layer-by-layer path is
-        // the reference, for the output, dz and every gradient. (One test,
-        // not one per argument: the switch is global.)
+        // and the output layer frame by frame; the same network without
+        // that fusion (same seed, same weights) is the reference, for the
+        // output, dz and every gradient.
         for skip in [true, false] {
             let net = try Autoencoder(frameHeight: 32, frameWidth: 48, latent: 6, skip: skip, seed: 9)
+            let plain = try Autoencoder(frameHeight: 32, frameWidth: 48, latent: 6, skip: skip,
+                                        kernels: KernelChoice.all.subtracting(.fusedDecoderTail), seed: 9)
             #expect(net.fusesDecoderTail(3))
+            #expect(!plain.fusesDecoderTail(3))
             let z = randomTensor([3, 6], seed: 10)
             let s = randomTensor([32, 48], seed: 11)
-            func run() throws -> (Tensor, Tensor, [Tensor]) {
+            func run(_ net: Autoencoder) throws -> (Tensor, Tensor, [Tensor]) {
                 net.parameters.zeroGradients()
                 let (y, tape) = try net.decodeRecording(z, static: s)
                 let dz = try net.decoderBackward(randomTensor(y.shape, seed: 12), tape: tape)
                 return (y, dz, net.parameters.map(\.grad))
             }
-            let (y, dz, grads) = try run()
-            FusedDecoderTail.isAllowed = false
-            #expect(!net.fusesDecoderTail(3))
-            let (yRef, dzRef, gradsRef) = try run()
-            FusedDecoderTail.isAllowed = true
+            let (y, dz, grads) = try run(net)
+            let (yRef, dzRef, gradsRef) = try run(plain)
             #expect(y == yRef)
             #expect(dz == dzRef)
             #expect(grads == gradsRef)
-            // The backward pass follows its tape, whatever the switch says by then
-            // (flipped between the passes, it once crashed a parallel test).
-            net.parameters.zeroGradients()
-            let (_, tape) = try net.decodeRecording(z, static: s)
-            FusedDecoderTail.isAllowed = false
-            let dzFlipped = try net.decoderBackward(randomTensor(y.shape, seed: 12), tape: tape)
-            FusedDecoderTail.isAllowed = true
-            #expect(dzFlipped == dz && net.parameters.map(\.grad) == grads)
         }
         let cropped = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 6, seed: 9)
         #expect(!cropped.fusesDecoderTail(3))   // 40 x 40 is decoded at 48 x 48 and cropped

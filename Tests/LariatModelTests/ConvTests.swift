@@ -140,14 +140,14 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         layer.parameters.zeroGradients()
         let dx = layer.backward(r, input: x)!
         let direct = layer.parameters.map(\.grad)
-        layer.allowsDirectKernel = false
+        layer.kernels = .generic
         layer.parameters.zeroGradients()
         let dxRef = layer.backward(r, input: x)!
         #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
         for (a, b) in zip(direct, layer.parameters.map(\.grad)) {
             #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 })
         }
-        layer.allowsDirectKernel = true
+        layer.kernels = .all
         #expect(gradientError(at: x, analytic: dx) { dot(layer.forward($0), r) } < 1e-3)
         let saved = layer.weight.value
         let err = gradientError(at: saved, analytic: direct[0]) { v in
@@ -183,7 +183,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         var rng = SeededRandom(seed: 71)
         let t = ConvTranspose2D(name: "t", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
                                 outputPadding: 1, rng: &rng)
-        t.allowsStrideTwo = false   // the GEMM decomposition; StrideTwoConvolution has its own tests
+        t.kernels.remove(.strideTwo)   // the GEMM decomposition; StrideTwoConvolution has its own tests
         #expect(t.usesSubPixel)
         let x = randomTensor([3, height, width, cin], seed: 72)
         let y = t.forward(x, rectified: rectified)
@@ -191,8 +191,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         t.parameters.zeroGradients()
         let dx = t.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
         let grads = t.parameters.map(\.grad)
-        t.allowsSubPixel = false
-        t.allowsStrideTwo = false
+        t.kernels = .generic
         let yRef = t.forward(x, rectified: rectified)
         t.parameters.zeroGradients()
         let dxRef = t.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
@@ -244,13 +243,13 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         layer.parameters.zeroGradients()
         #expect(layer.backward(r, input: x, inputGradient: false) == nil)
         let direct = layer.parameters.map(\.grad)
-        layer.allowsDirectKernel = false
+        layer.kernels = .generic
         layer.parameters.zeroGradients()
         layer.backward(r, input: x, inputGradient: false)
         for (a, b) in zip(direct, layer.parameters.map(\.grad)) {
             #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
         }
-        layer.allowsDirectKernel = true
+        layer.kernels = .all
         let saved = layer.weight.value
         let err = gradientError(at: saved, analytic: direct[0]) { v in
             layer.weight.value = v; defer { layer.weight.value = saved }
@@ -274,7 +273,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         layer.parameters.zeroGradients()
         let dx = layer.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
         let grads = layer.parameters.map(\.grad)
-        layer.allowsDirectKernel = false
+        layer.kernels = .generic
         #expect(!layer.usesStrideTwo(x.shape))
         let yRef = layer.forward(x, rectified: rectified)
         layer.parameters.zeroGradients()
@@ -300,7 +299,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         t.parameters.zeroGradients()
         let dx = t.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
         let grads = t.parameters.map(\.grad)
-        t.allowsStrideTwo = false; t.allowsSubPixel = false
+        t.kernels = .generic
         let yRef = t.forward(x, rectified: rectified)
         t.parameters.zeroGradients()
         let dxRef = t.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
@@ -361,7 +360,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         layer.parameters.zeroGradients()
         #expect(layer.backward(r, input: x, rectifiedOutput: y, inputGradient: false) == nil)
         let fused = layer.parameters.map(\.grad)
-        layer.allowsDirectKernel = false
+        layer.kernels = .generic
         let yRef = ReLU.forward(layer.forward(x))
         #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-5 })
         layer.parameters.zeroGradients()

@@ -1,33 +1,39 @@
-/// The convolutional autoencoder of DESIGN.md "The model", on channels-last frames.
+/// The convolutional autoencoder of DESIGN.md "The model", on channels-last
+/// frames, assembled from an `Architecture` as three compositions of layers
+/// (`Sequential`), whose gradients are their layers' pullbacks in reverse.
+/// With `Architecture.standard` (the layer sizes of
+/// `shared/bench/torch_reference.py`):
 ///
-/// Encoder (the layer sizes of `shared/bench/torch_reference.py`):
-///
-///     x (N x H x W x 1), zero-padded to Hp x Wp (multiples of 16, centred)
-///     -> Conv(1,16,3,s2,p1)+ReLU -> Conv(16,32,3,s2,p1)+ReLU -> Conv(32,32,3,s2,p1)+ReLU
-///     -> Conv(32,Cl,3,s2,p1)            => map Hp/16 x Wp/16 x Cl
-///     -> flatten (Cl = 1 when d equals the map's area) or Linear(area*Cl, d) (Cl = 8)  => z (N x d)
-///
-/// Decoder:
-///
-///     z -> [Linear(d, area*Cl)] -> reshape -> 4 x (ConvT(.,.,3,s2,p1,op1)+ReLU), channels 32,32,16,16
-///     -> crop to H x W -> h (N x H x W x 16)
-///     y = Conv(16,1,3,p1)(h) + Conv(8,1,3,p1, no bias)(s),  s = ReLU(Conv(1,8,3,p1)(static))
+///     encoder: x (N x H x W x 1) -> zero-pad to Hp x Wp (multiples of 16, centred)
+///       -> Conv(1,16,3,s2,p1)+ReLU -> Conv(16,32,3,s2,p1)+ReLU -> Conv(32,32,3,s2,p1)+ReLU
+///       -> Conv(32,Cl,3,s2,p1)            => map Hp/16 x Wp/16 x Cl
+///       -> flatten (Cl = 1 when d equals the map's area) or Linear(area*Cl, d) (Cl = 8)  => z (N x d)
+///     decoder: z -> [Linear(d, area*Cl)] -> reshape -> 4 x (ConvT(.,.,3,s2,p1,op1)+ReLU), channels 32,32,16,16
+///       -> crop to H x W -> Conv(16,1,3,p1)
+///     skip:    y += Conv(8,1,3,p1, no bias)(ReLU(Conv(1,8,3,p1)(static)))
 ///
 /// The skip connection (`skip: true`) carries only *static* content: `static`
 /// is the sequence's mean image (normalised), never the frame being decoded,
 /// so the prediction of frame t+1 depends on the VAR's latent and the static
 /// features alone. Summing the two output convolutions equals PyTorch's
 /// `Conv(24,1)(cat[h, s])`; since `s` is the same for every frame it is
-/// computed once and broadcast. (A `static` batch of N frames is also
-/// accepted, for the benchmark's stand-in that reads the current frame.)
+/// computed once and broadcast (a batch of N static frames is also accepted).
 public final class Autoencoder {
     public let frameHeight: Int, frameWidth: Int
     /// d, the length of each latent vector.
     public let latent: Int
     public let skip: Bool
+    public let architecture: Architecture
     /// The padded frame size the convolutions see, and the latent map's size.
     public let paddedHeight: Int, paddedWidth: Int
     public let mapHeight: Int, mapWidth: Int, mapChannels: Int
+
+    /// Frames (padded) to latents.
+    public let encoder: Sequential
+    /// Latents to frames, without the skip branch.
+    public let decoder: Sequential
+    /// The static image to its contribution to every frame (nil without the skip).
+    public let staticBranch: Sequential?
 
     let encoderConvs: [Conv2D]
     let encoderLinear: Linear?
@@ -37,13 +43,13 @@ public final class Autoencoder {
     let staticConv: Conv2D?
     let staticOutput: Conv2D?
 
-    /// The number of stride-2 stages; frames are padded to multiples of 2^depth.
-    static let depth = 4
-    static let staticChannels = 8
-
     /// A network for `frameHeight x frameWidth` frames and `latent`-dimensional
-    /// codes, initialised from `seed` (PyTorch's default initialisation).
-    public init(frameHeight: Int, frameWidth: Int, latent: Int, skip: Bool = true, seed: UInt64 = 0) throws {
+    /// codes with the given architecture, initialised from `seed` (PyTorch's
+    /// default initialisation). `kernels` limits the fast paths (tests).
+    public init(frameHeight: Int, frameWidth: Int, latent: Int, skip: Bool = true,
+                architecture: Architecture = .standard, kernels: KernelChoice = .all, seed: UInt64 = 0) throws {
+        try architecture.validate()
+        let f = 1 << architecture.depth
         guard frameHeight >= 4, frameWidth >= 4 else {
             throw NetworkError("frames of \(frameHeight)x\(frameWidth) are too small for the autoencoder: it needs at least 4x4 pixels")
         }
@@ -51,34 +57,59 @@ public final class Autoencoder {
             throw NetworkError("latent must be between 1 and 4096, got \(latent)")
         }
         self.frameHeight = frameHeight; self.frameWidth = frameWidth
-        self.latent = latent; self.skip = skip
-        let f = 1 << Self.depth
+        self.latent = latent; self.skip = skip; self.architecture = architecture
         mapHeight = (frameHeight + f - 1) / f; mapWidth = (frameWidth + f - 1) / f
         paddedHeight = mapHeight * f; paddedWidth = mapWidth * f
         let area = mapHeight * mapWidth
         let direct = area == latent
-        mapChannels = direct ? 1 : 8
+        mapChannels = direct ? 1 : architecture.mapChannels
 
+        let (k, act) = (architecture.kernel, architecture.activation)
         var rng = SeededRandom(seed: seed, stream: 0x4E_4554)   // "NET"
-        let widths = [1, 16, 32, 32, mapChannels]
-        encoderConvs = (0..<4).map { i in
+        let widths = [1] + architecture.channels + [mapChannels]
+        let stages = architecture.depth
+        encoderConvs = (0..<stages).map { i in
             Conv2D(name: "encoder.conv\(i + 1)", inChannels: widths[i], outChannels: widths[i + 1],
-                   kernel: 3, stride: 2, padding: 1, rng: &rng)
+                   kernel: k, stride: 2, padding: k / 2, activation: i < stages - 1 ? act : .identity,
+                   kernels: kernels, rng: &rng)
         }
         encoderLinear = direct ? nil : Linear(name: "encoder.linear", inFeatures: area * mapChannels, outFeatures: latent, rng: &rng)
         decoderLinear = direct ? nil : Linear(name: "decoder.linear", inFeatures: latent, outFeatures: area * mapChannels, rng: &rng)
-        let decWidths = [mapChannels, 32, 32, 16, 16]
-        decoderConvs = (0..<4).map { i in
+        let decWidths = [mapChannels] + architecture.channels.reversed() + [architecture.channels[0]]
+        decoderConvs = (0..<stages).map { i in
             ConvTranspose2D(name: "decoder.convT\(i + 1)", inChannels: decWidths[i], outChannels: decWidths[i + 1],
-                            kernel: 3, stride: 2, padding: 1, outputPadding: 1, rng: &rng)
+                            kernel: k, stride: 2, padding: k / 2, outputPadding: 1, activation: act,
+                            kernels: kernels, rng: &rng)
         }
-        let s = Self.staticChannels
-        let outFanIn = (16 + (skip ? s : 0)) * 9
-        output = Conv2D(name: "decoder.output", inChannels: 16, outChannels: 1, kernel: 3, padding: 1,
-                        initFanIn: outFanIn, rng: &rng)
-        staticConv = skip ? Conv2D(name: "skip.conv", inChannels: 1, outChannels: s, kernel: 3, padding: 1, rng: &rng) : nil
-        staticOutput = skip ? Conv2D(name: "skip.output", inChannels: s, outChannels: 1, kernel: 3, padding: 1,
-                                     bias: false, initFanIn: outFanIn, rng: &rng) : nil
+        let s = architecture.skipChannels, hidden = architecture.channels[0]
+        let outFanIn = (hidden + (skip ? s : 0)) * k * k
+        output = Conv2D(name: "decoder.output", inChannels: hidden, outChannels: 1, kernel: k, padding: k / 2,
+                        initFanIn: outFanIn, kernels: kernels, rng: &rng)
+        staticConv = skip ? Conv2D(name: "skip.conv", inChannels: 1, outChannels: s, kernel: k, padding: k / 2,
+                                   activation: act, kernels: kernels, rng: &rng) : nil
+        staticOutput = skip ? Conv2D(name: "skip.output", inChannels: s, outChannels: 1, kernel: k, padding: k / 2,
+                                     bias: false, initFanIn: outFanIn, kernels: kernels, rng: &rng) : nil
+
+        // The compositions. Padding and cropping are layers only where the
+        // frame is not a multiple of 2^depth.
+        let (top, left) = ((paddedHeight - frameHeight) / 2, (paddedWidth - frameWidth) / 2)
+        let padded = paddedHeight != frameHeight || paddedWidth != frameWidth
+        var enc: [any Layer] = padded ? [SpatialPad(height: paddedHeight, width: paddedWidth, top: top, left: left)] : []
+        enc += encoderConvs as [any Layer]
+        enc.append(encoderLinear ?? Reshape([latent]))
+        let fusions = kernels.contains(.fusedDecoderTail) ? LayerFusionRegistry.registered : []
+        encoder = Sequential(enc, fusions: fusions)
+        var dec: [any Layer] = decoderLinear.map { [$0] } ?? []
+        dec.append(Reshape([mapHeight, mapWidth, mapChannels]))
+        dec += decoderConvs as [any Layer]
+        if padded { dec.append(SpatialCrop(height: frameHeight, width: frameWidth, top: top, left: left)) }
+        dec.append(output)
+        decoder = Sequential(dec, fusions: fusions)
+        if let staticConv, let staticOutput {
+            staticBranch = Sequential([staticConv, staticOutput], fusions: fusions)
+        } else {
+            staticBranch = nil
+        }
     }
 
     /// Every trainable parameter, in a fixed order (for Adam).
@@ -86,18 +117,10 @@ public final class Autoencoder {
         encoderParameters + decoderParameters
     }
 
-    public var encoderParameters: [Parameter] {
-        encoderConvs.flatMap(\.parameters) + (encoderLinear?.parameters ?? [])
-    }
+    public var encoderParameters: [Parameter] { encoder.parameters }
 
     /// The decoder's parameters, including the static skip branch.
-    public var decoderParameters: [Parameter] {
-        (decoderLinear?.parameters ?? []) + decoderConvs.flatMap(\.parameters) + output.parameters
-            + (staticConv?.parameters ?? []) + (staticOutput?.parameters ?? [])
-    }
-
-    var padTop: Int { (paddedHeight - frameHeight) / 2 }
-    var padLeft: Int { (paddedWidth - frameWidth) / 2 }
+    public var decoderParameters: [Parameter] { decoder.parameters + (staticBranch?.parameters ?? []) }
 
     /// Frames as `N x H x W x 1`, accepting `N x H x W`.
     func asFrames(_ x: Tensor, _ what: String) throws -> Tensor {
@@ -111,10 +134,10 @@ public final class Autoencoder {
 
 // MARK: - Encoder
 
-/// What the encoder's backward pass needs from its forward pass.
+/// What the encoder's backward pass needs from its forward pass: the
+/// composition's pullback (holding each layer's saved input or output).
 public struct EncoderTape {
-    var input: Tensor                 // padded frames
-    var activations: [Tensor]         // outputs of conv1...conv4 (after ReLU for 1...3)
+    let pullback: Pullback
 }
 
 extension Autoencoder {
@@ -127,16 +150,8 @@ extension Autoencoder {
     public func encodeRecording(_ frames: Tensor, cancellation: Cancellation? = nil) throws
         -> (latents: Tensor, tape: EncoderTape) {
         let x = try asFrames(frames, "encode: frames")
-        var h = padSpatial(x, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
-        var tape = EncoderTape(input: h, activations: [])
-        for (i, conv) in encoderConvs.enumerated() {
-            try cancellation?.check()
-            h = conv.forward(h, rectified: i < encoderConvs.count - 1)
-            tape.activations.append(h)
-        }
-        let n = x.shape[0]
-        let flat = h.reshaped([n, h.count / max(n, 1)])
-        return (encoderLinear?.forward(flat) ?? flat, tape)
+        let (z, pullback) = try encoder.applied(to: x, cancellation: cancellation)
+        return (z, EncoderTape(pullback: pullback))
     }
 
     /// Backward through the encoder: adds parameter gradients for
@@ -145,24 +160,9 @@ extension Autoencoder {
     @discardableResult
     public func encoderBackward(_ dLatents: Tensor, tape: EncoderTape, inputGradient: Bool = false,
                                 cancellation: Cancellation? = nil) throws -> Tensor? {
-        let map = tape.activations.last!
-        let n = map.shape[0]
-        precondition(dLatents.shape == [n, latent], "encoderBackward: dz has shape \(dLatents.shape), expected [\(n), \(latent)]")
-        var grad: Tensor
-        if let encoderLinear {
-            grad = encoderLinear.backward(dLatents, input: map.reshaped([n, map.count / n]))!.reshaped(map.shape)
-        } else {
-            grad = dLatents.reshaped(map.shape)
-        }
-        for i in stride(from: encoderConvs.count - 1, through: 0, by: -1) {
-            try cancellation?.check()
-            let input = i == 0 ? tape.input : tape.activations[i - 1]
-            let rectified = i < encoderConvs.count - 1 ? tape.activations[i] : nil
-            guard let g = encoderConvs[i].backward(grad, input: input, rectifiedOutput: rectified,
-                                                   inputGradient: i > 0 || inputGradient) else { return nil }
-            grad = g
-        }
-        return cropSpatial(grad, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
+        precondition(dLatents.rank == 2 && dLatents.shape[1] == latent,
+                     "encoderBackward: dz has shape \(dLatents.shape), expected [N, \(latent)]")
+        return try tape.pullback(dLatents, inputGradient)
     }
 }
 
@@ -170,12 +170,11 @@ extension Autoencoder {
 
 /// What the decoder's backward pass needs from its forward pass.
 public struct DecoderTape {
-    var latents: Tensor
-    var map: Tensor                   // reshaped (and linearly mapped) latents
-    var activations: [Tensor]         // ConvT outputs after ReLU (not the last one when FusedDecoderTail runs)
-    var cropped: Tensor?              // last activation cropped to the frame; nil when FusedDecoderTail recomputes it
-    var staticImage: Tensor?
-    var staticFeatures: Tensor?       // ReLU(Conv(1,8)(static)); nil when FusedStaticBranch recomputes them
+    let frames: Int
+    let pullback: Pullback
+    /// The skip branch's pullback and how many static frames it read.
+    let staticPullback: Pullback?
+    let staticFrames: Int
 }
 
 extension Autoencoder {
@@ -193,13 +192,10 @@ extension Autoencoder {
         return try asFrames(s, "decode: static image")
     }
 
-    /// Whether the last transposed convolution and the output layer run
-    /// fused frame by frame (`FusedDecoderTail`): frames that need no cropping.
+    /// Whether the decoder's last transposed convolution and its output layer
+    /// run fused (`FusedDecoderTail`) for a batch of `frames`.
     func fusesDecoderTail(_ frames: Int) -> Bool {
-        guard frameHeight == paddedHeight, frameWidth == paddedWidth, let last = decoderConvs.last else { return false }
-        var shape = [frames, mapHeight, mapWidth, mapChannels]
-        for conv in decoderConvs.dropLast() { shape = conv.outputShape(shape) }
-        return FusedDecoderTail.applies(transposed: last, output: output, input: shape)
+        decoder.plan(for: [frames, latent]).contains { $0 is FusedDecoderTail.Fused }
     }
 
     /// `decode`, also returning the tape for `decoderBackward`.
@@ -209,83 +205,35 @@ extension Autoencoder {
             throw NetworkError("decode: latents must be N x \(latent), got shape \(latents.shape)")
         }
         let n = latents.shape[0]
-        let mapShape = [n, mapHeight, mapWidth, mapChannels]
-        let map = (decoderLinear?.forward(latents) ?? latents).reshaped(mapShape)
-        var h = map
-        var activations: [Tensor] = []
-        let fusedTail = fusesDecoderTail(n)
-        for conv in fusedTail ? decoderConvs.dropLast() : decoderConvs[...] {
-            try cancellation?.check()
-            h = conv.forward(h, rectified: true)
-            activations.append(h)
-        }
-        try cancellation?.check()
-        var y: Tensor
-        let cropped: Tensor?
-        if fusedTail {
-            // The last activation is recomputed by the backward pass, never stored.
-            y = FusedDecoderTail.forward(h, transposed: decoderConvs.last!, output: output)
-            cropped = nil
-        } else {
-            let c = cropSpatial(h, height: frameHeight, width: frameWidth, top: padTop, left: padLeft)
-            y = output.forward(c)
-            cropped = c
-        }
-        var tape = DecoderTape(latents: latents, map: map, activations: activations, cropped: cropped)
-        if skip, let staticConv, let staticOutput {
+        var (y, pullback) = try decoder.applied(to: latents, cancellation: cancellation)
+        var staticPullback: Pullback? = nil
+        var staticFrames = 0
+        if let staticBranch {
             guard let staticImage else { throw NetworkError("decode: this network has a skip connection and needs the static (mean) image") }
             let s = try asStatic(staticImage)
             guard s.shape[0] == 1 || s.shape[0] == n else {
                 throw NetworkError("decode: \(s.shape[0]) static images for \(n) latents (give 1)")
             }
-            tape.staticImage = s
-            if FusedStaticBranch.applies(conv: staticConv, output: staticOutput, staticShape: s.shape) {
-                addBroadcast(FusedStaticBranch.forward(s, conv: staticConv, output: staticOutput), into: &y)
-            } else {
-                let features = staticConv.forward(s, rectified: true)
-                addBroadcast(staticOutput.forward(features), into: &y)
-                tape.staticFeatures = features
-            }
+            try cancellation?.check()
+            let (contribution, branchPullback) = try staticBranch.applied(to: s, cancellation: cancellation)
+            addBroadcast(contribution, into: &y)
+            staticPullback = branchPullback
+            staticFrames = s.shape[0]
         }
-        return (y, tape)
+        return (y, DecoderTape(frames: n, pullback: pullback, staticPullback: staticPullback, staticFrames: staticFrames))
     }
 
     /// Backward through the decoder: adds parameter gradients (decoder and
     /// skip branch) for `dL/dx = dFrames` and returns `dL/dz` (`N x d`).
     public func decoderBackward(_ dFrames: Tensor, tape: DecoderTape, cancellation: Cancellation? = nil) throws -> Tensor {
-        let n = tape.latents.shape[0]
+        let n = tape.frames
         let dy = dFrames.reshaped([n, frameHeight, frameWidth, 1])
-        if let staticConv, let staticOutput, let s = tape.staticImage {
-            let dys = s.shape[0] == 1 && n > 1 ? sumFrames(dy) : dy
-            if let features = tape.staticFeatures {
-                let dFeatures = staticOutput.backward(dys, input: features)!
-                staticConv.backward(dFeatures, input: s, rectifiedOutput: features, inputGradient: false)
-            } else {
-                FusedStaticBranch.backward(dys, static: s, conv: staticConv, output: staticOutput)   // features recomputed
-            }
+        if let staticPullback = tape.staticPullback {
+            // The static contribution is broadcast over the frames: its gradient is their sum.
+            _ = try staticPullback(tape.staticFrames == 1 && n > 1 ? sumFrames(dy) : dy, false)
         }
         try cancellation?.check()
-        var grad: Tensor
-        var last = decoderConvs.count - 1
-        // The forward pass's choice, from its tape (not decided again: the
-        // switch a test flips could change in between).
-        if let cropped = tape.cropped {
-            grad = output.backward(dy, input: cropped)!
-            grad = padSpatial(grad, height: paddedHeight, width: paddedWidth, top: padTop, left: padLeft)
-        } else {
-            grad = FusedDecoderTail.backward(dy, input: last == 0 ? tape.map : tape.activations[last - 1],
-                                             transposed: decoderConvs[last], output: output)
-            last -= 1
-        }
-        for i in stride(from: last, through: 0, by: -1) {
-            try cancellation?.check()
-            grad = decoderConvs[i].backward(grad, input: i == 0 ? tape.map : tape.activations[i - 1],
-                                            rectifiedOutput: tape.activations[i])!
-        }
-        if let decoderLinear {
-            return decoderLinear.backward(grad.reshaped([n, grad.count / n]), input: tape.latents)!
-        }
-        return grad.reshaped([n, latent])
+        return try tape.pullback(dy, true)!.reshaped([n, latent])
     }
 }
 

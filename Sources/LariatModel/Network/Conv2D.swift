@@ -15,12 +15,19 @@ public final class Conv2D {
     public let weight: Parameter
     public let bias: Parameter?
 
+    /// The nonlinearity after the convolution (a rectifier is fused into the kernels).
+    public let activation: Activation
+    /// The fast paths this layer may take (`.generic`: im2col + sgemm only).
+    public var kernels: KernelChoice
+
     public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0, bias: Bool = true, initFanIn: Int? = nil, rng: inout SeededRandom) {
+                padding: Int = 0, bias: Bool = true, activation: Activation = .identity, initFanIn: Int? = nil,
+                kernels: KernelChoice = .all, rng: inout SeededRandom) {
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
                      "Conv2D \(name): bad configuration")
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
+        self.activation = activation; self.kernels = kernels
         // `initFanIn` lets a layer that is one part of a wider convolution
         // (the decoder's output split by channel groups) draw like the whole.
         let fanIn = initFanIn ?? inChannels * kernel * kernel
@@ -32,18 +39,17 @@ public final class Conv2D {
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
     /// One output channel at stride 1 runs the direct kernel (an im2col GEMM
-    /// would be a memory-bound matrix-vector product); `false` forces im2col.
-    public var allowsDirectKernel = true
-    var usesDirectKernel: Bool { allowsDirectKernel && outChannels == 1 && stride == 1 }
+    /// would be a memory-bound matrix-vector product).
+    var usesDirectKernel: Bool { kernels.contains(.directOutput) && outChannels == 1 && stride == 1 }
     /// One input channel (the layers reading the movie) runs
     /// `SingleChannelConvolution`, except for an input gradient.
     var usesSingleChannelKernel: Bool {
-        allowsDirectKernel && SingleChannelConvolution.applies(inChannels: inChannels, outChannels: outChannels)
+        kernels.contains(.singleChannel) && SingleChannelConvolution.applies(inChannels: inChannels, outChannels: outChannels)
     }
 
     /// 16/32-channel stride-2 layers on even frames run `StrideTwoConvolution`.
     func usesStrideTwo(_ shape: [Int]) -> Bool {
-        allowsDirectKernel && shape.count == 4
+        kernels.contains(.strideTwo) && shape.count == 4
             && StrideTwoConvolution.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
                                             outChannels: outChannels, highHeight: shape[1], highWidth: shape[2])
     }
@@ -273,3 +279,19 @@ func addChannelSums(of dy: Tensor, into bias: Parameter) {
 }
 
 import Dispatch
+
+extension Conv2D: Layer {
+    /// `activation(conv(x))`; the pullback keeps `x` (and the output for the nonlinearity).
+    public func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
+        let y = forward(x, rectified: activation == .relu)
+        switch activation {
+        case .relu:
+            return (y, { dy, wanted in self.backward(dy, input: x, rectifiedOutput: y, inputGradient: wanted) })
+        case .identity:
+            return (y, { dy, wanted in self.backward(dy, input: x, inputGradient: wanted) })
+        case .tanh:
+            let a = Tanh.forward(y)
+            return (a, { dy, wanted in self.backward(Tanh.backward(dy, output: a), input: x, inputGradient: wanted) })
+        }
+    }
+}

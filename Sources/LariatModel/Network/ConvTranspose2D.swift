@@ -19,13 +19,15 @@ public final class ConvTranspose2D {
     public let bias: Parameter?
 
     public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0, outputPadding: Int = 0, bias: Bool = true, rng: inout SeededRandom) {
+                padding: Int = 0, outputPadding: Int = 0, bias: Bool = true, activation: Activation = .identity,
+                kernels: KernelChoice = .all, rng: inout SeededRandom) {
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
                      "ConvTranspose2D \(name): bad configuration")
         precondition(outputPadding >= 0 && outputPadding < stride,
                      "ConvTranspose2D \(name): output padding must be below the stride")
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding; self.outputPadding = outputPadding
+        self.activation = activation; self.kernels = kernels
         let fanIn = outChannels * kernel * kernel   // as PyTorch computes it for transposed convolutions
         weight = Parameter(name: name + ".weight",
                            value: kaimingUniform(shape: [inChannels, kernel * kernel * outChannels], fanIn: fanIn, using: &rng))
@@ -34,17 +36,18 @@ public final class ConvTranspose2D {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    /// `false` forces the im2col formulation (a reference for tests).
-    public var allowsSubPixel = true
+    /// The nonlinearity after the convolution (a rectifier is fused into the kernels).
+    public let activation: Activation
+    /// The fast paths this layer may take (`.generic`: sgemm + col2im only).
+    public var kernels: KernelChoice
+
     var usesSubPixel: Bool {
-        allowsSubPixel && SubPixelTransposedConvolution.applies(kernel: kernel, stride: stride, padding: padding,
+        kernels.contains(.subPixel) && SubPixelTransposedConvolution.applies(kernel: kernel, stride: stride, padding: padding,
                                                                 outputPadding: outputPadding)
     }
 
-    /// `false` keeps 16/32-channel layers off `StrideTwoConvolution` (a reference for tests).
-    public var allowsStrideTwo = true
     func usesStrideTwo(_ shape: [Int]) -> Bool {
-        allowsStrideTwo && outputPadding == 1
+        kernels.contains(.strideTwo) && outputPadding == 1
             && StrideTwoConvolution.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
                                             outChannels: outChannels, highHeight: 2 * shape[1], highWidth: 2 * shape[2])
     }
@@ -197,5 +200,21 @@ public final class ConvTranspose2D {
         }}}}}
         if let bias { addChannelSums(of: dy, into: bias) }
         return dx
+    }
+}
+
+extension ConvTranspose2D: Layer {
+    /// `activation(convT(x))`; the pullback keeps `x` (and the output for the nonlinearity).
+    public func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
+        let y = forward(x, rectified: activation == .relu)
+        switch activation {
+        case .relu:
+            return (y, { dy, wanted in self.backward(dy, input: x, rectifiedOutput: y, inputGradient: wanted) })
+        case .identity:
+            return (y, { dy, wanted in self.backward(dy, input: x, inputGradient: wanted) })
+        case .tanh:
+            let a = Tanh.forward(y)
+            return (a, { dy, wanted in self.backward(Tanh.backward(dy, output: a), input: x, inputGradient: wanted) })
+        }
     }
 }

@@ -16,14 +16,33 @@
 /// layers' own (`transposedFrame`, `vectorForwardFrame`,
 /// `vectorBackwardFrame`, `stagedTransposedBackwardFrame`, the same slices of
 /// frames), so results are bit-identical.
-enum FusedDecoderTail {
-    /// `false` keeps the layer-by-layer path (a reference for tests).
-    nonisolated(unsafe) static var isAllowed = true
+///
+/// A `LayerFusion`: `Sequential` offers it every adjacent pair of layers.
+enum FusedDecoderTail: LayerFusion {
+    static func fuse(_ first: any Layer, _ second: any Layer, input shape: [Int]) -> (any Layer)? {
+        guard let t = first as? ConvTranspose2D, let o = second as? Conv2D,
+              applies(transposed: t, output: o, input: shape) else { return nil }
+        return Fused(transposed: t, output: o)
+    }
 
-    /// Whether `output(transposed(x))` takes this path for input shape `x`
+    /// The pair as one layer.
+    final class Fused: Layer {
+        let transposed: ConvTranspose2D, output: Conv2D
+        init(transposed: ConvTranspose2D, output: Conv2D) { self.transposed = transposed; self.output = output }
+        var parameters: [Parameter] { transposed.parameters + output.parameters }
+        func outputShape(_ input: [Int]) -> [Int] { output.outputShape(transposed.outputShape(input)) }
+        func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
+            // The activation between the two is recomputed by the pullback, never stored.
+            (FusedDecoderTail.forward(x, transposed: transposed, output: output),
+             { dy, _ in FusedDecoderTail.backward(dy, input: x, transposed: self.transposed, output: self.output) })
+        }
+    }
+
+    /// Whether `output(ReLU(transposed(x)))` takes this path for input shape `x`
     /// with no cropping in between.
     static func applies(transposed t: ConvTranspose2D, output o: Conv2D, input shape: [Int]) -> Bool {
-        guard isAllowed, t.usesStrideTwo(shape), t.outChannels == 16, o.inChannels == 16 else { return false }
+        guard t.kernels.contains(.fusedDecoderTail), t.activation == .relu, o.activation == .identity,
+              t.usesStrideTwo(shape), t.outChannels == 16, o.inChannels == 16 else { return false }
         let g = o.geometry(t.outputShape(shape))
         return o.usesDirectKernel && DirectConvolution.hasVectorPath(g)
     }

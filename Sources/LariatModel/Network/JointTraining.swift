@@ -43,18 +43,7 @@ extension AutoencoderTrainer {
     public func jointGradients(window: Range<Int>, lag: Int, penalty: SparseVAR.Penalty,
                                weights: JointLossWeights = JointLossWeights(),
                                cancellation: Cancellation? = nil) throws -> JointLosses {
-        try jointGradients(frames: frames.frames(window), reconstructionStatic: staticImage, predictionStatic: staticImage,
-                           lag: lag, penalty: penalty, weights: weights, cancellation: cancellation)
-    }
-
-    /// The joint step on frames `x` with explicit static inputs for the two
-    /// decodes. Training passes the mean image to both; the benchmark's
-    /// timing stand-in passes the frames themselves (the current frames for
-    /// the reconstruction, the conditioning frames `p-1..T-2` for the
-    /// prediction), as `torch_reference.py` does.
-    func jointGradients(frames x: Tensor, reconstructionStatic: Tensor, predictionStatic: Tensor,
-                        lag: Int, penalty: SparseVAR.Penalty, weights: JointLossWeights,
-                        cancellation: Cancellation?) throws -> JointLosses {
+        let x = frames.frames(window)
         let T = x.shape[0], d = network.latent
         guard T >= lag + 2 else { throw NetworkError("a window of \(T) frames is too short for lag \(lag): need at least \(lag + 2)") }
         let (z, encTape) = try network.encodeRecording(x, cancellation: cancellation)
@@ -68,7 +57,7 @@ extension AutoencoderTrainer {
         var losses = JointLosses(total: 0, reconstruction: 0, prediction: 0, latentResidual: 0, varianceFloor: 0, latentFVU: 0)
         var dz = Tensor(zeros: [T, d])
         if weights.reconstruction > 0 {
-            let (y, tape) = try network.decodeRecording(z, static: reconstructionStatic, cancellation: cancellation)
+            let (y, tape) = try network.decodeRecording(z, static: staticImage, cancellation: cancellation)
             let (loss, dy) = meanSquaredError(y, x, weight: Float(weights.reconstruction))
             losses.reconstruction = loss
             dz = try network.decoderBackward(dy, tape: tape, cancellation: cancellation)
@@ -77,7 +66,7 @@ extension AutoencoderTrainer {
         // The decoded prediction of frames p..T-1 from the VAR's latents.
         var dPrediction: Tensor? = nil
         if weights.prediction > 0 {
-            let (y, tape) = try network.decodeRecording(step.prediction, static: predictionStatic, cancellation: cancellation)
+            let (y, tape) = try network.decodeRecording(step.prediction, static: staticImage, cancellation: cancellation)
             let (loss, dy) = meanSquaredError(y, x.frames(lag..<T), weight: Float(weights.prediction))
             losses.prediction = loss
             dPrediction = try network.decoderBackward(dy, tape: tape, cancellation: cancellation)

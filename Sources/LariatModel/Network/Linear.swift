@@ -60,3 +60,11 @@ public final class Linear {
         return dx
     }
 }
+
+extension Linear: Layer {
+    public func outputShape(_ input: [Int]) -> [Int] { [input[0], outFeatures] }
+
+    public func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
+        (forward(x), { dy, wanted in self.backward(dy, input: x, inputGradient: wanted) })
+    }
+}

@@ -25,3 +25,50 @@ func cropSpatial(_ x: Tensor, height: Int, width: Int, top: Int, left: Int) -> T
     }}
     return y
 }
+
+/// `padSpatial` as a layer: frames placed at (`top`, `left`) in a zero
+/// `height x width` canvas. Its pullback crops.
+public final class SpatialPad: Layer {
+    public let height: Int, width: Int, top: Int, left: Int
+    public init(height: Int, width: Int, top: Int, left: Int) {
+        self.height = height; self.width = width; self.top = top; self.left = left
+    }
+    public var parameters: [Parameter] { [] }
+    public func outputShape(_ input: [Int]) -> [Int] { [input[0], height, width, input[3]] }
+    public func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
+        let (h, w) = (x.shape[1], x.shape[2])
+        return (padSpatial(x, height: height, width: width, top: top, left: left),
+                { dy, _ in cropSpatial(dy, height: h, width: w, top: self.top, left: self.left) })
+    }
+}
+
+/// `cropSpatial` as a layer: the `height x width` window at (`top`, `left`).
+/// Its pullback pads with zeros.
+public final class SpatialCrop: Layer {
+    public let height: Int, width: Int, top: Int, left: Int
+    public init(height: Int, width: Int, top: Int, left: Int) {
+        self.height = height; self.width = width; self.top = top; self.left = left
+    }
+    public var parameters: [Parameter] { [] }
+    public func outputShape(_ input: [Int]) -> [Int] { [input[0], height, width, input[3]] }
+    public func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
+        let (h, w) = (x.shape[1], x.shape[2])
+        return (cropSpatial(x, height: height, width: width, top: top, left: left),
+                { dy, _ in padSpatial(dy, height: h, width: w, top: self.top, left: self.left) })
+    }
+}
+
+/// Each sample's values under a new shape (`[N] + shape`); the pullback restores the old one.
+public final class Reshape: Layer {
+    public let shape: [Int]
+    public init(_ shape: [Int]) { self.shape = shape }
+    public var parameters: [Parameter] { [] }
+    public func outputShape(_ input: [Int]) -> [Int] {
+        precondition(input.dropFirst().reduce(1, *) == shape.reduce(1, *), "Reshape: \(input) cannot become [N] + \(shape)")
+        return [input[0]] + shape
+    }
+    public func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
+        let old = x.shape
+        return (x.reshaped(outputShape(old)), { dy, _ in dy.reshaped(old) })
+    }
+}

@@ -30,4 +30,15 @@ if [ "${1:-}" = "--venv" ]; then
         .venv/bin/python -m pip install -q -r requirements-test.txt
         cp requirements-test.txt "$stamp"
     fi
+    # The papermill translator for Lariat (python/papermill_lariat), installed
+    # as a copy (not editable); again whenever one of its files changes.
+    pm_stamp=.venv/.papermill-lariat-installed
+    pm_hash=$(cd python/papermill_lariat && find . -type f \( -name '*.py' -o -name '*.toml' -o -name '*.md' \) \
+              -not -path './build/*' -not -path '*.egg-info/*' | LC_ALL=C sort | xargs sha256sum | sha256sum)
+    if [ "$pm_hash" != "$(cat "$pm_stamp" 2>/dev/null)" ]; then
+        echo "setup: installing python/papermill_lariat into the test venv" >&2
+        .venv/bin/python -m pip install -q ./python/papermill_lariat
+        rm -rf python/papermill_lariat/build python/papermill_lariat/*.egg-info
+        echo "$pm_hash" > "$pm_stamp"
+    fi
 fi

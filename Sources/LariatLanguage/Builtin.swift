@@ -257,6 +257,20 @@ public struct Arguments {
         self[name].isNone ? nil : try string(name)
     }
 
+    /// A list of whole numbers, each in `range` (e.g. layer widths).
+    public func integerList(_ name: String, in range: ClosedRange<Int>) throws -> [Int] {
+        guard case .list(let items) = self[name] else { throw fail(name, "must be a list of whole numbers, got \(self[name].describedForError)") }
+        return try items.map { item in
+            guard case .number(let v) = item, v == v.rounded(), v.isFinite else {
+                throw fail(name, "must hold whole numbers, got \(item.describedForError)")
+            }
+            guard v >= Double(range.lowerBound), v <= Double(range.upperBound) else {
+                throw fail(name, "must hold numbers in \(range.lowerBound)...\(range.upperBound), got \(formatNumber(v))")
+            }
+            return Int(v)
+        }
+    }
+
     public func bool(_ name: String) throws -> Bool {
         guard case .bool(let b) = self[name] else { throw fail(name, "must be true or false, got \(self[name].describedForError)") }
         return b

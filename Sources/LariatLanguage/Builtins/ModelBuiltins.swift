@@ -15,6 +15,11 @@ extension BuiltinRegistry {
                 Parameter("seed", .integer, default: .number(0), "fixes the initial weights and the window order"),
                 Parameter("mode", .string, default: .string("joint"), "\"joint\" (trained through the lasso) or \"two-stage\" (reconstruction only, then the lasso on frozen latents)"),
                 Parameter("skip", .boolean, default: .bool(true), "the static skip connection (the sequence's mean image into the decoder)"),
+                Parameter("channels", .list, default: .list(Architecture.standard.channels.map { .number(Double($0)) }), "the encoder's widths before the latent map (one stride-2 convolution each, plus one to the map); the decoder mirrors them"),
+                Parameter("kernel", .integer, default: .number(Double(Architecture.standard.kernel)), "every convolution's kernel size (odd)"),
+                Parameter("skip_channels", .integer, default: .number(Double(Architecture.standard.skipChannels)), "feature channels of the static skip branch"),
+                Parameter("map_channels", .integer, default: .number(Double(Architecture.standard.mapChannels)), "channels of the latent map before the linear layer to d"),
+                Parameter("activation", .string, default: .string(Architecture.standard.activation.rawValue), "\"relu\" or \"tanh\", after every hidden convolution"),
                 Parameter("window", .integer, default: .number(Double(FitOptions().window)), "frames per training step; the VAR is fitted on each window"),
                 Parameter("learning_rate", .number, default: .number(0.001), "Adam's step size"),
                 Parameter("warmup", .integer, default: Value.none, "joint mode: reconstruction-only epochs first (default: a fifth of the epochs)"),
@@ -37,7 +42,15 @@ extension BuiltinRegistry {
             The result has `.coefficients` (d x d*lag, lag blocks side by side), `.intercept`,
             `.losses` (the training loss per epoch; `.loss_parts` has it beside its parts in joint
             mode: reconstruction, prediction and latent FVU), `.latents` (T x d, standardised),
-            `.scores` and the options.
+            `.scores` and the options; `.architecture` describes the network's layers.
+
+            The network: `channels=[16, 32, 32]` are the encoder's widths (each a stride-2
+            convolution; one more maps to the latent map, so frames are padded to multiples of
+            2^(len(channels) + 1)); the decoder mirrors them with transposed convolutions.
+            `kernel=3` is every convolution's size, `skip_channels=8` the static branch's
+            features, `map_channels=8` the latent map's channels before the linear layer to d,
+            `activation="relu"` (or "tanh"). Other widths and kernels run the generic
+            convolutions (im2col + sgemm), the defaults also the tuned kernels.
             `plot(m)` draws the loss and its parts.
 
             Example:
@@ -62,6 +75,14 @@ extension BuiltinRegistry {
                 o.seed = UInt64(try args.integer("seed", in: 0...Int(Int32.max)))
                 o.mode = try args.choice("mode", of: FitOptions.Mode.self)
                 o.skip = try args.bool("skip")
+                o.architecture = Architecture(channels: try args.integerList("channels", in: 1...256),
+                                              kernel: try args.integer("kernel", in: 1...9),
+                                              skipChannels: try args.integer("skip_channels", in: 1...64),
+                                              mapChannels: try args.integer("map_channels", in: 1...64),
+                                              activation: try args.choice("activation", of: Activation.self))
+                do { try o.architecture.validate() } catch let e as NetworkError {
+                    throw BuiltinError("fit(): \(e.description)", argument: e.option)
+                }
                 o.window = try args.integer("window", in: 4...100_000)
                 let lr = try args.number("learning_rate")
                 guard lr > 0, lr < 1 else { throw BuiltinError("fit(): 'learning_rate' must be in (0, 1), got \(formatNumber(lr))", argument: "learning_rate") }
@@ -150,6 +171,7 @@ func modelRecord(_ m: LatentDynamicsModel, latents: NDArray) -> Record {
         ("lambda", penalty),
         ("lambdas", .array(NDArray(shape: [m.dynamics.lambdas.count], data: m.dynamics.lambdas))),
         ("skip", .bool(o.skip)),
+        ("architecture", .string(o.architecture.description)),
         ("epochs", .number(Double(o.epochs))),
         ("seed", .number(Double(o.seed))),
         ("coefficients", .array(m.dynamics.coefficients)),

@@ -19,6 +19,8 @@ public struct FitOptions: Sendable, Equatable {
     public var mode: Mode = .joint
     /// The static skip connection (the sequence's mean image into the decoder).
     public var skip: Bool = true
+    /// The autoencoder's layers: widths, kernel size, skip and map channels, activation.
+    public var architecture: Architecture = .standard
     /// Frames per training window (the VAR is fitted on each window). One
     /// window is one Adam step: 32 gives four times the steps of 128 for the
     /// same compute; with it the FVU claim holds on every simulator seed

@@ -42,6 +42,7 @@ public final class LatentDynamicsModel {
         guard options.holdout > 0, options.holdout < 0.9 else { throw NetworkError("holdout must be in (0, 0.9), got \(options.holdout)") }
         guard options.latent >= 1, options.latent <= 1024 else { throw NetworkError("latent must be in 1...1024, got \(options.latent)") }
         guard options.lag >= 1 else { throw NetworkError("lag must be at least 1, got \(options.lag)") }
+        try options.architecture.validate()
         // The whole movie, held-out frames too: a NaN there would pass training
         // and come back as NaN scores.
         if let k = movie.data.firstIndex(where: { !$0.isFinite }) {
@@ -59,7 +60,8 @@ public final class LatentDynamicsModel {
         training.divergenceFactor = 1e4
         let train = NDArray(shape: [trainCount, movie.shape[1], movie.shape[2]],
                             data: Array(movie.data[0 ..< trainCount * movie.shape[1] * movie.shape[2]]))
-        let trainer = try AutoencoderTrainer(movie: train, latent: options.latent, skip: options.skip, options: training)
+        let trainer = try AutoencoderTrainer(movie: train, latent: options.latent, skip: options.skip,
+                                             architecture: options.architecture, options: training)
 
         // Collect every epoch's mean losses from the trainer's final
         // per-epoch report, and pass progress on.

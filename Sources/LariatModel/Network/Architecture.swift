@@ -36,17 +36,17 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     /// Checks every field; the message names the field and its allowed range.
     public func validate() throws {
         guard (1...6).contains(channels.count) else {
-            throw NetworkError("channels must list 1 to 6 encoder widths, got \(channels.count)")
+            throw NetworkError("channels must list 1 to 6 encoder widths, got \(channels.count)", option: "channels")
         }
         if let bad = channels.first(where: { !(1...256).contains($0) }) {
-            throw NetworkError("every channel width must be in 1...256, got \(bad)")
+            throw NetworkError("every channel width must be in 1...256, got \(bad)", option: "channels")
         }
         guard kernel % 2 == 1, (1...9).contains(kernel) else {
-            throw NetworkError("kernel must be odd and in 1...9, got \(kernel)")
+            throw NetworkError("kernel must be odd and in 1...9, got \(kernel)", option: "kernel")
         }
-        guard (1...64).contains(skipChannels) else { throw NetworkError("skip_channels must be in 1...64, got \(skipChannels)") }
-        guard (1...64).contains(mapChannels) else { throw NetworkError("map_channels must be in 1...64, got \(mapChannels)") }
-        guard activation != .identity else { throw NetworkError("activation must be \"relu\" or \"tanh\"") }
+        guard (1...64).contains(skipChannels) else { throw NetworkError("skip_channels must be in 1...64, got \(skipChannels)", option: "skip_channels") }
+        guard (1...64).contains(mapChannels) else { throw NetworkError("map_channels must be in 1...64, got \(mapChannels)", option: "map_channels") }
+        guard activation != .identity else { throw NetworkError("activation must be \"relu\" or \"tanh\"", option: "activation") }
     }
 
     /// One line, e.g. `encoder 1-16-32-32-8 (3x3, stride 2), decoder 8-32-32-16-16-1, skip 1-8-1, relu`.

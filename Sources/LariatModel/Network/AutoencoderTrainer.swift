@@ -33,7 +33,8 @@ public final class AutoencoderTrainer {
 
     /// - Parameter movie: raw frames `T x H x W` in data units.
     /// - Throws: `NetworkError` for unusable movies or options.
-    public init(movie: NDArray, latent: Int, skip: Bool, options: TrainingOptions = TrainingOptions()) throws {
+    public init(movie: NDArray, latent: Int, skip: Bool, architecture: Architecture = .standard,
+                options: TrainingOptions = TrainingOptions()) throws {
         guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
         try options.validate(frameCount: movie.shape[0])
         normalisation = try MovieNormalisation(fitting: movie)
@@ -43,7 +44,7 @@ public final class AutoencoderTrainer {
         for i in 0..<s.count { s.data[i] *= inv }
         staticImage = s
         network = try Autoencoder(frameHeight: movie.shape[1], frameWidth: movie.shape[2], latent: latent,
-                                  skip: skip, seed: options.seed)
+                                  skip: skip, architecture: architecture, seed: options.seed)
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)
         rng = SeededRandom(seed: options.seed, stream: 0x57494E)   // "WIN": window order

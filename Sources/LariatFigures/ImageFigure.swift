@@ -9,6 +9,7 @@ extension Figure {
     public static func image(_ values: [Double], width: Int, height: Int, colormap: Colormap? = nil,
                              limits: ClosedRange<Double>? = nil, overlay: [Double]? = nil,
                              overlayColormap: Colormap = .hot, colorbarLabel: String? = nil,
+                             annotations: [ImageAnnotation] = [],
                              options: FigureOptions = FigureOptions()) throws -> Figure {
         try options.validate()
         guard width > 0, height > 0, values.count == width * height else {
@@ -53,6 +54,7 @@ extension Figure {
             Raster(values: o, width: width, height: height).draw(into: &c, rect: frame, map: overlayColormap, lo: lo, hi: hi,
                                                                   alpha: { u in min(1, 1.4 * u) * 0.9 })
         }
+        for a in annotations { a.draw(into: &c, frame: frame, width: width, height: height, scale: s, lineScale: st.s) }
         let ys = Scale(lower: 0, upper: Double(height), log: false, start: frame.minY, end: frame.maxY)
         let xs = Scale(lower: 0, upper: Double(width), log: false, start: frame.minX, end: frame.maxX)
         let xt = Axes.ticks((0, Double(width)), log: false, length: iw, spacing: 70 * st.s, font: font,
@@ -62,7 +64,7 @@ extension Figure {
         axes.drawDecorations(&c)
         c.stroke(frame.insetBy(-0.5), st.spine, lineWidth: st.spineWidth)
         bar.draw(&c, at: Rect(x: frame.maxX + 3 * st.pad, y: frame.minY, width: bar.barWidth, height: frame.height))
-        let what = overlay != nil ? ", with overlay" : ""
+        let what = (overlay != nil ? ", with overlay" : "") + (annotations.isEmpty ? "" : ", \(annotations.count) marks")
         return try Figure(canvas: c, kind: "image", description: "image: \(height) x \(width)\(what)")
     }
 }

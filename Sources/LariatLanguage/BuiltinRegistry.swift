@@ -4,7 +4,7 @@
 public enum BuiltinRegistry {
     /// Every builtin, sorted by name.
     public static let all: [Builtin] = {
-        let list = core + data + lasso + figures + model + analysis
+        let list = core + data + lasso + figures + model + analysis + cells
         return list.sorted { $0.name < $1.name }
     }()
 

@@ -142,6 +142,6 @@ func sequenceTestRecord(_ t: SequenceTest) -> Record {
     return record
 }
 
-private func figureValue(_ f: Figure) -> FigureValue {
+func figureValue(_ f: Figure) -> FigureValue {
     FigureValue(png: f.png, width: f.width, height: f.height, description: f.description, kind: f.kind)
 }

@@ -114,6 +114,8 @@ extension BuiltinRegistry {
                 var base: NDArray
                 var overlay: NDArray? = args.isGiven("overlay") ? try args.array("overlay") : nil
                 if case .record(let r) = args["X"] {
+                    // A record drawn as an image of its own (cells' outlines, a network over the mean image).
+                    if r["map"] == nil, let f = r.figure, !args.isGiven("overlay") { return .figure(f) }
                     guard case .array(let map)? = r["map"] else { throw BuiltinError("image(): a \(r.kind) has no map to show") }
                     if case .array(let mean)? = r["mean_image"], overlay == nil { base = mean; overlay = map } else { base = map }
                     if options.title == nil { options.title = r.kind }

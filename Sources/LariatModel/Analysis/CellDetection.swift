@@ -1,0 +1,170 @@
+import Foundation
+
+/// Cells found in a movie alone, by local correlation (in the spirit of
+/// CaImAn's and suite2p's seeds; our own simple version):
+///
+/// 1. Each pixel's trace, with its mean and the global drift removed: the
+///    residual of `x_p(t) ~ a_p + b_p g(t)`, `g` the frame mean (bleaching
+///    and slow illumination changes make every pixel correlate otherwise).
+/// 2. The local correlation image `C(p)`: the mean correlation of pixel p's
+///    residual with its 8 neighbours'. Pixels of one active cell share its
+///    calcium signal; shot noise is independent between pixels.
+/// 3. Seeds: local maxima of `C` within `radius`, above `threshold`, in
+///    decreasing order, at most `maxCells`.
+/// 4. Each cell's mask: the correlation of pixels within `2 * radius` with the
+///    seed's neighbourhood trace, kept where it is above `0.5` of its peak
+///    and connected to the seed; weights are those correlations, peak 1.
+public enum CellDetection {
+    public struct Options: Sendable, Equatable {
+        /// The expected cell radius in pixels (sets the seeds' spacing and the masks' reach).
+        public var radius: Double = 3
+        /// The smallest local correlation a seed may have.
+        public var threshold: Double = 0.2
+        /// At most this many cells (the strongest seeds).
+        public var maxCells: Int = 1000
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        /// n x H x W, each cell's weights (peak 1).
+        public var masks: NDArray
+        /// H x W, the local correlation image the seeds came from.
+        public var correlation: NDArray
+        /// n x 2 seed positions (row, column).
+        public var seeds: NDArray
+    }
+
+    public static func detect(_ movie: NDArray, options o: Options = Options(),
+                              cancellation: Cancellation? = nil) throws -> Result {
+        guard movie.rank == 3, movie.shape[0] >= 3 else {
+            throw NetworkError("cells() needs a movie T x H x W with at least 3 frames, got shape \(movie.shape)")
+        }
+        guard o.radius >= 1, o.radius <= 50 else { throw NetworkError("radius must be in 1...50 pixels, got \(o.radius)", option: "radius") }
+        guard o.threshold > 0, o.threshold < 1 else { throw NetworkError("threshold must be in (0, 1), got \(o.threshold)", option: "threshold") }
+        let (T, H, W) = (movie.shape[0], movie.shape[1], movie.shape[2])
+        let P = H * W
+        let r = residuals(movie)                       // P x T, each row unit norm
+        try cancellation?.check()
+
+        // Local correlation image.
+        func corr(_ p: Int, _ q: Int) -> Double {
+            var s = 0.0
+            let a = p * T, b = q * T
+            for t in 0..<T { s += r[a + t] * r[b + t] }
+            return s
+        }
+        var C = [Double](repeating: 0, count: P)
+        for y in 0..<H {
+            if y % 16 == 0 { try cancellation?.check() }
+            for x in 0..<W {
+                var s = 0.0, k = 0
+                for dy in -1...1 { for dx in -1...1 where dy != 0 || dx != 0 {
+                    let yy = y + dy, xx = x + dx
+                    guard yy >= 0, yy < H, xx >= 0, xx < W else { continue }
+                    s += corr(y * W + x, yy * W + xx); k += 1
+                }}
+                C[y * W + x] = s / Double(max(k, 1))
+            }
+        }
+
+        // Seeds: local maxima within the radius, strongest first.
+        let reach = Int(o.radius.rounded(.up))
+        var candidates: [Int] = []
+        for p in 0..<P where C[p] > o.threshold {
+            let (y, x) = (p / W, p % W)
+            var isMax = true
+            for dy in -reach...reach { for dx in -reach...reach where isMax {
+                let yy = y + dy, xx = x + dx
+                guard yy >= 0, yy < H, xx >= 0, xx < W, Double(dy * dy + dx * dx) <= o.radius * o.radius else { continue }
+                let q = yy * W + xx
+                if C[q] > C[p] || (C[q] == C[p] && q < p) { isMax = false }
+            }}
+            if isMax { candidates.append(p) }
+        }
+        candidates.sort { C[$0] > C[$1] }
+        let seeds = Array(candidates.prefix(o.maxCells))
+
+        // Masks grown from each seed's neighbourhood trace.
+        var masks = [Double](repeating: 0, count: seeds.count * P)
+        let grow = 2 * o.radius
+        let span = Int(grow.rounded(.up))
+        for (i, s) in seeds.enumerated() {
+            try cancellation?.check()
+            let (sy, sx) = (s / W, s % W)
+            var reference = [Double](repeating: 0, count: T)
+            for dy in -1...1 { for dx in -1...1 {
+                let yy = sy + dy, xx = sx + dx
+                guard yy >= 0, yy < H, xx >= 0, xx < W else { continue }
+                let q = (yy * W + xx) * T
+                for t in 0..<T { reference[t] += r[q + t] }
+            }}
+            let norm = reference.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0 else { continue }
+            var weight = [Double](repeating: 0, count: P)
+            var peak = 0.0
+            for yy in max(0, sy - span)...min(H - 1, sy + span) { for xx in max(0, sx - span)...min(W - 1, sx + span) {
+                let dy = Double(yy - sy), dx = Double(xx - sx)
+                guard dy * dy + dx * dx <= grow * grow else { continue }
+                let q = yy * W + xx
+                var c = 0.0
+                for t in 0..<T { c += r[q * T + t] * reference[t] }
+                c /= norm
+                weight[q] = max(0, c)
+                peak = max(peak, weight[q])
+            }}
+            guard peak > 0 else { continue }
+            // Keep what is above half the peak and connected to the seed.
+            var keep = [Bool](repeating: false, count: P)
+            var stack = [s]
+            keep[s] = weight[s] >= 0.5 * peak
+            while let q = stack.popLast(), keep[q] {
+                let (y, x) = (q / W, q % W)
+                for (dy, dx) in [(-1, 0), (1, 0), (0, -1), (0, 1)] {
+                    let yy = y + dy, xx = x + dx
+                    guard yy >= 0, yy < H, xx >= 0, xx < W else { continue }
+                    let n = yy * W + xx
+                    if !keep[n], weight[n] >= 0.5 * peak { keep[n] = true; stack.append(n) }
+                }
+            }
+            for q in 0..<P where keep[q] { masks[i * P + q] = weight[q] / peak }
+        }
+        let found = (0..<seeds.count).filter { i in (0..<P).contains { masks[i * P + $0] > 0 } }
+        var kept = [Double](); kept.reserveCapacity(found.count * P)
+        for i in found { kept += masks[(i * P)..<((i + 1) * P)] }
+        return Result(masks: NDArray(shape: [found.count, H, W], data: kept),
+                      correlation: NDArray(shape: [H, W], data: C),
+                      seeds: NDArray(shape: [found.count, 2], data: found.flatMap { [Double(seeds[$0] / W), Double(seeds[$0] % W)] }))
+    }
+
+    /// Each pixel's trace minus its fit on the frame-mean trace (intercept
+    /// and slope), scaled to unit norm: `P x T`, pixel-major. Constant pixels are zero.
+    static func residuals(_ movie: NDArray) -> [Double] {
+        let (T, P) = (movie.shape[0], movie.shape[1] * movie.shape[2])
+        var g = [Double](repeating: 0, count: T)
+        for t in 0..<T {
+            var s = 0.0
+            for p in 0..<P { s += movie.data[t * P + p] }
+            g[t] = s / Double(P)
+        }
+        let gm = g.reduce(0, +) / Double(T)
+        let gc = g.map { $0 - gm }
+        let gg = gc.reduce(0) { $0 + $1 * $1 }
+        var r = [Double](repeating: 0, count: P * T)
+        for p in 0..<P {
+            var m = 0.0
+            for t in 0..<T { m += movie.data[t * P + p] }
+            m /= Double(T)
+            var cov = 0.0
+            for t in 0..<T { cov += (movie.data[t * P + p] - m) * gc[t] }
+            let b = gg > 0 ? cov / gg : 0
+            var ss = 0.0
+            for t in 0..<T {
+                let e = movie.data[t * P + p] - m - b * gc[t]
+                r[p * T + t] = e; ss += e * e
+            }
+            let inv = ss > 0 ? 1 / ss.squareRoot() : 0
+            for t in 0..<T { r[p * T + t] *= inv }
+        }
+        return r
+    }
+}

@@ -1,0 +1,78 @@
+import Testing
+@testable import LariatModel
+
+@Suite struct CellTests {
+    @Test func tracesAreMaskWeightedMeans() throws {
+        // Two frames of 2 x 3; a soft mask and a one-pixel mask.
+        let movie = NDArray(shape: [2, 2, 3], data: [1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60])
+        let masks = NDArray(shape: [2, 2, 3], data: [1, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2])
+        let F = try CellTraces.traces(movie, masks: masks)
+        #expect(F.shape == [2, 2])
+        let expected: [Double] = [2 / 1.5, 6, 20 / 1.5, 60]
+        #expect(F.data == expected)
+    }
+
+    @Test func neuropilRingLiesOutsideEveryMask() throws {
+        var masks = [Double](repeating: 0, count: 2 * 20 * 20)
+        masks[5 * 20 + 5] = 1; masks[5 * 20 + 6] = 1          // cell 0
+        masks[400 + 5 * 20 + 9] = 1                             // cell 1, 3 px to the right
+        let m = NDArray(shape: [2, 20, 20], data: masks)
+        let cells = try CellTraces.maskLists(m, height: 20, width: 20)
+        let rings = CellTraces.neuropilRings(cells, height: 20, width: 20, ringWidth: 3)
+        for (i, ring) in rings.enumerated() {
+            #expect(!ring.isEmpty)
+            #expect(ring.allSatisfy { masks[$0] == 0 && masks[400 + $0] == 0 }, "ring \(i) holds a mask pixel")
+            // Every ring pixel is more than 2 px from its own mask.
+            func farFromMask(_ p: Int) -> Bool {
+                cells[i].allSatisfy { q in
+                    let dy = Double(p / 20 - q.0 / 20), dx = Double(p % 20 - q.0 % 20)
+                    return dy * dy + dx * dx > 4
+                }
+            }
+            #expect(ring.allSatisfy(farFromMask))
+        }
+        // Subtracting 0.7 x a constant neuropil of 10 from a constant cell of 50.
+        let movie = NDArray(shape: [1, 20, 20], data: (0..<400).map { masks[$0] > 0 || masks[400 + $0] > 0 ? 50 : 10 })
+        let F = try CellTraces.traces(movie, masks: m, neuropil: 0.7, ringWidth: 3)
+        #expect(F.data.allSatisfy { abs($0 - 43) < 1e-12 })
+    }
+
+    @Test func badMasksNameTheProblem() throws {
+        let movie = NDArray(shape: [2, 4, 4], data: [Double](repeating: 1, count: 32))
+        #expect(throws: NetworkError.self) { try CellTraces.traces(movie, masks: NDArray(shape: [1, 4, 5], data: [Double](repeating: 1, count: 20))) }
+        #expect { try CellTraces.traces(movie, masks: NDArray(shape: [1, 4, 4], data: [Double](repeating: 0, count: 16))) }
+            throws: { ($0 as? NetworkError)?.description.contains("empty") == true }
+        #expect { try CellTraces.traces(movie, masks: NDArray(shape: [1, 4, 4], data: [-1] + [Double](repeating: 0, count: 15))) }
+            throws: { ($0 as? NetworkError)?.description.contains("negative") == true }
+    }
+
+    /// Intersection over union of the masks' pixels above a fifth of their peaks.
+    static func overlap(_ a: ArraySlice<Double>, _ b: ArraySlice<Double>) -> Double {
+        let pa = a.max()!, pb = b.max()!
+        var inter = 0, union = 0
+        for (x, y) in zip(a, b) {
+            let u = x > 0.2 * pa, v = y > 0.2 * pb
+            if u && v { inter += 1 }
+            if u || v { union += 1 }
+        }
+        return Double(inter) / Double(max(union, 1))
+    }
+
+    @Test(arguments: [1, 2])
+    func detectedCellsMatchTheSimulatorsFootprints(seed: Int) throws {
+        var o = SimulationOptions(); o.neurons = 10; o.frames = 1000; o.size = 40; o.seed = seed
+        let sim = try Simulator.simulate(o)
+        let found = try CellDetection.detect(sim.movie)
+        let P = 40 * 40
+        // Each true cell's best overlap with a detected one (a greedy match is enough here).
+        var matched = 0
+        for i in 0..<10 {
+            let truth = sim.footprints.data[(i * P)..<((i + 1) * P)]
+            let best = (0..<found.masks.shape[0]).map { Self.overlap(truth, found.masks.data[($0 * P)..<(($0 + 1) * P)]) }.max() ?? 0
+            if best >= 0.4 { matched += 1 }
+        }
+        print("cells, sim seed \(seed): \(found.masks.shape[0]) found, \(matched) of 10 matched at IoU >= 0.4")
+        #expect(matched >= 8)
+        #expect(found.masks.shape[0] <= 14)
+    }
+}

@@ -76,6 +76,106 @@ extension BuiltinRegistry {
                 record.figure = try? figureValue(cellOutlines(mean, masks: found.masks, title: "\(n) cells"))
                 return .record(record)
             },
+            Builtin("network", [
+                Parameter("model", .record, "a fitted model from fit()"),
+                Parameter("movie", .array, "a movie of the model's field of view, T x H x W"),
+                Parameter("masks", .array, "n x H x W cell masks: sim.footprints, rois(...), cells(...).masks"),
+                Parameter("frames", .integer, default: .number(256), "at most this many frame pairs, evenly spaced"),
+                Parameter("lambda", [.number, .string], default: Value.none, "read a VAR refitted on the model's latents of this movie at this penalty (0: least squares; \"bic\", \"aic\") instead of the model's own"),
+            ], summary: "Which cells drive which, read from the fitted model (encoder, sparse VAR, decoder).",
+            documentation: """
+            For each cell the model's response is read through its own layers: a unit rise of cell
+            j's trace at t-1, pulled through the encoder, the sparse VAR's lag-1 coefficients and the
+            decoder, moves the predicted trace of cell i at t by `M[i, j]`, and the reconstructed
+            trace of cell i at t-1 by `L[i, j]` (both averaged over frame pairs, by vector-Jacobian
+            products). `.matrix = M L^-1` is then the model's cell dynamics in trace units:
+            `[i, j]` the effect of cell j at t-1 on cell i at t. `L` undoes how the autoencoder
+            mixes cells into its latents, so the result does not depend on the latents' basis.
+            `.drivers` is each cell's out-strength `sum_{i != j} |matrix[i, j]|` (its own
+            persistence excluded). `lambda=` reads a VAR refitted on the model's latents of this
+            movie instead of the model's own (`lambda=0`: least squares): when latents mix cells the
+            links are dense in the latents' basis, and the model's lasso can drop them.
+
+            The result has `.matrix`, `.drivers`, `.prediction` (M), `.reconstruction` (L),
+            `.centres` (n x 2) and `.frames`; it displays as the graph over the mean image
+            (arrows from driver to driven cell, width by strength, red excitatory, blue
+            inhibitory); `heatmap(net)` draws the matrix. docs/network.md compares it with the
+            classical pipeline (mask traces and one lasso per cell).
+
+            Example:
+
+                m = fit(sim.movie, epochs=30)
+                net = network(m, sim.movie, masks=sim.footprints)
+                net.drivers
+                heatmap(net)
+            """) { args, ctx in
+                let m = try fittedModel(args)
+                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                let masks = try args.array("masks", rank: 3, what: "cell masks n x H x W")
+                var o = CellNetwork.Options()
+                o.frames = try args.integer("frames", in: 1...10_000_000)
+                o.penalty = try readoutPenalty(args)
+                let net: CellNetwork
+                do { net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work) }
+                catch let e as NetworkError { throw BuiltinError("network(): \(e.description)", argument: e.option ?? "masks") }
+                let centres = maskCentres(masks)
+                let record = Record(kind: "network", fields: [
+                    ("matrix", .array(net.matrix)),
+                    ("drivers", .array(NDArray(shape: [net.drivers.count], data: net.drivers))),
+                    ("prediction", .array(net.prediction)),
+                    ("reconstruction", .array(net.reconstruction)),
+                    ("centres", .array(centres)),
+                    ("frames", .number(Double(net.framesUsed))),
+                ])
+                record.figure = try? figureValue(networkGraph(movie.meanOverFirstAxis(), masks: masks, matrix: net.matrix,
+                                                              centres: centres, title: "network read from the model"))
+                return .record(record)
+            },
+            Builtin("drivers", [
+                Parameter("model", .record, "a fitted model from fit()"),
+                Parameter("movie", .array, "a movie of the model's field of view, T x H x W"),
+                Parameter("radius", .number, default: .number(4), "pixels within this distance count as a pixel's own region (its persistence)"),
+                Parameter("frames", .integer, default: .number(256), "at most this many frames, evenly spaced, for the decoder's Jacobian"),
+                Parameter("lambda", [.number, .string], default: Value.none, "as in network(): a VAR refitted on the model's latents (0: least squares) instead of the model's own"),
+            ], summary: "Where the regions are that drive OTHER regions, read from the fitted model; no masks needed.",
+            documentation: """
+            The decoder's Jacobian `J` (pixels x latents, averaged over frames) and the VAR's lag-1
+            coefficients `B` (in the encoder's units) give the model's dynamics on frames,
+            `K = J B J^+`: a change at pixel p at t-1 moves pixel q at t by `K[q, p]`. Like
+            `network`, `K` does not depend on how the latents mix cells. `.map[p]` sums `|K[q, p]|`
+            over pixels q farther than `radius` from p (so a region's own persistence is left out),
+            times p's standard deviation over time.
+
+            The result has `.map` (H x W), `.mean_image`, `.radius` and `.frames`; it displays as the
+            map over the mean image.
+
+            Example:
+
+                d = drivers(m, sim.movie)
+                image(d)
+            """) { args, ctx in
+                let m = try fittedModel(args)
+                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                var o = DriverMap.Options()
+                o.penalty = try readoutPenalty(args)
+                o.radius = try args.number("radius")
+                o.frames = try args.integer("frames", in: 1...10_000_000)
+                let d: DriverMap
+                do { d = try DriverMap.compute(model: m, movie: movie, options: o, context: ctx.work) }
+                catch let e as NetworkError { throw BuiltinError("drivers(): \(e.description)", argument: e.option) }
+                var map = d.map
+                map.displaysAsImage = true
+                let record = Record(kind: "drivers", fields: [
+                    ("map", .array(map)),
+                    ("mean_image", .array(d.meanImage)),
+                    ("radius", .number(o.radius)),
+                    ("frames", .number(Double(d.framesUsed))),
+                ])
+                record.figure = try? figureValue(Figure.image(d.meanImage.data, width: d.map.shape[1], height: d.map.shape[0],
+                                                              overlay: d.map.data, colorbarLabel: "drives others",
+                                                              options: FigureOptions(title: "drivers read from the model")))
+                return .record(record)
+            },
         ]
     }
 }
@@ -93,4 +193,54 @@ func cellOutlines(_ mean: NDArray, masks: NDArray, arrows: [ImageAnnotation] = [
     marks += arrows
     return try Figure.image(mean.data, width: W, height: H, colormap: .grey, annotations: marks,
                             options: FigureOptions(title: title))
+}
+
+/// Each mask's weighted centre (row, column), n x 2.
+func maskCentres(_ masks: NDArray) -> NDArray {
+    let (n, H, W) = (masks.shape[0], masks.shape[1], masks.shape[2])
+    var out = [Double](repeating: 0, count: n * 2)
+    for i in 0..<n {
+        var s = 0.0, sy = 0.0, sx = 0.0
+        for p in 0..<(H * W) {
+            let w = max(0, masks.data[i * H * W + p])
+            s += w; sy += w * Double(p / W); sx += w * Double(p % W)
+        }
+        out[2 * i] = s > 0 ? sy / s : 0; out[2 * i + 1] = s > 0 ? sx / s : 0
+    }
+    return NDArray(shape: [n, 2], data: out)
+}
+
+/// The network as arrows between cell centres over the mean image: the
+/// strongest links (up to 3n, and at least a tenth of the largest), width by
+/// strength, red for positive, blue for negative.
+func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, centres: NDArray, title: String) throws -> Figure {
+    let n = matrix.shape[0]
+    var links: [(i: Int, j: Int, w: Double)] = []
+    for i in 0..<n { for j in 0..<n where i != j { links.append((i, j, matrix.data[i * n + j])) } }
+    links.sort { abs($0.w) > abs($1.w) }
+    let strongest = abs(links.first?.w ?? 0)
+    let shown = links.prefix(3 * n).filter { strongest > 0 && abs($0.w) >= 0.1 * strongest }
+    let arrows: [ImageAnnotation] = shown.map { link in
+        .arrow(from: (centres.data[2 * link.j], centres.data[2 * link.j + 1]),
+               to: (centres.data[2 * link.i], centres.data[2 * link.i + 1]),
+               width: 1 + 4 * abs(link.w) / strongest,
+               color: link.w > 0 ? Color(hex: 0xd62728) : Color(hex: 0x1f77b4))
+    }
+    return try cellOutlines(mean, masks: masks, arrows: arrows, title: title)
+}
+
+/// `lambda=` of network() and drivers(): nil (the model's own VAR), a number, or "bic" / "aic".
+func readoutPenalty(_ args: Arguments) throws -> SparseVAR.Penalty? {
+    switch args["lambda"] {
+    case .none: return nil
+    case .number(let l):
+        guard l >= 0, l.isFinite else { throw BuiltinError("\(args.function)(): 'lambda' must be >= 0, got \(formatNumber(l))", argument: "lambda") }
+        return .value(l)
+    case .string(let s):
+        guard let ic = InformationCriterion(rawValue: s.lowercased()) else {
+            throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\", got \"\(s)\"", argument: "lambda")
+        }
+        return .criterion(ic)
+    default: throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\"", argument: "lambda")
+    }
 }

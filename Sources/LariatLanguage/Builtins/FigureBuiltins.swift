@@ -46,7 +46,7 @@ extension BuiltinRegistry {
                 if options.xLabel == nil && !args.isGiven("x") { options.xLabel = nil }
                 return figure(try Figure.plot(series, options: options))
             },
-            Builtin("heatmap", [Parameter("X", [.array, .record], "a matrix, or a record with coefficients (e.g. a model or VAR)"),
+            Builtin("heatmap", [Parameter("X", [.array, .record], "a matrix, or a record with coefficients (a model or VAR) or a matrix (a network)"),
                                 Parameter("row_labels", .list, default: Value.none, "one label per row"),
                                 Parameter("column_labels", .list, default: Value.none, "one label per column"),
                                 Parameter("colormap", .string, default: Value.none, "\"rdbu\" (diverging, centred at zero; the default when values have both signs), \"viridis\", \"grey\" or \"hot\""),
@@ -57,12 +57,13 @@ extension BuiltinRegistry {
                 var blocks = try args.optionalInteger("lag_blocks", in: 1...10_000)
                 let matrix: NDArray
                 if case .record(let r) = args["X"] {
-                    guard case .array(let c)? = r["coefficients"] else {
-                        throw BuiltinError("heatmap(): a \(r.kind) has no coefficients to show")
+                    // A network shows its cell-by-cell matrix; a model or VAR its coefficients.
+                    guard case .array(let c)? = r["coefficients"] ?? r["matrix"] else {
+                        throw BuiltinError("heatmap(): a \(r.kind) has no coefficients or matrix to show")
                     }
                     matrix = c
                     if blocks == nil, case .number(let lag)? = r["lag"], lag > 1 { blocks = Int(lag) }
-                    if options.title == nil { options.title = "\(r.kind) coefficients" }
+                    if options.title == nil { options.title = r["coefficients"] != nil ? "\(r.kind) coefficients" : r.kind }
                 } else {
                     matrix = try args.array("X")
                 }

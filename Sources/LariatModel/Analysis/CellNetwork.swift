@@ -1,0 +1,180 @@
+import Foundation
+
+/// Which cells drive which, read from a fitted model (DESIGN.md "Cells and
+/// networks"): through its encoder, the sparse VAR and its decoder, not a
+/// regression on traces beside it.
+///
+/// For cell masks `w_i` let `p_i = w_i / sum(w_i)` read cell i's trace
+/// from a frame and `u_j = w_j / (sum w_j^2 / sum w_j)` raise cell j's trace
+/// by one. Linearising the model around each frame pair (t-1, t):
+///
+///     M[i, j] = mean_t p_i' J_D(zhat_t) S A_1 S^-1 J_E(x_{t-1}) u_j     (predicted trace at t)
+///     L[i, j] = mean_t p_i' J_D(z_t) J_E(x_t) u_j                        (reconstructed trace at t)
+///
+/// with `J_E`, `J_D` the encoder's and decoder's Jacobians, `S` the latents'
+/// standard deviations and `A_1` the VAR's lag-1 block on standardised
+/// latents. A change `dc` of the cells' activity moves the model's traces by
+/// `L dc` and its prediction of the next ones by `M dc`, so in trace units
+/// the model says `y_t = W y_{t-1}` with
+///
+///     W = M L^-1.
+///
+/// `L` undoes how the autoencoder mixes cells into its latents (and the
+/// masks' overlaps): without it, a latent shared by two cells makes each
+/// look as if it drove the other (the persistence of one leaks into the
+/// other's column). `W` is invariant to any invertible change of latent
+/// basis. `drivers[j] = sum_{i != j} |W[i, j]|`, each cell's out-strength
+/// without its own persistence.
+///
+/// Each `p_i' J_D ...` row is one vector-Jacobian product: per cell, one
+/// pullback through the decoder and one through the encoder, over a batch.
+public struct CellNetwork: Sendable {
+    /// n x n, `[i, j]` the effect of cell j at t-1 on cell i at t (trace units).
+    public let matrix: NDArray
+    /// n, out-strength without the diagonal.
+    public let drivers: [Double]
+    /// n x n, `M` and `L` above.
+    public let prediction: NDArray
+    public let reconstruction: NDArray
+    public let framesUsed: Int
+
+    public struct Options: Sendable {
+        /// At most this many frame pairs, evenly spaced.
+        public var frames: Int = 256
+        /// The VAR read through the decoder and encoder: nil, the model's own;
+        /// else refitted at this penalty on the model's standardised latents of
+        /// the movie (`.value(0)`: least squares). Links are dense in the
+        /// latents' basis when latents mix cells, and a lasso there can drop
+        /// them (docs/network.md).
+        public var penalty: SparseVAR.Penalty? = nil
+        public init() {}
+    }
+
+    public static func compute(model: LatentDynamicsModel, movie: NDArray, masks: NDArray, options: Options = Options(),
+                               context: WorkContext = .silent) throws -> CellNetwork {
+        try model.checkFrameSize(movie)
+        let (T, H, W) = (movie.shape[0], model.frameHeight, model.frameWidth)
+        let P = H * W, d = model.network.latent, lag = model.options.lag
+        let cells = try CellTraces.maskLists(masks, height: H, width: W)
+        let n = cells.count
+        guard T >= lag + 2 else { throw NetworkError("network: the movie has \(T) frames; need at least \(lag + 2)") }
+
+        // Readers p_i and raisers u_j, as dense images.
+        var readers = [Float](repeating: 0, count: n * P), raisers = [Double](repeating: 0, count: n * P)
+        for (i, cell) in cells.enumerated() {
+            let total = cell.reduce(0) { $0 + $1.1 }, squares = cell.reduce(0) { $0 + $1.1 * $1.1 }
+            for (p, w) in cell {
+                readers[i * P + p] = Float(w / total)
+                raisers[i * P + p] = w * total / squares
+            }
+        }
+
+        // All latents once (standardised), then the VAR's predictions.
+        let zs = try model.encode(movie, cancellation: context.cancellation)       // T x d
+        let dynamics = try options.penalty.map { try SparseVAR.fit(zs, lag: lag, penalty: $0, context: context) } ?? model.dynamics
+        let A1 = dynamics.lagMatrices[0]
+        let sd = model.latentSD, mu = model.latentMean
+        let pairs = T - lag
+        let count = min(pairs, max(1, options.frames))
+        let targets = (0..<count).map { lag + (count == 1 ? 0 : Int((Double($0) * Double(pairs - 1) / Double(count - 1)).rounded())) }
+        let staticImage = model.staticImage(of: movie)
+        let x = model.normalisation.normalise(movie)                               // T x H x W x 1
+        let zhat = dynamics.predict(zs)                                            // rows: times lag..<T
+
+        var M = [Double](repeating: 0, count: n * n), L = [Double](repeating: 0, count: n * n)
+        let chunk = max(1, model.options.window)
+        let start = Date()
+        for c0 in stride(from: 0, to: count, by: chunk) {
+            let batch = Array(targets[c0..<min(count, c0 + chunk)])
+            let b = batch.count
+            func frames(_ offset: Int) -> Tensor {
+                var data = [Float](); data.reserveCapacity(b * P)
+                for t in batch { data += x.data[((t + offset) * P)..<((t + offset + 1) * P)] }
+                return Tensor(shape: [b, H, W, 1], data: data)
+            }
+            func latents(_ rows: (Int) -> Int, _ source: NDArray) -> Tensor {
+                var data = [Float](repeating: 0, count: b * d)
+                for (r, t) in batch.enumerated() { for k in 0..<d {
+                    data[r * d + k] = Float(source.data[rows(t) * d + k] * sd[k] + mu[k])
+                }}
+                return Tensor(shape: [b, d], data: data)
+            }
+            let (_, previousTape) = try model.network.encodeRecording(frames(-1), cancellation: context.cancellation)
+            let (_, currentTape) = try model.network.encodeRecording(frames(0), cancellation: context.cancellation)
+            let (_, predictedTape) = try model.network.decodeRecording(latents({ $0 - lag }, zhat), static: staticImage,
+                                                                     cancellation: context.cancellation)
+            let (_, reconstructedTape) = try model.network.decodeRecording(latents({ $0 }, zs), static: staticImage,
+                                                                         cancellation: context.cancellation)
+            for i in 0..<n {
+                try context.cancellation.check()
+                var dy = Tensor(zeros: [b, H, W, 1])
+                for r in 0..<b { for p in 0..<P { dy.data[r * P + p] = readers[i * P + p] } }
+                // Prediction: back through the decoder at zhat, the VAR and the encoder at x_{t-1}.
+                let dzhat = try model.network.decoderBackward(dy, tape: predictedTape, cancellation: context.cancellation)
+                var dPrevious = Tensor(zeros: [b, d])
+                for r in 0..<b { for k in 0..<d {
+                    // zhat = mu + S (c + A_1 zs_{t-1} + ...), zs = S^-1 (z - mu): dz_{t-1} = S^-1 A_1' S dzhat.
+                    var s = 0.0
+                    for m in 0..<d { s += Double(dzhat.data[r * d + m]) * sd[m] * A1[m, k] }
+                    dPrevious.data[r * d + k] = Float(s / sd[k])
+                }}
+                let gPrevious = try model.network.encoderBackward(dPrevious, tape: previousTape, inputGradient: true,
+                                                                  cancellation: context.cancellation)!
+                // Reconstruction: back through the decoder at z_t and the encoder at x_t.
+                let dz = try model.network.decoderBackward(dy, tape: reconstructedTape, cancellation: context.cancellation)
+                let gCurrent = try model.network.encoderBackward(dz, tape: currentTape, inputGradient: true,
+                                                                 cancellation: context.cancellation)!
+                for j in 0..<n {
+                    var m = 0.0, l = 0.0
+                    for r in 0..<b { for (p, _) in cells[j] {
+                        m += Double(gPrevious.data[r * P + p]) * raisers[j * P + p]
+                        l += Double(gCurrent.data[r * P + p]) * raisers[j * P + p]
+                    }}
+                    M[i * n + j] += m / Double(count)
+                    L[i * n + j] += l / Double(count)
+                }
+            }
+            context.report(ProgressReport(task: "network", done: min(count, c0 + chunk), total: count,
+                                          elapsed: Date().timeIntervalSince(start)))
+        }
+        model.network.parameters.zeroGradients()
+
+        // W = M L^-1, i.e. W L = M: solve L' W' = M' row by row.
+        let Wm = try solveRight(M, L, n)
+        var drivers = [Double](repeating: 0, count: n)
+        for j in 0..<n { for i in 0..<n where i != j { drivers[j] += abs(Wm[i * n + j]) } }
+        return CellNetwork(matrix: NDArray(shape: [n, n], data: Wm), drivers: drivers,
+                           prediction: NDArray(shape: [n, n], data: M), reconstruction: NDArray(shape: [n, n], data: L),
+                           framesUsed: count)
+    }
+
+    /// `X` with `X L = M` (n x n, row-major), by Gaussian elimination with
+    /// partial pivoting on `L'`; a ridge of 1e-9 x the largest entry of L'L
+    /// keeps a singular L (a cell the model cannot see) from dividing by zero.
+    static func solveRight(_ M: [Double], _ L: [Double], _ n: Int) throws -> [Double] {
+        // X L = M  <=>  L' X' = M'. Normal equations with a tiny ridge: (L L') X' = L M'.
+        var G = [Double](repeating: 0, count: n * n), R = [Double](repeating: 0, count: n * n)
+        for a in 0..<n { for b in 0..<n {
+            var g = 0.0, r = 0.0
+            for k in 0..<n { g += L[a * n + k] * L[b * n + k]; r += L[a * n + k] * M[b * n + k] }
+            G[a * n + b] = g; R[a * n + b] = r
+        }}
+        let ridge = 1e-9 * (G.map(abs).max() ?? 0)
+        for a in 0..<n { G[a * n + a] += ridge }
+        // Solve G Y = R (Y = X'), columns of R at once.
+        for col in 0..<n {
+            var piv = col
+            for r in col..<n where abs(G[r * n + col]) > abs(G[piv * n + col]) { piv = r }
+            guard G[piv * n + col] != 0 else { throw NetworkError("network: the model cannot tell the cells apart (a singular reconstruction matrix)") }
+            if piv != col { for c in 0..<n { G.swapAt(piv * n + c, col * n + c); R.swapAt(piv * n + c, col * n + c) } }
+            for r in 0..<n where r != col {
+                let f = G[r * n + col] / G[col * n + col]
+                if f == 0 { continue }
+                for c in 0..<n { G[r * n + c] -= f * G[col * n + c]; R[r * n + c] -= f * R[col * n + c] }
+            }
+        }
+        var X = [Double](repeating: 0, count: n * n)
+        for a in 0..<n { for b in 0..<n { X[b * n + a] = R[a * n + b] / G[a * n + a] } }
+        return X
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// How strongly each region drives OTHER regions, read from a fitted model
+/// without cell masks (DESIGN.md "Cells and networks", `drivers`).
+///
+/// The decoder turns latents into frames; averaged over frames its Jacobian
+/// is `J` (pixels x d, by central differences along each latent). In the
+/// decoder's image the model's dynamics act on frames as
+///
+///     K = J B J^+,   B = S A_1 S^-1,   J^+ = (J'J + eps I)^-1 J'
+///
+/// (pixels x pixels): a change of the frame at pixel p at t-1 moves pixel q
+/// at t by `K[q, p]`. Like `CellNetwork`'s `W`, `K` does not depend on how the
+/// latents mix the cells: if frames are `F c` for cell activities `c` with
+/// dynamics `c_t = W c_{t-1}`, then `K = F W F^+`. A pixel's own cell's
+/// persistence lands near it; its links to other cells land far away. So
+///
+///     map[p] = sum over q farther than `radius` from p of |K[q, p]|,
+///
+/// scaled by the frames' standard deviation at p (a pixel that never changes
+/// drives nothing).
+public struct DriverMap: Sendable {
+    /// H x W.
+    public let map: NDArray
+    /// The movie's mean image (data units), for the overlay display.
+    public let meanImage: NDArray
+    public let framesUsed: Int
+
+    public struct Options: Sendable {
+        /// Pixels within this distance of p count as p's own region.
+        public var radius: Double = 4
+        /// At most this many frames, evenly spaced, for the decoder's Jacobian.
+        public var frames: Int = 256
+        /// As `CellNetwork.Options.penalty`: nil reads the model's own VAR.
+        public var penalty: SparseVAR.Penalty? = nil
+        public init() {}
+    }
+
+    public static func compute(model: LatentDynamicsModel, movie: NDArray, options: Options = Options(),
+                               context: WorkContext = .silent) throws -> DriverMap {
+        try model.checkFrameSize(movie)
+        guard options.radius >= 0, options.radius.isFinite else {
+            throw NetworkError("radius must be >= 0 pixels, got \(options.radius)", option: "radius")
+        }
+        let (T, H, W) = (movie.shape[0], model.frameHeight, model.frameWidth)
+        let P = H * W, d = model.network.latent
+        let zs = try model.encode(movie, cancellation: context.cancellation)
+        let count = min(T, max(1, options.frames))
+        let picked = (0..<count).map { count == 1 ? 0 : Int((Double($0) * Double(T - 1) / Double(count - 1)).rounded()) }
+        let staticImage = model.staticImage(of: movie)
+        let sd = model.latentSD, mu = model.latentMean
+
+        // J: the decoder's mean Jacobian along each latent, in encoder units.
+        var J = [Double](repeating: 0, count: P * d)                  // P x d
+        let chunk = max(1, model.options.window)
+        let start = Date()
+        for c0 in stride(from: 0, to: count, by: chunk) {
+            let batch = Array(picked[c0..<min(count, c0 + chunk)])
+            let b = batch.count
+            var base = [Float](repeating: 0, count: b * d)
+            for (r, t) in batch.enumerated() { for k in 0..<d { base[r * d + k] = Float(zs.data[t * d + k] * sd[k] + mu[k]) } }
+            for k in 0..<d {
+                try context.cancellation.check()
+                // A step of a hundredth of the latent's spread: small against its range, large against float32 rounding.
+                let h = Float(0.01 * sd[k])
+                var up = base, down = base
+                for r in 0..<b { up[r * d + k] += h; down[r * d + k] -= h }
+                let yu = try model.network.decode(Tensor(shape: [b, d], data: up), static: staticImage, cancellation: context.cancellation)
+                let yd = try model.network.decode(Tensor(shape: [b, d], data: down), static: staticImage, cancellation: context.cancellation)
+                for r in 0..<b { for p in 0..<P {
+                    J[p * d + k] += Double(yu.data[r * P + p] - yd.data[r * P + p]) / Double(2 * h) / Double(count)
+                }}
+            }
+            context.report(ProgressReport(task: "drivers", done: min(count, c0 + chunk), total: count,
+                                          elapsed: Date().timeIntervalSince(start)))
+        }
+
+        // C = B J^+ (d x P), with B = S A_1 S^-1 and J^+ = (J'J + eps I)^-1 J'.
+        var G = [Double](repeating: 0, count: d * d)
+        for p in 0..<P { for a in 0..<d { for b in 0..<d { G[a * d + b] += J[p * d + a] * J[p * d + b] } } }
+        let eps = 1e-6 * ((0..<d).map { G[$0 * d + $0] }.max() ?? 0) + 1e-300
+        for a in 0..<d { G[a * d + a] += eps }
+        let Ginv = try invert(G, d)
+        let dynamics = try options.penalty.map { try SparseVAR.fit(zs, lag: model.options.lag, penalty: $0, context: context) }
+            ?? model.dynamics
+        let A1 = dynamics.lagMatrices[0]
+        var B = [Double](repeating: 0, count: d * d)
+        for a in 0..<d { for b in 0..<d { B[a * d + b] = sd[a] * A1[a, b] / sd[b] } }
+        var BG = [Double](repeating: 0, count: d * d)                 // B (J'J)^-1
+        for a in 0..<d { for b in 0..<d { var s = 0.0; for k in 0..<d { s += B[a * d + k] * Ginv[k * d + b] }; BG[a * d + b] = s } }
+        var C = [Double](repeating: 0, count: d * P)                  // (B (J'J)^-1 J')[:, p]
+        for p in 0..<P { for a in 0..<d { var s = 0.0; for k in 0..<d { s += BG[a * d + k] * J[p * d + k] }; C[a * P + p] = s } }
+
+        // The pixels' own spread (normalised units), over the picked frames.
+        let x = model.normalisation.normalise(movie)
+        var spread = [Double](repeating: 0, count: P)
+        for p in 0..<P {
+            var s = 0.0, s2 = 0.0
+            for t in picked { let v = Double(x.data[t * P + p]); s += v; s2 += v * v }
+            let m = s / Double(count)
+            spread[p] = max(0, s2 / Double(count) - m * m).squareRoot()
+        }
+
+        // map[p] = spread[p] * sum_{|q - p| > radius} |sum_k J[q, k] C[k, p]|.
+        var map = [Double](repeating: 0, count: P)
+        let r2 = options.radius * options.radius
+        for p in 0..<P {
+            if p % W == 0 { try context.cancellation.check() }
+            let (py, px) = (p / W, p % W)
+            var column = [Double](repeating: 0, count: d)
+            for k in 0..<d { column[k] = C[k * P + p] }
+            var out = 0.0
+            for q in 0..<P {
+                let dy = Double(q / W - py), dx = Double(q % W - px)
+                if dy * dy + dx * dx <= r2 { continue }
+                var s = 0.0
+                for k in 0..<d { s += J[q * d + k] * column[k] }
+                out += abs(s)
+            }
+            map[p] = out * spread[p]
+        }
+        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: movie.meanOverFirstAxis(), framesUsed: count)
+    }
+
+    /// The inverse of a small symmetric positive-definite matrix (Gauss-Jordan, partial pivoting).
+    static func invert(_ A: [Double], _ n: Int) throws -> [Double] {
+        var a = A, inv = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { inv[i * n + i] = 1 }
+        for col in 0..<n {
+            var piv = col
+            for r in col..<n where abs(a[r * n + col]) > abs(a[piv * n + col]) { piv = r }
+            guard a[piv * n + col] != 0 else { throw NetworkError("drivers: the decoder ignores a latent (a singular Jacobian)") }
+            if piv != col { for c in 0..<n { a.swapAt(piv * n + c, col * n + c); inv.swapAt(piv * n + c, col * n + c) } }
+            let f = 1 / a[col * n + col]
+            for c in 0..<n { a[col * n + c] *= f; inv[col * n + c] *= f }
+            for r in 0..<n where r != col {
+                let g = a[r * n + col]
+                if g == 0 { continue }
+                for c in 0..<n { a[r * n + c] -= g * a[col * n + c]; inv[r * n + c] -= g * inv[col * n + c] }
+            }
+        }
+        return inv
+    }
+}

@@ -9,7 +9,7 @@ import Foundation
 /// by one. Linearising the model around each frame pair (t-1, t):
 ///
 ///     M[i, j] = mean_t p_i' J_D(zhat_t) S A_1 S^-1 J_E(x_{t-1}) u_j     (predicted trace at t)
-///     L[i, j] = mean_t p_i' J_D(z_t) J_E(x_t) u_j                        (reconstructed trace at t)
+///     L[i, j] = mean_t p_i' J_D(z_{t-1}) J_E(x_{t-1}) u_j                (reconstructed trace at t-1)
 ///
 /// with `J_E`, `J_D` the encoder's and decoder's Jacobians, `S` the latents'
 /// standard deviations and `A_1` the VAR's lag-1 block on standardised
@@ -100,10 +100,9 @@ public struct CellNetwork: Sendable {
                 return Tensor(shape: [b, d], data: data)
             }
             let (_, previousTape) = try model.network.encodeRecording(frames(-1), cancellation: context.cancellation)
-            let (_, currentTape) = try model.network.encodeRecording(frames(0), cancellation: context.cancellation)
             let (_, predictedTape) = try model.network.decodeRecording(latents({ $0 - lag }, zhat), static: staticImage,
                                                                      cancellation: context.cancellation)
-            let (_, reconstructedTape) = try model.network.decodeRecording(latents({ $0 }, zs), static: staticImage,
+            let (_, reconstructedTape) = try model.network.decodeRecording(latents({ $0 - 1 }, zs), static: staticImage,
                                                                          cancellation: context.cancellation)
             for i in 0..<n {
                 try context.cancellation.check()
@@ -120,9 +119,9 @@ public struct CellNetwork: Sendable {
                 }}
                 let gPrevious = try model.network.encoderBackward(dPrevious, tape: previousTape, inputGradient: true,
                                                                   cancellation: context.cancellation)!
-                // Reconstruction: back through the decoder at z_t and the encoder at x_t.
+                // Reconstruction: back through the decoder at z_{t-1} and the encoder at x_{t-1}.
                 let dz = try model.network.decoderBackward(dy, tape: reconstructedTape, cancellation: context.cancellation)
-                let gCurrent = try model.network.encoderBackward(dz, tape: currentTape, inputGradient: true,
+                let gCurrent = try model.network.encoderBackward(dz, tape: previousTape, inputGradient: true,
                                                                  cancellation: context.cancellation)!
                 for j in 0..<n {
                     var m = 0.0, l = 0.0

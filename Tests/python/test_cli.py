@@ -98,3 +98,26 @@ def test_repl_output_keeps_its_order_and_a_bad_string_ends_its_line(tmp_path):
     r = run(["repl"], tmp_path, stdin='1\nprint(2)\n3\nz = "abc\nprint(5)\n')
     assert r.stdout.splitlines() == ["1", "2", "3", "5"]
     assert "<stdin-4>:1:5: error: unterminated string" in r.stderr
+
+
+def test_set_assigns_literals_before_the_script_runs(tmp_path):
+    (tmp_path / "s.lariat").write_text("print(n * 2, name, flag, sizes, x)\n")
+    r = run(["run", "s.lariat", "--set", "n=7", "--set", 'name="b \\"c\\""', "--set", "flag=true",
+             "--set", 'sizes=[1, 2.5, "x"]', "--set", "x=-3"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ['14 b "c" true [1, 2.5, "x"] -3']
+
+
+@pytest.mark.parametrize("assignment, says", [
+    ("n=True", "Lariat writes true, not True"),
+    ("name=b", "--set 'name=\"b\"'"),
+    ("n=1+2", "found '+'"),
+    ("2n=1", "'2n' is not a name"),
+    ("n", "expected NAME=VALUE"),
+])
+def test_set_refuses_what_is_not_a_literal_and_runs_nothing(tmp_path, assignment, says):
+    (tmp_path / "s.lariat").write_text('save([1], "ran.npy")\n')
+    r = run(["run", "s.lariat", "--set", assignment], tmp_path)
+    assert r.returncode == 2
+    assert says in r.stderr and r.stderr.startswith(f"--set {assignment}: error:")
+    assert not (tmp_path / "ran.npy").exists()

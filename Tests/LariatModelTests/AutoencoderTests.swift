@@ -111,6 +111,31 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
         try check(height: 12, width: 10, latent: 5, skip: true, architecture: arch)
     }
 
+    @Test func gradientsThroughThePartsDecoder() throws {
+        // One non-negative spatial part per latent (theta squared), beside the static skip.
+        try check(height: 20, width: 18, latent: 6, skip: true, architecture: Architecture(decoder: .parts))
+    }
+
+    @Test func partsStartFromTheMoviesCells() throws {
+        var o = SimulationOptions(); o.neurons = 5; o.frames = 600; o.size = 24; o.seed = 4
+        let sim = try Simulator.simulate(o)
+        let trainer = try AutoencoderTrainer(movie: sim.movie, latent: 8, skip: true, architecture: Architecture(decoder: .parts),
+                                             options: TrainingOptions(epochs: 1, window: 32, seed: 0))
+        let parts = try #require(trainer.network.spatialParts).parts
+        #expect(parts.data.allSatisfy { $0 >= 0 })
+        // Every true cell has a part that overlaps it (IoU of the pixels above a fifth of each peak).
+        let P = 24 * 24
+        for i in 0..<5 {
+            let truth = sim.footprints.data[(i * P)..<((i + 1) * P)]
+            let best = (0..<8).map { k in
+                CellTests.overlap(truth, ArraySlice(parts.data[(k * P)..<((k + 1) * P)].map(Double.init)))
+            }.max()!
+            #expect(best >= 0.4, "cell \(i): best overlap \(best)")
+        }
+        #expect(trainer.network.decoderConvs.isEmpty && trainer.network.output == nil)
+        #expect(Architecture(decoder: .parts).description.contains("spatial parts"))
+    }
+
     @Test func nonDefaultArchitectureShapes() throws {
         let arch = Architecture(channels: [8, 16, 16, 16], kernel: 5, skipChannels: 4, mapChannels: 2)
         let net = try Autoencoder(frameHeight: 40, frameWidth: 40, latent: 16, architecture: arch, seed: 0)

@@ -81,7 +81,7 @@ extension BuiltinRegistry {
                 Parameter("movie", .array, "a movie of the model's field of view, T x H x W"),
                 Parameter("masks", .array, "n x H x W cell masks: sim.footprints, rois(...), cells(...).masks"),
                 Parameter("frames", .integer, default: .number(256), "at most this many frame pairs, evenly spaced"),
-                Parameter("lambda", [.number, .string], default: Value.none, "read a VAR refitted on the model's latents of this movie at this penalty (0: least squares; \"bic\", \"aic\") instead of the model's own"),
+                Parameter("lambda", [.number, .string], default: .string("bic"), "the VAR read: refitted on the model's latents of this movie at this penalty (\"bic\", \"aic\", a number; 0 is least squares), or \"model\" for the model's own"),
             ], summary: "Which cells drive which, read from the fitted model (encoder, sparse VAR, decoder).",
             documentation: """
             For each cell the model's response is read through its own layers: a unit rise of cell
@@ -92,9 +92,12 @@ extension BuiltinRegistry {
             `[i, j]` the effect of cell j at t-1 on cell i at t. `L` undoes how the autoencoder
             mixes cells into its latents, so the result does not depend on the latents' basis.
             `.drivers` is each cell's out-strength `sum_{i != j} |matrix[i, j]|` (its own
-            persistence excluded). `lambda=` reads a VAR refitted on the model's latents of this
-            movie instead of the model's own (`lambda=0`: least squares): when latents mix cells the
-            links are dense in the latents' basis, and the model's lasso can drop them.
+            persistence excluded). The VAR read is refitted on the model's standardised latents of
+            this movie, per equation at the penalty BIC chooses (`lambda=`: "aic", a number, 0 for
+            least squares, or "model" for the model's own VAR, fitted at fit's `lambda`): the
+            links between cells are small beside each cell's persistence, and a penalty chosen for
+            training windows drops them. Best with `fit(..., decoder="parts")`, whose latents are
+            the cells (docs/network.md).
 
             The result has `.matrix`, `.drivers`, `.prediction` (M), `.reconstruction` (L),
             `.centres` (n x 2) and `.frames`; it displays as the graph over the mean image
@@ -136,7 +139,7 @@ extension BuiltinRegistry {
                 Parameter("movie", .array, "a movie of the model's field of view, T x H x W"),
                 Parameter("radius", .number, default: .number(4), "pixels within this distance count as a pixel's own region (its persistence)"),
                 Parameter("frames", .integer, default: .number(256), "at most this many frames, evenly spaced, for the decoder's Jacobian"),
-                Parameter("lambda", [.number, .string], default: Value.none, "as in network(): a VAR refitted on the model's latents (0: least squares) instead of the model's own"),
+                Parameter("lambda", [.number, .string], default: .string("bic"), "as in network(): the VAR refitted on the model's latents (\"bic\", \"aic\", a number), or \"model\" for its own"),
             ], summary: "Where the regions are that drive OTHER regions, read from the fitted model; no masks needed.",
             documentation: """
             The decoder's Jacobian `J` (pixels x latents, averaged over frames) and the VAR's lag-1
@@ -229,18 +232,21 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, centres: NDA
     return try cellOutlines(mean, masks: masks, arrows: arrows, title: title)
 }
 
-/// `lambda=` of network() and drivers(): nil (the model's own VAR), a number, or "bic" / "aic".
+/// `lambda=` of network() and drivers(): the VAR refitted on the model's
+/// latents at a number or "bic" / "aic" (default "bic"), or "model" for the
+/// model's own VAR (nil).
 func readoutPenalty(_ args: Arguments) throws -> SparseVAR.Penalty? {
     switch args["lambda"] {
-    case .none: return nil
+    case .none: return .criterion(.bic)
     case .number(let l):
         guard l >= 0, l.isFinite else { throw BuiltinError("\(args.function)(): 'lambda' must be >= 0, got \(formatNumber(l))", argument: "lambda") }
         return .value(l)
     case .string(let s):
+        if s.lowercased() == "model" { return nil }
         guard let ic = InformationCriterion(rawValue: s.lowercased()) else {
-            throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\", got \"\(s)\"", argument: "lambda")
+            throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\", \"aic\" or \"model\", got \"\(s)\"", argument: "lambda")
         }
         return .criterion(ic)
-    default: throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\"", argument: "lambda")
+    default: throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\", \"aic\" or \"model\"", argument: "lambda")
     }
 }

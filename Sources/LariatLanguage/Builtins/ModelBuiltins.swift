@@ -19,6 +19,7 @@ extension BuiltinRegistry {
                 Parameter("kernel", .integer, default: .number(Double(Architecture.standard.kernel)), "every convolution's kernel size (odd)"),
                 Parameter("skip_channels", .integer, default: .number(Double(Architecture.standard.skipChannels)), "feature channels of the static skip branch"),
                 Parameter("map_channels", .integer, default: .number(Double(Architecture.standard.mapChannels)), "channels of the latent map before the linear layer to d"),
+                Parameter("decoder", .string, default: .string(Architecture.standard.decoder.rawValue), "\"convolutional\" (transposed convolutions mirroring the encoder) or \"parts\" (one non-negative spatial part per latent, started from the movie's cells)"),
                 Parameter("activation", .string, default: .string(Architecture.standard.activation.rawValue), "\"relu\" or \"tanh\", after every hidden convolution"),
                 Parameter("window", .integer, default: .number(Double(FitOptions().window)), "frames per training step; the VAR is fitted on each window"),
                 Parameter("learning_rate", .number, default: .number(0.001), "Adam's step size"),
@@ -50,7 +51,10 @@ extension BuiltinRegistry {
             `kernel=3` is every convolution's size, `skip_channels=8` the static branch's
             features, `map_channels=8` the latent map's channels before the linear layer to d,
             `activation="relu"` (or "tanh"). Other widths and kernels run the generic
-            convolutions (im2col + sgemm), the defaults also the tuned kernels.
+            convolutions (im2col + sgemm), the defaults also the tuned kernels. `decoder="parts"`
+            replaces the transposed convolutions by one non-negative image per latent, started
+            from the movie's cells (as `cells(movie)` finds them, then its mean image), so each
+            latent stays tied to a cell and the sparse VAR is a VAR on cells (docs/network.md).
             `plot(m)` draws the loss and its parts.
 
             Example:
@@ -79,7 +83,8 @@ extension BuiltinRegistry {
                                               kernel: try args.integer("kernel", in: 1...9),
                                               skipChannels: try args.integer("skip_channels", in: 1...64),
                                               mapChannels: try args.integer("map_channels", in: 1...64),
-                                              activation: try args.choice("activation", of: Activation.self))
+                                              activation: try args.choice("activation", of: Activation.self),
+                                              decoder: try args.choice("decoder", of: Architecture.Decoder.self))
                 do { try o.architecture.validate() } catch let e as NetworkError {
                     throw BuiltinError("fit(): \(e.description)", argument: e.option)
                 }

@@ -21,11 +21,20 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     public var mapChannels: Int
     /// The nonlinearity after every hidden convolution.
     public var activation: Activation
+    /// How latents become frames.
+    public var decoder: Decoder
+
+    public enum Decoder: String, Sendable, Equatable, CaseIterable {
+        /// Transposed convolutions mirroring the encoder (the paper's autoencoder).
+        case convolutional
+        /// One non-negative spatial part per latent (`SpatialParts`), started from the movie's cells.
+        case parts
+    }
 
     public init(channels: [Int] = [16, 32, 32], kernel: Int = 3, skipChannels: Int = 8, mapChannels: Int = 8,
-                activation: Activation = .relu) {
+                activation: Activation = .relu, decoder: Decoder = .convolutional) {
         self.channels = channels; self.kernel = kernel; self.skipChannels = skipChannels
-        self.mapChannels = mapChannels; self.activation = activation
+        self.mapChannels = mapChannels; self.activation = activation; self.decoder = decoder
     }
 
     public static let standard = Architecture()
@@ -52,7 +61,8 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     /// One line, e.g. `encoder 1-16-32-32-8 (3x3, stride 2), decoder 8-32-32-16-16-1, skip 1-8-1, relu`.
     public var description: String {
         let enc = ([1] + channels + [mapChannels]).map(String.init).joined(separator: "-")
-        let dec = ([mapChannels] + channels.reversed() + [channels[0], 1]).map(String.init).joined(separator: "-")
+        let dec = decoder == .parts ? "spatial parts (one per latent)"
+            : ([mapChannels] + channels.reversed() + [channels[0], 1]).map(String.init).joined(separator: "-")
         return "encoder \(enc) (\(kernel)x\(kernel), stride 2), decoder \(dec), skip 1-\(skipChannels)-1, \(activation.rawValue)"
     }
 }

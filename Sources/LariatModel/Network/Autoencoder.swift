@@ -39,7 +39,10 @@ public final class Autoencoder {
     let encoderLinear: Linear?
     let decoderLinear: Linear?
     let decoderConvs: [ConvTranspose2D]
-    let output: Conv2D
+    /// The convolutional decoder's output layer (nil with `.parts`).
+    let output: Conv2D?
+    /// The parts decoder (nil with `.convolutional`).
+    public let spatialParts: SpatialParts?
     let staticConv: Conv2D?
     let staticOutput: Conv2D?
 
@@ -74,17 +77,18 @@ public final class Autoencoder {
                    kernels: kernels, rng: &rng)
         }
         encoderLinear = direct ? nil : Linear(name: "encoder.linear", inFeatures: area * mapChannels, outFeatures: latent, rng: &rng)
-        decoderLinear = direct ? nil : Linear(name: "decoder.linear", inFeatures: latent, outFeatures: area * mapChannels, rng: &rng)
+        decoderLinear = direct || architecture.decoder != .convolutional ? nil : Linear(name: "decoder.linear", inFeatures: latent, outFeatures: area * mapChannels, rng: &rng)
         let decWidths = [mapChannels] + architecture.channels.reversed() + [architecture.channels[0]]
-        decoderConvs = (0..<stages).map { i in
+        let convolutionalDecoder = architecture.decoder == .convolutional
+        decoderConvs = !convolutionalDecoder ? [] : (0..<stages).map { i in
             ConvTranspose2D(name: "decoder.convT\(i + 1)", inChannels: decWidths[i], outChannels: decWidths[i + 1],
                             kernel: k, stride: 2, padding: k / 2, outputPadding: 1, activation: act,
                             kernels: kernels, rng: &rng)
         }
         let s = architecture.skipChannels, hidden = architecture.channels[0]
         let outFanIn = (hidden + (skip ? s : 0)) * k * k
-        output = Conv2D(name: "decoder.output", inChannels: hidden, outChannels: 1, kernel: k, padding: k / 2,
-                        initFanIn: outFanIn, kernels: kernels, rng: &rng)
+        output = !convolutionalDecoder ? nil : Conv2D(name: "decoder.output", inChannels: hidden, outChannels: 1, kernel: k,
+                                                      padding: k / 2, initFanIn: outFanIn, kernels: kernels, rng: &rng)
         staticConv = skip ? Conv2D(name: "skip.conv", inChannels: 1, outChannels: s, kernel: k, padding: k / 2,
                                    activation: act, kernels: kernels, rng: &rng) : nil
         staticOutput = skip ? Conv2D(name: "skip.output", inChannels: s, outChannels: 1, kernel: k, padding: k / 2,
@@ -99,12 +103,20 @@ public final class Autoencoder {
         enc.append(encoderLinear ?? Reshape([latent]))
         let fusions = kernels.contains(.fusedDecoderTail) ? LayerFusionRegistry.registered : []
         encoder = Sequential(enc, fusions: fusions)
-        var dec: [any Layer] = decoderLinear.map { [$0] } ?? []
-        dec.append(Reshape([mapHeight, mapWidth, mapChannels]))
-        dec += decoderConvs as [any Layer]
-        if padded { dec.append(SpatialCrop(height: frameHeight, width: frameWidth, top: top, left: left)) }
-        dec.append(output)
-        decoder = Sequential(dec, fusions: fusions)
+        if let output {
+            spatialParts = nil
+            var dec: [any Layer] = decoderLinear.map { [$0] } ?? []
+            dec.append(Reshape([mapHeight, mapWidth, mapChannels]))
+            dec += decoderConvs as [any Layer]
+            if padded { dec.append(SpatialCrop(height: frameHeight, width: frameWidth, top: top, left: left)) }
+            dec.append(output)
+            decoder = Sequential(dec, fusions: fusions)
+        } else {
+            // Drawn after the skip branch, so the encoder and skip start as with the convolutional decoder.
+            let parts = SpatialParts(name: "decoder.parts", latent: latent, height: frameHeight, width: frameWidth, rng: &rng)
+            spatialParts = parts
+            decoder = Sequential([parts], fusions: fusions)
+        }
         if let staticConv, let staticOutput {
             staticBranch = Sequential([staticConv, staticOutput], fusions: fusions)
         } else {

@@ -45,6 +45,7 @@ public final class AutoencoderTrainer {
         staticImage = s
         network = try Autoencoder(frameHeight: movie.shape[1], frameWidth: movie.shape[2], latent: latent,
                                   skip: skip, architecture: architecture, seed: options.seed)
+        if let parts = network.spatialParts { Self.startParts(parts, from: movie) }
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)
         rng = SeededRandom(seed: options.seed, stream: 0x57494E)   // "WIN": window order
@@ -52,6 +53,23 @@ public final class AutoencoderTrainer {
     }
 
     deinit { AllocationRetention.end() }
+
+    /// Starts a parts decoder from the movie's own cells (`CellDetection`,
+    /// strongest first, peak 1), then its mean image scaled to peak 1 (the
+    /// global changes: bleaching, illumination); later latents keep their
+    /// small random parts.
+    static func startParts(_ parts: SpatialParts, from movie: NDArray) {
+        let P = movie.shape[1] * movie.shape[2]
+        var images: [[Float]] = []
+        if let cells = try? CellDetection.detect(movie) {
+            for i in 0..<cells.masks.shape[0] { images.append(cells.masks.data[(i * P)..<((i + 1) * P)].map { Float($0) }) }
+        }
+        images = Array(images.prefix(max(0, parts.latent - 1)))
+        let mean = movie.meanOverFirstAxis().data
+        let top = mean.max() ?? 0
+        if top > 0 { images.append(mean.map { Float(max(0, $0) / top) }) }
+        parts.setParts(images)
+    }
 
     /// The windows of one epoch: non-overlapping runs of `window` frames from
     /// a random offset, in a random order (both drawn from the seed).

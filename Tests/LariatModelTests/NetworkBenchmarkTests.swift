@@ -92,7 +92,7 @@ struct TrainingBenchmark {
         var dec = 0
         shape = [n, net.mapHeight, net.mapWidth, net.mapChannels]
         for c in net.decoderConvs { dec += c.multiplyAdds(input: shape); shape = c.outputShape(shape) }
-        dec += net.output.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 16])
+        dec += net.output!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 16])
         let skipFirst = net.staticConv!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 1])
         let skip = skipFirst + net.staticOutput!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 8])
         return (enc, first, dec, skip, skipFirst)
@@ -215,8 +215,8 @@ struct LayerProfile {
                     forward: { c.forward($0) }, backward: { dy, x in _ = c.backward(dy, input: x) })
             h = c.forward(h)
         }
-        profile("decoder.output \(h.shape.dropFirst())", input: h, macs: net.output.multiplyAdds(input: h.shape),
-                forward: { net.output.forward($0) }, backward: { dy, x in _ = net.output.backward(dy, input: x) })
+        profile("decoder.output \(h.shape.dropFirst())", input: h, macs: net.output!.multiplyAdds(input: h.shape),
+                forward: { net.output!.forward($0) }, backward: { dy, x in _ = net.output!.backward(dy, input: x) })
         profile("ReLU \(h.shape.dropFirst())", input: h, macs: 0, forward: { ReLU.forward($0) },
                 backward: { dy, y in var d = dy; ReLU.backwardInPlace(&d, output: y) })
         var total = (0.0, 0.0, 0.0)

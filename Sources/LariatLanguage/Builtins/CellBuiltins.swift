@@ -102,7 +102,7 @@ extension BuiltinRegistry {
             The result has `.matrix`, `.drivers`, `.prediction` (M), `.reconstruction` (L),
             `.centres` (n x 2) and `.frames`; it displays as the graph over the mean image
             (arrows from driver to driven cell, width by strength, red excitatory, blue
-            inhibitory); `heatmap(net)` draws the matrix. docs/network.md compares it with the
+            inhibitory); `heatmap(net)` draws the links (the matrix without its diagonal). docs/network.md compares it with the
             classical pipeline (mask traces and one lasso per cell).
 
             Example:
@@ -184,14 +184,15 @@ extension BuiltinRegistry {
 }
 
 /// The mean image in grey with each mask's outline (pixels above a fifth of its peak).
-func cellOutlines(_ mean: NDArray, masks: NDArray, arrows: [ImageAnnotation] = [], title: String) throws -> Figure {
+func cellOutlines(_ mean: NDArray, masks: NDArray, arrows: [ImageAnnotation] = [], outlineColor: Color? = nil,
+                  title: String) throws -> Figure {
     let (H, W) = (mean.shape[0], mean.shape[1])
     let P = H * W
     var marks: [ImageAnnotation] = (0..<masks.shape[0]).map { i in
         let m = masks.data[(i * P)..<((i + 1) * P)]
         let peak = m.max() ?? 0
         return .outline(inside: m.map { $0 > 0.2 * peak && $0 > 0 },
-                        color: ImageAnnotation.palette[i % ImageAnnotation.palette.count])
+                        color: outlineColor ?? ImageAnnotation.palette[i % ImageAnnotation.palette.count])
     }
     marks += arrows
     return try Figure.image(mean.data, width: W, height: H, colormap: .grey, annotations: marks,
@@ -229,7 +230,8 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, centres: NDA
                width: 1 + 4 * abs(link.w) / strongest,
                color: link.w > 0 ? Color(hex: 0xd62728) : Color(hex: 0x1f77b4))
     }
-    return try cellOutlines(mean, masks: masks, arrows: arrows, title: title)
+    // Outlines in one pale colour, so red and blue mean only the links' signs.
+    return try cellOutlines(mean, masks: masks, arrows: arrows, outlineColor: Color(hex: 0xe0e0e0), title: title)
 }
 
 /// `lambda=` of network() and drivers(): the VAR refitted on the model's

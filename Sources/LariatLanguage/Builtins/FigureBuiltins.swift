@@ -55,13 +55,21 @@ extension BuiltinRegistry {
                     documentation: "A record with `coefficients` (a model, a sparse VAR) shows them with its lag blocks marked.\n\nExample:\n\n    heatmap(m.coefficients, title=\"sparse VAR\")") { args, _ in
                 var options = try figureOptions(args)
                 var blocks = try args.optionalInteger("lag_blocks", in: 1...10_000)
-                let matrix: NDArray
+                var matrix: NDArray
                 if case .record(let r) = args["X"] {
                     // A network shows its cell-by-cell matrix; a model or VAR its coefficients.
                     guard case .array(let c)? = r["coefficients"] ?? r["matrix"] else {
                         throw BuiltinError("heatmap(): a \(r.kind) has no coefficients or matrix to show")
                     }
                     matrix = c
+                    // A network's diagonal is each cell's persistence, ~0.95 beside links of a few
+                    // hundredths: shown, it would leave the links white. Its links are shown alone.
+                    if r.kind == "network", c.rank == 2, c.shape[0] == c.shape[1] {
+                        var links = c
+                        for i in 0..<c.shape[0] { links.data[i * c.shape[0] + i] = 0 }
+                        matrix = links
+                        if options.title == nil { options.title = "network: links (diagonal left out)" }
+                    }
                     if blocks == nil, case .number(let lag)? = r["lag"], lag > 1 { blocks = Int(lag) }
                     if options.title == nil { options.title = r["coefficients"] != nil ? "\(r.kind) coefficients" : r.kind }
                 } else {

@@ -351,8 +351,16 @@ func closest(_ word: String, among names: [String]) -> String? {
         }
         return d[a.count][b.count]
     }
+    // Only close names: a different case or one swap for words of up to 3
+    // letters ('sim' is not 'sin'), one edit up to 5, a third of the word
+    // beyond; never a name starting with '_' (the REPL's last result).
     let w = Array(word.lowercased())
+    func allowed(_ name: String, _ d: Int) -> Bool {
+        if name.hasPrefix("_") { return false }
+        if w.count <= 3 { return d == 0 || (d == 1 && name.count == w.count && Set(name.lowercased()) == Set(w)) }
+        return d <= (w.count <= 5 ? 1 : w.count / 3)
+    }
     let scored = names.filter { $0 != word }.map { ($0, distance(w, Array($0.lowercased()))) }
-        .filter { $0.1 <= max(1, w.count / 3) }
+        .filter { allowed($0.0, $0.1) }
     return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
 }

@@ -18,7 +18,9 @@ struct Interpreter {
             if let v = session.variables[n] { return v }
             if let b = BuiltinRegistry.lookup(n) { return .builtin(b) }
             var message = "unknown name '\(n)'"
-            if let s = closest(n, among: Array(session.variables.keys) + BuiltinRegistry.names) {
+            if let hint = PythonHabits.hint(for: n) {
+                message += ": \(hint)"
+            } else if let s = closest(n, among: Array(session.variables.keys) + BuiltinRegistry.names) {
                 message += "; did you mean '\(s)'?"
             }
             throw LariatError(.name, message, at: e.location)

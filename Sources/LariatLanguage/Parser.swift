@@ -320,6 +320,10 @@ extension Parser {
                 if let lexError { return (statements, lexError.error) }
                 statements.append(statement)
             } else {
+                // `import numpy as np`, `for x in y:`, `def f():` parse as a bare name, then stop.
+                if case .expression(let e) = statement.kind, case .name(let word) = e.kind, let hint = PythonHabits.hint(for: word) {
+                    return (statements, LariatError(.syntax, "'\(word)' is Python: \(hint)", at: statement.location))
+                }
                 return (statements, parser.error(at: parser.peek, "expected end of line after the statement, found \(parser.peek.kind.display)").error)
             }
         }

@@ -12,12 +12,15 @@ struct ReplCommand: ParsableCommand {
     func run() throws {
         let session = Session(workingDirectory: FileManager.default.currentDirectoryPath)
         InterruptHandler.install(session.cancellation)
-        let sink = TerminalSink(figuresDirectory: out)
+        // Figures continue after the highest number already in the folder, so a
+        // second prompt session never overwrites the first one's.
+        let sink = TerminalSink(figuresDirectory: out, continuingNumbers: true)
         let interactive = isatty(STDIN_FILENO) != 0
         if interactive { print("Lariat \(LariatVersion.string). help() lists the builtins; Ctrl-D quits.") }
         var cell = ""
         var number = 0
         while true {
+            sink.endProgressLine()
             if interactive {
                 FileHandle.standardOutput.write(Data((cell.isEmpty ? ">>> " : "... ").utf8))
             }
@@ -31,7 +34,7 @@ struct ReplCommand: ParsableCommand {
                 // and a result that is an image is written as one.
                 if let r = result { sink.show(r) }
             case .error(let e):
-                FileHandle.standardError.write(Data((e.formatted + "\n").utf8))
+                sink.write(e.formatted + "\n", stream: .stderr)
             }
             cell = ""
         }

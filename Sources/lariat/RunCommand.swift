@@ -44,7 +44,7 @@ struct RunCommand: ParsableCommand {
         case .ok:
             return
         case .error(let e):
-            FileHandle.standardError.write(Data((e.formatted + "\n").utf8))
+            sink.write(e.formatted + "\n", stream: .stderr)
             throw ExitCode(e.kind == .interrupted ? 130 : 1)
         }
     }

@@ -9,12 +9,36 @@ final class TerminalSink: OutputSink {
     private(set) var figureCount = 0
     private var lastProgress = Date.distantPast
     private let stderrIsTerminal = isatty(STDERR_FILENO) != 0
+    /// A progress line is on the terminal without its newline (it is redrawn
+    /// in place); any other output ends it first, so nothing lands beside it.
+    private var progressLineOpen = false
 
-    init(figuresDirectory: String) {
+    /// - Parameter continuingNumbers: number figures after the highest `NN-` file
+    ///   already in the folder (the prompt); `lariat run` starts at 01 (DESIGN.md).
+    init(figuresDirectory: String, continuingNumbers: Bool = false) {
         self.figuresDirectory = figuresDirectory
+        if continuingNumbers {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: figuresDirectory)) ?? []
+            figureCount = names.compactMap { name -> Int? in
+                guard name.hasSuffix(".png"), let dash = name.firstIndex(of: "-") else { return nil }
+                return Int(name[..<dash])
+            }.max() ?? 0
+        }
     }
 
     func write(_ text: String, stream: StreamKind) {
+        endProgressLine()
+        emit(text, stream: stream)
+    }
+
+    /// Ends an open progress line (after an interrupt or an error too, by the caller).
+    func endProgressLine() {
+        guard progressLineOpen else { return }
+        progressLineOpen = false
+        emit("\n", stream: .stderr)
+    }
+
+    private func emit(_ text: String, stream: StreamKind) {
         switch stream {
         case .stdout: FileHandle.standardOutput.write(Data(text.utf8))
         case .stderr: FileHandle.standardError.write(Data(text.utf8))
@@ -44,9 +68,10 @@ final class TerminalSink: OutputSink {
         guard final || now.timeIntervalSince(lastProgress) > (stderrIsTerminal ? 0.1 : 2) else { return }
         lastProgress = now
         if stderrIsTerminal {
-            write("\r\u{1B}[K" + report.line + (final ? "\n" : ""), stream: .stderr)
+            emit("\r\u{1B}[K" + report.line + (final ? "\n" : ""), stream: .stderr)
+            progressLineOpen = !final
         } else {
-            write(report.line + "\n", stream: .stderr)
+            emit(report.line + "\n", stream: .stderr)
         }
     }
 }

@@ -121,3 +121,40 @@ def test_set_refuses_what_is_not_a_literal_and_runs_nothing(tmp_path, assignment
     assert r.returncode == 2
     assert says in r.stderr and r.stderr.startswith(f"--set {assignment}: error:")
     assert not (tmp_path / "ran.npy").exists()
+
+
+def test_prompt_figures_continue_after_earlier_sessions(tmp_path):
+    for _ in range(2):
+        r = run(["repl", "--out", "figs"], tmp_path, stdin="plot([1, 2, 3])\n")
+        assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["01-plot.png", "02-plot.png"]
+
+
+def test_progress_lines_end_before_other_output_on_a_terminal(tmp_path):
+    """Under a pseudo-terminal progress is redrawn in place; whatever comes next
+    (a result, an error) starts on a line of its own."""
+    import os
+    import pty
+    (tmp_path / "s.lariat").write_text(
+        "s = simulate(neurons=4, frames=3000, size=24, seed=1)\n"
+        "shape(s.movie)\n"
+        "undefined_name\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(tmp_path)
+        os.execv(LARIAT, [LARIAT, "run", "s.lariat"])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    text = out.decode()
+    lines = [line.split("\r")[-1].replace("\x1b[K", "") for line in text.replace("\r\n", "\n").split("\n")]
+    assert "[3000, 24, 24]" in lines, text
+    assert any(line.startswith("s.lariat:3:1: error: unknown name") for line in lines), text
+    assert not any("ETA" in line and ("[3000" in line or "error" in line) for line in lines), text

@@ -195,6 +195,17 @@ public final class Kernel: @unchecked Sendable {
         transport.send(codec.encode(m), on: .iopub)
     }
 
+    /// JEP 65's `iopub_welcome`, sent when a client subscribes to IOPub: a
+    /// client that joined after the kernel's first messages learns at once
+    /// that IOPub is connected (jupyter_client waits for an IOPub message
+    /// after its first kernel_info_reply, and starts over without one).
+    public func welcome(subscription: String) {
+        let topic = Data("kernel.\(headers.session).iopub_welcome".utf8)
+        let m = Message(identities: [topic], header: headers.header("iopub_welcome"), parentHeader: [:],
+                        content: ["subscription": .string(subscription)])
+        transport.send(codec.encode(m), on: .iopub)
+    }
+
     func publishStatus(_ state: String, parent: Message) {
         publish("status", ["execution_state": .string(state)], parent: parent)
     }

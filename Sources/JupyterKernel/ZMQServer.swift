@@ -3,8 +3,9 @@ import Foundation
 
 /// The sockets a connection file names, and the threads that serve them:
 /// heartbeat (REP, echoes) and control (ROUTER) each on their own thread,
-/// so both answer while a cell runs on the shell thread; IOPub (PUB) shared
-/// under a lock; stdin (ROUTER) bound but unused (no input requests).
+/// so both answer while a cell runs on the shell thread; IOPub (XPUB) shared
+/// under a lock, its subscriptions answered with a welcome (JEP 65) on a
+/// thread of its own; stdin (ROUTER) bound but unused (no input requests).
 public final class ZMQServer: KernelTransport, @unchecked Sendable {
     private let context: UnsafeMutableRawPointer
     private let shell, control, stdin, iopub, heartbeat: ZMQSocket
@@ -23,7 +24,9 @@ public final class ZMQServer: KernelTransport, @unchecked Sendable {
         shell = try ZMQSocket(context: ctx, type: ZMQ_ROUTER)
         control = try ZMQSocket(context: ctx, type: ZMQ_ROUTER)
         stdin = try ZMQSocket(context: ctx, type: ZMQ_ROUTER)
-        iopub = try ZMQSocket(context: ctx, type: ZMQ_PUB)
+        iopub = try ZMQSocket(context: ctx, type: ZMQ_XPUB)
+        // Every subscription reaches us, also a second client's to the same topic.
+        iopub.setOption(ZMQ_XPUB_VERBOSE, 1)
         heartbeat = try ZMQSocket(context: ctx, type: ZMQ_REP)
         try shell.bind(c.endpoint(c.shellPort))
         try control.bind(c.endpoint(c.controlPort))
@@ -63,6 +66,17 @@ public final class ZMQServer: KernelTransport, @unchecked Sendable {
                 if let frames = heartbeat.receive(timeout: pollMilliseconds) { heartbeat.send(frames) }
             }
             heartbeat.close()
+        }
+        spawn(threads, name: "iopub") { [self] in
+            // Subscriptions arrive as frames of [1, topic...]. The socket is
+            // shared with senders, so it is read under their lock, without waiting.
+            while !isStopping {
+                iopubLock.lock()
+                let frames = iopub.receiveNow()
+                iopubLock.unlock()
+                guard let frame = frames?.first else { Thread.sleep(forTimeInterval: 0.005); continue }
+                if frame.first == 1 { kernel.welcome(subscription: String(decoding: frame.dropFirst(), as: UTF8.self)) }
+            }
         }
         spawn(threads, name: "control") { [self] in
             while !kernel.isShuttingDown && !isStopping {

@@ -160,3 +160,22 @@ def test_progress_is_one_display_updated_in_place(kernel):
     assert updates and all(u["content"]["transient"]["display_id"] == display_id for u in updates)
     last = updates[-1]["content"]["data"]
     assert "400/400" in last["text/plain"] and "<progress" in last["text/html"]
+
+
+def test_a_late_iopub_subscriber_is_welcomed(kernel):
+    """JEP 65: a client that subscribes after the kernel is up gets an
+    `iopub_welcome` at once (signed, like every message), so it knows IOPub is
+    connected without waiting for the next status message."""
+    km, kc = kernel
+    sub = kernel_support.raw_socket(km, zmq.SUB, "iopub_port")
+    try:
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        assert sub.poll(2000), "no welcome within 2 s"
+        session = Session(key=km.session.key)
+        idents, frames = session.feed_identities(sub.recv_multipart())
+        msg = session.deserialize(frames)          # raises on a bad signature
+        assert msg["header"]["msg_type"] == "iopub_welcome"
+        assert msg["content"] == {"subscription": ""}
+    finally:
+        sub.close()
+    assert kc.kernel_info(reply=True, timeout=5)["content"]["status"] == "ok"

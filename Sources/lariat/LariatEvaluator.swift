@@ -9,6 +9,8 @@ import LariatModel
 /// updated in place.
 final class LariatEvaluator: Evaluator {
     let session: Session
+    /// Every figure also as a PNG file, named in its text/plain (for text-only clients).
+    let figureFiles = FigureFiles()
 
     init(workingDirectory: String) {
         session = Session(workingDirectory: workingDirectory)
@@ -23,14 +25,14 @@ final class LariatEvaluator: Evaluator {
     var banner: String { "Lariat \(LariatVersion.string): sparse, interpretable temporal structure in calcium imaging.\nhelp(fit) or help(\"load\") for a builtin." }
 
     func execute(_ code: String, session out: ExecutionSession) -> ExecutionOutcome {
-        let sink = KernelSink(out)
+        let sink = KernelSink(out, files: figureFiles)
         let result = session.execute(code, file: "<cell>", mode: .notebook, sink: sink)
         if case .ok = result { sink.finish(completed: true) } else { sink.finish(completed: false) }
         switch result {
         case .ok(let display):
             guard let display else { return .ok(result: nil) }
             if display.png != nil {
-                out.display(display.bundle, displayID: nil)
+                out.display(figureFiles.saving(display).bundle, displayID: nil)
                 return .ok(result: nil)
             }
             return .ok(result: display.bundle)
@@ -95,13 +97,15 @@ final class KernelSink: OutputSink, @unchecked Sendable {
     private var shown: [String: Shown] = [:]
     private var order: [String] = []
 
-    init(_ out: ExecutionSession) { self.out = out }
+    private let files: FigureFiles
+
+    init(_ out: ExecutionSession, files: FigureFiles) { self.out = out; self.files = files }
 
     func write(_ text: String, stream: StreamKind) {
         out.stream(stream == .stdout ? .stdout : .stderr, text)
     }
 
-    func show(_ display: Display) { out.display(display.bundle, displayID: nil) }
+    func show(_ display: Display) { out.display(files.saving(display).bundle, displayID: nil) }
 
     func progress(_ report: ProgressReport, id: String, final: Bool) {
         lock.lock()

@@ -2,6 +2,7 @@
 SIGINT) during long work, heartbeat while busy, unsigned and garbage
 messages, shutdown and restart. Uses `sleep(seconds)`, which polls the
 session's cancellation flag like every long builtin."""
+import base64
 import os
 import signal
 import time
@@ -179,3 +180,22 @@ def test_a_late_iopub_subscriber_is_welcomed(kernel):
     finally:
         sub.close()
     assert kc.kernel_info(reply=True, timeout=5)["content"]["status"] == "ok"
+
+
+def test_figures_name_their_png_file_for_text_only_clients(kernel):
+    """jupyter console shows only text/plain: a figure's text says where its
+    PNG was written (one folder per kernel, files numbered in order)."""
+    km, kc = kernel
+    content, outputs = run(kc, "plot([1, 3, 2])\nheatmap([[1, 0], [0, 1]])")
+    assert content["status"] == "ok"
+    shown = [m["content"]["data"] for m in outputs if m["msg_type"] == "display_data"]
+    assert len(shown) == 2
+    paths = []
+    for data, kind in zip(shown, ["plot", "heatmap"]):
+        text = data["text/plain"]
+        assert text.startswith(kind + ":") and "(PNG: " in text, text
+        path = text.split("(PNG: ", 1)[1].rstrip(")")
+        with open(path, "rb") as f:
+            assert f.read() == base64.b64decode(data["image/png"])
+        paths.append(path)
+    assert paths[0] < paths[1] and paths[1].endswith("-heatmap.png")

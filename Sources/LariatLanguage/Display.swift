@@ -183,7 +183,12 @@ extension Record {
         var s = "<table class=\"lariat-record\"><caption style=\"text-align:left;font-weight:bold\">\(htmlEscape(kind))</caption>"
         for (name, value) in fields {
             let cell: String
-            if case .record(let r) = value { cell = r.html() } else { cell = htmlEscape(value.plainText(quoted: true, limit: 80)) }
+            switch value {
+            case .record(let r): cell = r.html()
+            // Tables show 6 significant digits; the value (and its text) keeps full precision.
+            case .number(let v) where v.isFinite && v != v.rounded(): cell = htmlEscape(String(format: "%.6g", v))
+            default: cell = htmlEscape(value.plainText(quoted: true, limit: 80))
+            }
             s += "<tr><th style=\"text-align:left\">\(htmlEscape(name))</th><td style=\"text-align:left\">\(cell)</td></tr>"
         }
         s += "</table>"

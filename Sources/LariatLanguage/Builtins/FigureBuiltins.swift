@@ -266,7 +266,8 @@ private func lossPlot(_ v: Value, _ options: FigureOptions) throws -> Value {
 
 /// A small frame grid previewing a movie, for its rich display.
 func moviePreview(_ movie: NDArray) -> FigureValue? {
-    guard movie.rank == 3, movie.shape[0] > 0, movie.shape[1] * movie.shape[2] > 0 else { return nil }
+    // Frames smaller than 8 x 8 are numbers to read, not images to look at.
+    guard movie.rank == 3, movie.shape[0] > 0, movie.shape[1] >= 8, movie.shape[2] >= 8 else { return nil }
     let t = movie.shape[0]
     let n = min(6, t)
     let idx = (0..<n).map { n == 1 ? 0 : Int((Double($0) * Double(t - 1) / Double(n - 1)).rounded()) }

@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev", "fonts-dejavu-core"])]),
+        // Line editing, history and completion for the terminal prompt (libedit's readline interface).
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // Header only, no library: vector fused multiply-add for the kernels (shim.h).
         .systemLibrary(name: "CVectorMath"),
 
@@ -56,7 +58,7 @@ let package = Package(
 
         // MARK: - The command-line tool
         .executableTarget(name: "lariat", dependencies: [
-            "LariatLanguage", "JupyterKernel",
+            "LariatLanguage", "JupyterKernel", "CEditLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticSwiftRuntime),
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libzmq3-dev libopenblas-dev libpng-dev libhdf5-dev
-              libfreetype-dev fonts-dejavu-core pkg-config)
+              libfreetype-dev fonts-dejavu-core libedit-dev pkg-config)
 
 # The test venv needs Python with venv (Debian splits it out of python3).
 [ "${1:-}" = "--venv" ] && APT_PACKAGES+=(python3 python3-venv)

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import LariatLanguage
 
-/// `lariat repl` (and `lariat` alone): a terminal prompt. Lines are
+/// `lariat repl` (and `lariat` alone): a terminal prompt with line editing,
+/// history (~/.lariat_history) and Tab completion (`LineEditor`). Lines are
 /// gathered until brackets close; figures are written to a folder.
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "repl", abstract: "A terminal prompt.")
@@ -17,14 +18,21 @@ struct ReplCommand: ParsableCommand {
         let sink = TerminalSink(figuresDirectory: out, continuingNumbers: true)
         let interactive = isatty(STDIN_FILENO) != 0
         if interactive { print("Lariat \(LariatVersion.string). help() lists the builtins; Ctrl-D quits.") }
+        // Line editing, history and completion when a person types; plain reads from a pipe.
+        let editor = interactive ? LineEditor(historyFile: LineEditor.defaultHistoryFile) : nil
+        let keywords = ["true", "false", "none", "and", "or", "not"]
         var cell = ""
         var number = 0
         while true {
             sink.endProgressLine()
-            if interactive {
-                FileHandle.standardOutput.write(Data((cell.isEmpty ? ">>> " : "... ").utf8))
+            let line: String?
+            if let editor {
+                line = editor.readLine(prompt: cell.isEmpty ? ">>> " : "... ",
+                                       completing: BuiltinRegistry.names + Array(session.variables.keys) + keywords)
+            } else {
+                line = readLine()
             }
-            guard let line = readLine() else { break }
+            guard let line else { break }
             cell += (cell.isEmpty ? "" : "\n") + line
             if session.completeness(cell) == .incomplete { continue }
             number += 1

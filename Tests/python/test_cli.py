@@ -158,3 +158,51 @@ def test_progress_lines_end_before_other_output_on_a_terminal(tmp_path):
     assert "[3000, 24, 24]" in lines, text
     assert any(line.startswith("s.lariat:3:1: error: unknown name") for line in lines), text
     assert not any("ETA" in line and ("[3000" in line or "error" in line) for line in lines), text
+
+
+def _prompt_session(tmp_path, keys):
+    """Types `keys` (a list of strings, sent one after another with a pause)
+    into `lariat repl` on a pseudo-terminal; returns what the screen got."""
+    import os
+    import pty
+    import select
+    import time
+    env = dict(os.environ, LARIAT_HISTORY=str(tmp_path / "history"), TERM="xterm")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(tmp_path)
+        os.execve(LARIAT, [LARIAT, "repl"], env)
+    out = b""
+
+    def drain(seconds):
+        nonlocal out
+        end = time.time() + seconds
+        while time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+    drain(1.0)
+    for k in keys:
+        os.write(fd, k.encode())
+        drain(0.6)
+    os.write(fd, b"\x04")
+    drain(1.0)
+    os.waitpid(pid, 0)
+    return out.decode(errors="replace")
+
+
+def test_prompt_edits_recalls_history_and_completes(tmp_path):
+    screen = _prompt_session(tmp_path, ["x = 41\r", "print(x + 1)\r", "\x1b[A\r", "pri\t(7)\r",
+                                        "print(x * 2)\x1b[D0\r"])
+    lines = [l.strip() for l in screen.replace("\r", "\n").split("\n")]
+    assert lines.count("42") >= 2, screen            # typed, then recalled with Up
+    assert "7" in lines, screen                       # Tab completed 'pri' to 'print'
+    assert "820" in lines, screen                     # Left once, then "0" inserted: print(x * 20)
+    history = (tmp_path / "history").read_text().replace("\\040", " ")   # libedit's file escapes spaces
+    assert "print(x + 1)" in history and "print (7)" in history         # Tab adds a space after a name
+    # A second session starts from that history.
+    screen = _prompt_session(tmp_path, ["\x1b[A\x1b[A\r"])
+    assert "7" in [l.strip() for l in screen.replace("\r", "\n").split("\n")], screen

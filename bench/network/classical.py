@@ -31,15 +31,31 @@ off-diagonal out-link in `truth`; score = out-strength sum_{i != j}
 (Sources/LariatModel/Simulation/SparseNetwork.swift), the same orientation
 as W.
 
+The model columns (`model_joint`, `model_two_stage`; one lariat script per
+unit, `models.lariat`, fits both modes, so each model is fitted once):
+`fit(sim.movie, epochs=30, seed=0, mode=)`, then
+`network(m, sim.movie, masks=sim.footprints)` with the model's own lasso VAR
+(`own`) and with `lambda=0` (`l0`: least squares refitted on the model's
+latents), and `drivers(m, sim.movie)` likewise. From the saved M
+(`.prediction`) and L (`.reconstruction`) four readouts of the cell matrix:
+`W` = M L^-1 (network's `.matrix`), `minusI` = M - L, `M` alone and
+`ridge` = M L' (L L' + 0.1 I)^-1; `map` scores each cell by the drivers
+map's footprint-weighted mean (driver AUC only). `latent_traces` is a
+diagnostic: least squares from the model's latents to the oracle traces
+(fitted on the first 80% of frames; held-out R2 per cell in the JSON),
+then the oracle's lasso on the decoded traces. Sub-results are named
+`model_joint.own.W`, `model_two_stage.l0.map`, ...; `report.py` turns
+results.json into the tables of docs/network.md.
+
 Adding a column: write `def my_column(unit, ctx) -> ColumnResult` (a
-matrix n x n, or per-cell driver scores, or both) and add it to COLUMNS;
-`ctx.lariat(script, files)` runs a generated lariat script in the unit's
-work directory (for the model's future `network(m, movie, masks=)` and
-`drivers(m, movie).map`, see `model_network_column` below, disabled).
+matrix n x n, or per-cell driver scores, or both; or a dict of named
+ColumnResults) and add it to COLUMNS; `ctx.lariat(script, workdir)` runs a
+generated lariat script in the unit's work directory.
 
 Usage: .venv/bin/python bench/network/classical.py [--lariat PATH]
        [--seeds 1 2 3 4 5 6 7 8] [--neurons 10] [--frames 1500] [--size 40]
-       [--rate R] [--density D] [--columns calcium oracle nmf var] [--work DIR] [--json FILE]
+       [--rate R] [--density D] [--epochs 30] [--work DIR] [--json FILE]
+       [--columns calcium oracle nmf var model_joint model_two_stage]
 (default binary: $LARIAT_BIN, else .build/release/lariat).
 """
 import argparse
@@ -97,8 +113,10 @@ class ColumnResult:
 
 
 class Context:
-    def __init__(self, lariat):
+    def __init__(self, lariat, simulate_args=None, epochs=30):
         self.lariat_bin = lariat
+        self.simulate_args = simulate_args   # seed -> simulate()'s arguments
+        self.epochs = epochs
 
     def lariat(self, script, workdir, name="column.lariat"):
         """Runs a lariat script in workdir; returns its stdout."""
@@ -251,22 +269,101 @@ def var_column(unit, ctx):
     return ColumnResult(matrix=np.load(os.path.join(unit.workdir, "var_coefficients.npy")))
 
 
-def model_network_column(unit, ctx, mode="joint"):
-    """The fitted model's network read with the true footprints as masks, and
-    its mask-free drivers map scored per cell. `network` and `drivers` do
-    not exist yet: enable with --columns model_joint model_two_stage once
-    they do."""
-    np.save(os.path.join(unit.workdir, "footprints.npy"), unit.footprints)
-    ctx.lariat(f'm = fit(load("movie.npy"), mode="{mode}", seed=0)\n'
-               'net = network(m, load("movie.npy"), masks=load("footprints.npy"))\n'
-               'save(net.matrix, "model_matrix.npy")\n'
-               'save(drivers(m, load("movie.npy")).map, "model_drivers.npy")\n',
-               unit.workdir, f"model_{mode}.lariat")
-    W = np.load(os.path.join(unit.workdir, "model_matrix.npy"))
-    dmap = np.load(os.path.join(unit.workdir, "model_drivers.npy"))
+MODES = {"joint": "joint", "two_stage": "two-stage"}
+VARS = {"own": "", "l0": ", lambda=0"}   # the model's own lasso VAR; an unpenalised VAR refitted on its latents
+READOUTS = ("W", "minusI", "M", "ridge")
+RIDGE = 0.1
+
+
+def fit_models(unit, ctx):
+    """One lariat script per unit: the unit's simulation again (same options,
+    so `sim.movie` is the movie the classical columns read), then for each
+    mode (joint, two-stage) `fit(sim.movie, epochs=EPOCHS, seed=0, mode=)`,
+    `network(m, sim.movie, masks=sim.footprints)` with the model's own VAR
+    and with `lambda=0`, `drivers(m, sim.movie)` likewise, and the latents;
+    everything saved to .npy in the unit's directory. Cached per unit, so
+    model_joint and model_two_stage share the run (each model fitted once)."""
+    if "models" in unit.cache:
+        return unit.cache["models"]
+    lines = [f"sim = simulate({ctx.simulate_args(unit.seed)})", 'save(sim.movie, "model_movie.npy")']
+    for key, mode in MODES.items():
+        lines += [f'm_{key} = fit(sim.movie, epochs={ctx.epochs}, seed=0, mode="{mode}")',
+                  f'save(m_{key}.latents, "{key}_latents.npy")',
+                  f'print("SCORE {key} dynamics_gain", m_{key}.scores.dynamics_gain)',
+                  f'print("SCORE {key} reconstruction_r2", m_{key}.scores.reconstruction_r2)',
+                  f'print("SCORE {key} prediction_ratio", m_{key}.scores.prediction_ratio)']
+        for v, arg in VARS.items():
+            lines += [f"n = network(m_{key}, sim.movie, masks=sim.footprints{arg})",
+                      f'save(n.matrix, "{key}_{v}_matrix.npy")',
+                      f'save(n.prediction, "{key}_{v}_M.npy")',
+                      f'save(n.reconstruction, "{key}_{v}_L.npy")',
+                      f'save(n.drivers, "{key}_{v}_drivers.npy")',
+                      f"d = drivers(m_{key}, sim.movie{arg})",
+                      f'save(d.map, "{key}_{v}_map.npy")']
+    t = time.time()
+    out = ctx.lariat("\n".join(lines) + "\n", unit.workdir, "models.lariat")
+    scores = {}
+    for line in out.splitlines():
+        if line.startswith("SCORE "):
+            _, key, name, value = line.split()[:4]
+            scores.setdefault(key, {})[name] = float(value)
+    mv = np.load(os.path.join(unit.workdir, "model_movie.npy"))
+    unit.cache["models"] = {"scores": scores, "seconds": round(time.time() - t, 1),
+                            "same_movie": bool(np.array_equal(mv, unit.movie))}
+    return unit.cache["models"]
+
+
+def readouts(M, L):
+    """The cell matrix read from M (prediction) and L (reconstruction)."""
+    return {"W": M @ np.linalg.inv(L),
+            "minusI": M - L,
+            "M": M,
+            "ridge": M @ L.T @ np.linalg.inv(L @ L.T + RIDGE * np.eye(L.shape[0]))}
+
+
+def latent_traces_column(unit, Z, holdout=0.2):
+    """Diagnostic, not a readout of the model's dynamics: do the latents
+    linearly contain the cells' traces? Least squares from the latents (with
+    intercept) to the oracle mask traces, fitted on the first 80% of frames;
+    held-out R2 per cell on the last 20%; then the classical lasso (BIC) on
+    the traces decoded from the latents (all frames)."""
+    T = Z.shape[0]
+    n_tr = int(round(T * (1 - holdout)))
+    X = np.hstack([Z, np.ones((T, 1))])
+    Y = oracle_traces(unit)
+    B, *_ = np.linalg.lstsq(X[:n_tr], Y[:n_tr], rcond=None)
+    P = X @ B
+    res = ((Y[n_tr:] - P[n_tr:]) ** 2).sum(0)
+    tot = ((Y[n_tr:] - Y[n_tr:].mean(0)) ** 2).sum(0)
+    r2 = 1 - res / tot
+    return ColumnResult(matrix=lasso_var_bic(standardise(P)),
+                        info={"r2": [round(float(x), 3) for x in r2]})
+
+
+def model_network_column(unit, ctx, key="joint"):
+    """The fitted model's network read with the true footprints as masks
+    (every readout of M and L, with the model's own VAR and with lambda=0),
+    its mask-free drivers map scored per cell (footprint-weighted mean of
+    the map), and the latent-traces diagnostic. Returns sub-results named
+    "<VAR>.<readout>", "<VAR>.map", "latent_traces"."""
+    info = fit_models(unit, ctx)
+    d = unit.workdir
     fp = unit.footprints.reshape(unit.n, -1)
-    per_cell = fp @ dmap.ravel() / fp.sum(axis=1)
-    return ColumnResult(matrix=W, info={"drivers_map_auc": auc(unit.drivers(), per_cell)})
+    subs = {}
+    for v in VARS:
+        M = np.load(f"{d}/{key}_{v}_M.npy")
+        L = np.load(f"{d}/{key}_{v}_L.npy")
+        R = readouts(M, L)
+        net_matrix = np.load(f"{d}/{key}_{v}_matrix.npy")
+        for r in READOUTS:
+            subs[f"{v}.{r}"] = ColumnResult(matrix=R[r])
+        subs[f"{v}.W"].info = {"matrix_vs_ML^-1": float(np.abs(net_matrix - R["W"]).max()),
+                               "cond_L": float(np.linalg.cond(L))}
+        dmap = np.load(f"{d}/{key}_{v}_map.npy")
+        subs[f"{v}.map"] = ColumnResult(drivers=fp @ dmap.ravel() / fp.sum(axis=1))
+    subs["latent_traces"] = latent_traces_column(unit, np.load(f"{d}/{key}_latents.npy"))
+    subs["own.W"].info.update({"scores": info["scores"].get(key, {}), "same_movie": info["same_movie"]})
+    return subs
 
 
 COLUMNS: dict[str, Callable] = {
@@ -275,7 +372,7 @@ COLUMNS: dict[str, Callable] = {
     "nmf": nmf_column,
     "var": var_column,
     "model_joint": lambda u, c: model_network_column(u, c, "joint"),
-    "model_two_stage": lambda u, c: model_network_column(u, c, "two-stage"),
+    "model_two_stage": lambda u, c: model_network_column(u, c, "two_stage"),
 }
 DEFAULT_COLUMNS = ["calcium", "oracle", "nmf", "var"]
 
@@ -297,6 +394,15 @@ def score(unit, res):
 # --------------------------------------------------------------------------
 
 
+def nanmean(xs):
+    xs = [x for x in xs if x == x]
+    return float(np.mean(xs)) if xs else float("nan")
+
+
+def fmt(x):
+    return "nan" if x != x else f"{x:.2f}"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--lariat", default=os.environ.get("LARIAT_BIN", os.path.join(ROOT, ".build/release/lariat")))
@@ -306,44 +412,56 @@ def main():
     p.add_argument("--size", type=int, default=40)
     p.add_argument("--rate", type=float, default=None, help="simulate(rate=) (default: the simulator's, 0.08)")
     p.add_argument("--density", type=float, default=None, help="simulate(density=) (default 0.05)")
+    p.add_argument("--epochs", type=int, default=30, help="fit(epochs=) for the model columns")
     p.add_argument("--columns", nargs="+", default=DEFAULT_COLUMNS, choices=sorted(COLUMNS))
     p.add_argument("--work", default="/tmp/lariat-network-bench")
     p.add_argument("--json", default=None, help="results file (default WORK/results.json)")
     a = p.parse_args()
-    ctx = Context(os.path.abspath(a.lariat))
-    work = os.path.abspath(a.work)
-    t0 = time.time()
     extra = "".join(f", {k}={v}" for k, v in (("rate", a.rate), ("density", a.density)) if v is not None)
+    ctx = Context(os.path.abspath(a.lariat),
+                  simulate_args=lambda seed: f"neurons={a.neurons}, frames={a.frames}, size={a.size}, seed={seed}{extra}",
+                  epochs=a.epochs)
+    work = os.path.abspath(a.work)
+    path = a.json or os.path.join(work, "results.json")
+    t0 = time.time()
     units = simulate_units(ctx, a.seeds, a.neurons, a.frames, a.size, work, extra)
     print(f"simulated {len(units)} units ({a.neurons} neurons, {a.frames} frames, "
           f"{a.size}x{a.size}{extra}) in {time.time() - t0:.1f} s", file=sys.stderr)
 
-    results = {}
+    options = {"seeds": a.seeds, "neurons": a.neurons, "frames": a.frames, "size": a.size,
+               "rate": a.rate, "density": a.density, "epochs": a.epochs, "columns": a.columns,
+               "lariat": ctx.lariat_bin}
+    results, names = {}, []
     for u in units:
         results[u.seed] = {"drivers": int(u.drivers().sum()), "links": int((u.edges() & ~np.eye(u.n, dtype=bool)).sum())}
         for name in a.columns:
             t = time.time()
-            results[u.seed][name] = score(u, COLUMNS[name](u, ctx))
-            results[u.seed][name]["seconds"] = round(time.time() - t, 2)
+            res = COLUMNS[name](u, ctx)
+            subs = res if isinstance(res, dict) else {"": res}
+            for sub, r in subs.items():
+                full = f"{name}.{sub}" if sub else name
+                results[u.seed][full] = score(u, r)
+                if full not in names:
+                    names.append(full)
+            results[u.seed][f"{name}.seconds"] = round(time.time() - t, 2)
         print(f"unit {u.seed} done ({time.time() - t0:.0f} s)", file=sys.stderr)
+        with open(path, "w") as fh:   # partial results after every unit
+            json.dump({"options": options, "units": {str(s): results[s] for s in results},
+                       "columns": names, "seconds": round(time.time() - t0, 1), "complete": False}, fh, indent=1)
 
-    head = "| unit | drivers | links | " + " | ".join(f"{c} driver | {c} edge" for c in a.columns) + " |"
-    print(head)
-    print("|" + "---|" * (3 + 2 * len(a.columns)))
-    f = lambda x: "nan" if x != x else f"{x:.2f}"
-    for s in a.seeds:
-        r = results[s]
-        print(f"| {s} | {r['drivers']} | {r['links']} | " +
-              " | ".join(f"{f(r[c]['driver_auc'])} | {f(r[c]['edge_auc'])}" for c in a.columns) + " |")
-    mean = {c: {k: float(np.nanmean([results[s][c][k] for s in a.seeds])) for k in ("driver_auc", "edge_auc")}
-            for c in a.columns}
-    print("| mean | | | " + " | ".join(f"{f(mean[c]['driver_auc'])} | {f(mean[c]['edge_auc'])}" for c in a.columns) + " |")
+    # one row per column (readout), one cell per unit: "driver / edge" AUC
+    print("| column | " + " | ".join(f"unit {s}" for s in a.seeds) + " | mean |")
+    print("|---|" + "---|" * (len(a.seeds) + 1))
+    print("| drivers / links | " + " | ".join(f"{results[s]['drivers']} / {results[s]['links']}" for s in a.seeds) + " | |")
+    mean = {}
+    for c in names:
+        mean[c] = {k: nanmean([results[s][c][k] for s in a.seeds]) for k in ("driver_auc", "edge_auc")}
+        print(f"| {c} | " + " | ".join(f"{fmt(results[s][c]['driver_auc'])} / {fmt(results[s][c]['edge_auc'])}"
+                                       for s in a.seeds) +
+              f" | **{fmt(mean[c]['driver_auc'])} / {fmt(mean[c]['edge_auc'])}** |")
 
-    out = {"options": {"seeds": a.seeds, "neurons": a.neurons, "frames": a.frames, "size": a.size,
-                       "rate": a.rate, "density": a.density, "columns": a.columns},
-           "units": {str(s): results[s] for s in a.seeds}, "mean": mean,
-           "seconds": round(time.time() - t0, 1)}
-    path = a.json or os.path.join(work, "results.json")
+    out = {"options": options, "units": {str(s): results[s] for s in a.seeds}, "columns": names, "mean": mean,
+           "seconds": round(time.time() - t0, 1), "complete": True}
     with open(path, "w") as fh:
         json.dump(out, fh, indent=1)
     print(f"results: {path} ({time.time() - t0:.0f} s)", file=sys.stderr)

@@ -270,24 +270,3 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
         #expect(!cropped.fusesDecoderTail(3))   // 40 x 40 is decoded at 48 x 48 and cropped
     }
 }
-
-@Suite struct SpatialPartsTests {
-    @Test func confinedPartsStayInTheirSupportAndTheirGradientIsRight() throws {
-        var rng = SeededRandom(seed: 7)
-        let layer = SpatialParts(name: "p", latent: 3, height: 6, width: 5, rng: &rng)
-        var cell = [Float](repeating: 0, count: 30)
-        cell[2 * 5 + 2] = 1; cell[2 * 5 + 3] = 0.5
-        layer.setParts([cell], confine: [true], radius: 1)
-        let z = randomTensor([4, 3], seed: 8), r = randomTensor([4, 6, 5, 1], seed: 9)
-        layer.parameters.zeroGradients()
-        let (y, pullback) = try layer.applied(to: z)
-        let dz = try pullback(r, true)!
-        // Part 0 lives within one pixel of its cell: rows 1...3, columns 1...4.
-        let parts = layer.parts
-        for p in 0..<30 where parts.data[p] != 0 { #expect((1...3).contains(p / 5) && (1...4).contains(p % 5)) }
-        #expect(layer.theta.grad.data[0..<30].enumerated().allSatisfy { p, g in g == 0 || ((1...3).contains(p / 5) && (1...4).contains(p % 5)) })
-        #expect(y.shape == [4, 6, 5, 1])
-        #expect(try directionalError(layer.theta, seed: 10) { dot(try layer(z), r) } < 1e-3)
-        #expect(try directionalError(at: z, analytic: dz, seed: 11) { dot(try layer($0), r) } < 1e-3)
-    }
-}

@@ -55,9 +55,9 @@ public final class AutoencoderTrainer {
     deinit { AllocationRetention.end() }
 
     /// Starts a parts decoder from the movie's own cells (`CellDetection`,
-    /// strongest first, peak 1, each confined to 2 pixels around its mask),
-    /// then its mean image scaled to peak 1 (the global changes: bleaching,
-    /// illumination); later latents keep their small random parts.
+    /// strongest first, peak 1), then its mean image scaled to peak 1 (the
+    /// global changes: bleaching, illumination); later latents keep their
+    /// small random parts.
     static func startParts(_ parts: SpatialParts, from movie: NDArray) {
         let P = movie.shape[1] * movie.shape[2]
         var images: [[Float]] = []
@@ -65,12 +65,10 @@ public final class AutoencoderTrainer {
             for i in 0..<cells.masks.shape[0] { images.append(cells.masks.data[(i * P)..<((i + 1) * P)].map { Float($0) }) }
         }
         images = Array(images.prefix(max(0, parts.latent - 1)))
-        let cellCount = images.count
         let mean = movie.meanOverFirstAxis().data
         let top = mean.max() ?? 0
         if top > 0 { images.append(mean.map { Float(max(0, $0) / top) }) }
-        // Cells' parts stay near their cell; the mean image's part and the rest are free.
-        parts.setParts(images, confine: (0..<images.count).map { $0 < cellCount })
+        parts.setParts(images)
     }
 
     /// The windows of one epoch: non-overlapping runs of `window` frames from

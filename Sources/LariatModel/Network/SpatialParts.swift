@@ -3,26 +3,21 @@
 ///     y[n, p] = sum_k z[n, k] phi[k, p],   phi = theta^2 >= 0
 ///
 /// Each latent scales one non-negative image. Parts that start as the
-/// movie's cells (`CellDetection`) are confined to their cell's
-/// neighbourhood (`support`), which keeps each latent tied to one cell (left
-/// free, training merged neighbouring cells' parts on some units), so the
+/// movie's cells (`CellDetection`) keep each latent tied to one cell, so the
 /// sparse VAR on the latents is a VAR on cells: its sparsity is the cells'
 /// sparsity, where flattened convolutional latents mix cells and make every
 /// link dense in their basis (docs/network.md). Non-negativity is kept by
 /// the parametrisation (`dL/dtheta = 2 theta dL/dphi`), not by clipping.
 public final class SpatialParts: Layer {
     public let latent: Int, height: Int, width: Int
-    /// `d x (H*W)`; the parts are its squares (where `support` allows).
+    /// `d x (H*W)`; the parts are its squares.
     public let theta: Parameter
-    /// `d x (H*W)`, 1 where part k may be non-zero; all ones until `setParts`.
-    public private(set) var support: [Float]
 
     public init(name: String, latent: Int, height: Int, width: Int, rng: inout SeededRandom) {
         self.latent = latent; self.height = height; self.width = width
         // Small positive parts until `setParts` replaces them.
         let values = (0..<(latent * height * width)).map { _ in Float(rng.uniform(0, 0.1)) }
         theta = Parameter(name: name + ".theta", value: Tensor(shape: [latent, height * width], data: values))
-        support = [Float](repeating: 1, count: latent * height * width)
     }
 
     public var parameters: [Parameter] { [theta] }
@@ -30,27 +25,15 @@ public final class SpatialParts: Layer {
 
     /// The parts, `d x H x W`.
     public var parts: Tensor {
-        Tensor(shape: [latent, height, width], data: zip(theta.value.data, support).map { $0 * $0 * $1 })
+        Tensor(shape: [latent, height, width], data: theta.value.data.map { $0 * $0 })
     }
 
-    /// Sets part k to `images[k]` (non-negative, `H*W` each) for the first
-    /// `images.count` latents; with `confine`, part k may afterwards be
-    /// non-zero only within `radius` pixels of where `images[k]` is.
-    public func setParts(_ images: [[Float]], confine: [Bool]? = nil, radius: Int = 2) {
+    /// Sets part k to `images[k]` (non-negative, `H*W` each) for the first `images.count` latents.
+    public func setParts(_ images: [[Float]]) {
         let P = height * width
         for (k, image) in images.prefix(latent).enumerated() {
             precondition(image.count == P, "SpatialParts.setParts: part \(k) has \(image.count) pixels, expected \(P)")
             for p in 0..<P { theta.value.data[k * P + p] = max(0, image[p]).squareRoot() }
-            guard confine?[k] ?? false else { continue }
-            for p in 0..<P {
-                let (y, x) = (p / width, p % width)
-                var near = false
-                for dy in -radius...radius where !near { for dx in -radius...radius {
-                    let (yy, xx) = (y + dy, x + dx)
-                    if yy >= 0, yy < height, xx >= 0, xx < width, image[yy * width + xx] > 0 { near = true; break }
-                }}
-                support[k * P + p] = near ? 1 : 0
-            }
         }
     }
 
@@ -74,7 +57,7 @@ public final class SpatialParts: Layer {
                           beta: 0, c: dfp.baseAddress!, ldc: P)
                 }}
             }}}
-            for i in 0..<(d * P) { self.theta.grad.data[i] += 2 * self.theta.value.data[i] * dphi[i] * self.support[i] }
+            for i in 0..<(d * P) { self.theta.grad.data[i] += 2 * self.theta.value.data[i] * dphi[i] }
             return dz
         }
         return (y, pullback)

@@ -8,6 +8,9 @@
 /// sparsity, where flattened convolutional latents mix cells and make every
 /// link dense in their basis (docs/network.md). Non-negativity is kept by
 /// the parametrisation (`dL/dtheta = 2 theta dL/dphi`), not by clipping.
+/// A consequence: where a part is exactly zero its gradient is zero too, so
+/// a part started from a cell's mask stays within that mask; the parts
+/// started at random (small, everywhere positive) can take any shape.
 public final class SpatialParts: Layer {
     public let latent: Int, height: Int, width: Int
     /// `d x (H*W)`; the parts are its squares.

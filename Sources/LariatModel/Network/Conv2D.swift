@@ -283,15 +283,8 @@ import Dispatch
 extension Conv2D: Layer {
     /// `activation(conv(x))`; the pullback keeps `x` (and the output for the nonlinearity).
     public func applied(to x: Tensor) throws -> (output: Tensor, pullback: Pullback) {
-        let y = forward(x, rectified: activation == .relu)
-        switch activation {
-        case .relu:
-            return (y, { dy, wanted in self.backward(dy, input: x, rectifiedOutput: y, inputGradient: wanted) })
-        case .identity:
-            return (y, { dy, wanted in self.backward(dy, input: x, inputGradient: wanted) })
-        case .tanh:
-            let a = Tanh.forward(y)
-            return (a, { dy, wanted in self.backward(Tanh.backward(dy, output: a), input: x, inputGradient: wanted) })
-        }
+        activation.composed(forward: { forward(x, rectified: $0) },
+                            backward: { dy, rectifiedOutput, wanted in
+                                self.backward(dy, input: x, rectifiedOutput: rectifiedOutput, inputGradient: wanted) })
     }
 }

@@ -35,3 +35,24 @@ public enum Activation: String, Sendable, Equatable, CaseIterable {
     case tanh
     case identity
 }
+
+extension Activation {
+    /// A convolution followed by this activation, as a layer's `applied(to:)`:
+    /// `forward(rectified)` computes the convolution (with the ReLU fused when
+    /// asked) and `backward(dy, rectifiedOutput, inputGradient)` its pullback.
+    /// A rectifier is fused into both; tanh runs after the convolution.
+    func composed(forward: (_ rectified: Bool) -> Tensor,
+                  backward: @escaping (_ dy: Tensor, _ rectifiedOutput: Tensor?, _ inputGradient: Bool) -> Tensor?)
+        -> (output: Tensor, pullback: Pullback) {
+        switch self {
+        case .relu:
+            let y = forward(true)
+            return (y, { dy, wanted in backward(dy, y, wanted) })
+        case .identity:
+            return (forward(false), { dy, wanted in backward(dy, nil, wanted) })
+        case .tanh:
+            let a = Tanh.forward(forward(false))
+            return (a, { dy, wanted in backward(Tanh.backward(dy, output: a), nil, wanted) })
+        }
+    }
+}

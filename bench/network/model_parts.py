@@ -58,11 +58,12 @@ def main():
     ap.add_argument("--neurons", type=int, default=10)
     ap.add_argument("--frames", type=int, default=1500)
     ap.add_argument("--size", type=int, default=40)
+    ap.add_argument("--modes", nargs="+", default=["joint", "two-stage"], choices=["joint", "two-stage"])
     a = ap.parse_args()
     lariat = os.path.abspath(a.lariat)
     rows = []
     for seed in a.seeds:
-        for mode in ["joint", "two-stage"]:
+        for mode in a.modes:
             d = os.path.join(a.work, f"u{seed}-{mode}")
             os.makedirs(d, exist_ok=True)
             if not os.path.exists(os.path.join(d, "scores.npy")):

@@ -87,11 +87,9 @@ public struct CellNetwork: Sendable {
         for c0 in stride(from: 0, to: count, by: chunk) {
             let batch = Array(targets[c0..<min(count, c0 + chunk)])
             let b = batch.count
-            func frames(_ offset: Int) -> Tensor {
-                var data = [Float](); data.reserveCapacity(b * P)
-                for t in batch { data += x.data[((t + offset) * P)..<((t + offset + 1) * P)] }
-                return Tensor(shape: [b, H, W, 1], data: data)
-            }
+            // The frames x_{t-1} the perturbations enter.
+            var previous = [Float](); previous.reserveCapacity(b * P)
+            for t in batch { previous += x.data[((t - 1) * P)..<(t * P)] }
             func latents(_ rows: (Int) -> Int, _ source: NDArray) -> Tensor {
                 var data = [Float](repeating: 0, count: b * d)
                 for (r, t) in batch.enumerated() { for k in 0..<d {
@@ -99,7 +97,8 @@ public struct CellNetwork: Sendable {
                 }}
                 return Tensor(shape: [b, d], data: data)
             }
-            let (_, previousTape) = try model.network.encodeRecording(frames(-1), cancellation: context.cancellation)
+            let (_, previousTape) = try model.network.encodeRecording(Tensor(shape: [b, H, W, 1], data: previous),
+                                                                     cancellation: context.cancellation)
             let (_, predictedTape) = try model.network.decodeRecording(latents({ $0 - lag }, zhat), static: staticImage,
                                                                      cancellation: context.cancellation)
             let (_, reconstructedTape) = try model.network.decodeRecording(latents({ $0 - 1 }, zs), static: staticImage,

@@ -167,12 +167,18 @@ extension BuiltinRegistry {
 private func shapeArgument(_ v: Value, _ fn: String) throws -> [Int] {
     let items: [Value]
     if case .list(let xs) = v { items = xs } else { items = [v] }
-    return try items.map { item in
+    // Asked before allocating: an absurd shape is an error, not an abort.
+    let shape = try items.map { item -> Int in
         guard case .number(let x) = item, x == x.rounded(), x >= 0, x < 1e9 else {
             throw BuiltinError("\(fn)(): 'shape' must hold whole numbers >= 0", argument: "shape")
         }
         return Int(x)
     }
+    let what = "\(fn)(): an array of \(shape.map(String.init).joined(separator: " x ")) (float64)"
+    if let s = MemoryBudget.shortfall(bytes: MemoryBudget.product(shape + [8]), what: what) {
+        throw BuiltinError(s, argument: "shape")
+    }
+    return shape
 }
 
 /// A reduction over all values, or along one axis with `axis=`.

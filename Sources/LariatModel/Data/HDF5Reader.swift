@@ -84,8 +84,14 @@ final class HDF5Reader: FrameSource {
             let space = lib.datasetSpace(d)
             let rank = Int(lib.spaceRank(space))
             var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-            _ = lib.spaceDims(space, &dims, nil)
+            let got = rank >= 0 ? lib.spaceDims(space, &dims, nil) : -1
             _ = lib.spaceClose(space)
+            // Sizes from the file: each must be an Int, their product too.
+            guard got >= 0, dims.allSatisfy({ $0 <= hsize_t(Int.max) }),
+                  MemoryBudget.product(dims.map { Int($0) }) != nil else {
+                _ = lib.datasetClose(d); _ = lib.fileClose(f)
+                throw fail("dataset '\(name)' has a damaged or impossibly large shape (rank \(rank), sizes \(dims))")
+            }
             return (f, d, name, rank == 0 ? [] : dims.map { Int($0) })
         }
         (file, data, dataset, shape) = opened

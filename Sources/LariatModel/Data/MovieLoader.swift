@@ -105,6 +105,7 @@ public enum MovieLoader {
                 }
                 let r = hasFrames ? try resolve(frameStart, frameEnd, count: h5.frameCount, path: path) : 0..<h5.frameCount
                 let outShape = [r.count] + h5.shape.dropFirst()
+                try MemoryBudget.checkLoad(elements: outShape, path: path)
                 var data = [Double](repeating: 0, count: outShape.reduce(1, *))
                 if !data.isEmpty { try data.withUnsafeMutableBufferPointer { try h5.read(rows: r, into: $0.baseAddress!) } }
                 return NDArray(shape: outShape, data: data)
@@ -138,6 +139,7 @@ public enum MovieLoader {
     /// Streams `range` from `source` through the block mean into the result.
     static func assemble(_ source: FrameSource, range: Range<Int>, factor k: Int, outputShape: [Int],
                          context: WorkContext) throws -> NDArray {
+        try MemoryBudget.checkLoad(elements: outputShape, path: source.path)
         let frameOut = outputShape.dropFirst().reduce(1, *)
         var data = [Double](repeating: 0, count: range.count * frameOut)
         let clock = ContinuousClock.now
@@ -167,6 +169,7 @@ public enum MovieLoader {
         guard ho > 0, wo > 0 else {
             throw DataFileError(path: npy.path, problem: "downsample=\(k) is larger than the \(h) x \(w) frame")
         }
+        try MemoryBudget.checkLoad(elements: [range.count, ho, wo], path: npy.path)
         var data = [Double](repeating: 0, count: range.count * ho * wo)
         var slab = [Double](repeating: 0, count: t * h)
         let scratch = FrameBuffer(bytes: t * h * npy.type.size)

@@ -33,6 +33,8 @@ public enum NPY {
         public var shape: [Int]
         public var dataOffset: Int
         public var elementSize: Int { dtype.size }
+        /// The bytes of data the shape needs, or nil when that overflows.
+        public var dataBytes: Int? { MemoryBudget.product(shape + [elementSize]) }
         public var dtypeName: String { dtype.rawValue }
     }
 
@@ -125,11 +127,12 @@ public enum NPY {
                               ? "cannot read the file" : "no such file")
         }
         let h = try parseHeader(bytes, path: path)
-        let count = h.shape.reduce(1, *)
-        let need = h.dataOffset + count * h.elementSize
-        guard bytes.count >= need else {
-            throw FormatError(path: path, problem: "truncated: shape \(h.shape) needs \(need) bytes, the file has \(bytes.count)")
+        guard let count = MemoryBudget.product(h.shape), let need = h.dataBytes.flatMap({ MemoryBudget.sum(h.dataOffset, $0) }),
+              bytes.count >= need else {
+            let size = h.dataBytes.map { "\(h.dataOffset + $0) bytes" } ?? "more bytes than can be counted"
+            throw FormatError(path: path, problem: "truncated: shape \(h.shape) needs \(size), the file has \(bytes.count)")
         }
+        try MemoryBudget.checkLoad(elements: h.shape, path: path)
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
             values.withUnsafeMutableBufferPointer { out in

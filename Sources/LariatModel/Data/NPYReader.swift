@@ -25,9 +25,11 @@ final class NPYReader: FrameSource {
         let bytes = try file.bytes(count: min(headerEnd, file.size), at: 0, what: "the header")
         header = try NPY.parseHeader(Data(bytes), path: path)
         type = SampleType(npy: header.dtype)
-        let need = header.dataOffset + header.shape.reduce(1, *) * header.elementSize
-        guard file.size >= need else {
-            throw DataFileError(path: path, problem: "truncated: shape \(header.shape) of \(type) needs \(need) bytes, the file has \(file.size)")
+        // The shape comes from the file: its product is checked for
+        // overflow, and the data it describes must be in the file.
+        guard let need = header.dataBytes.flatMap({ MemoryBudget.sum(header.dataOffset, $0) }), file.size >= need else {
+            let size = header.dataBytes.map { "\(header.dataOffset + $0) bytes" } ?? "more bytes than can be counted"
+            throw DataFileError(path: path, problem: "truncated: shape \(header.shape) of \(type) needs \(size), the file has \(file.size)")
         }
     }
 

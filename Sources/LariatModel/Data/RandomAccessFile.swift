@@ -34,9 +34,7 @@ final class RandomAccessFile {
     /// Reads exactly `count` bytes at `offset` into `buffer`; `what` names
     /// the part of the file for the truncation message.
     func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int, what: @autoclosure () -> String) throws {
-        guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
-            throw DataFileError(path: path, problem: "truncated: \(what()) needs bytes \(offset)..<\(offset + count), the file has \(size)")
-        }
+        try checkRange(count: count, at: offset, what: what())
         var done = 0
         while done < count {
             let n = pread(fd, buffer + done, count - done, off_t(offset + done))
@@ -51,9 +49,22 @@ final class RandomAccessFile {
         }
     }
 
-    /// Reads `count` bytes at `offset` as a byte array.
+    /// Throws unless bytes `offset ..< offset + count` lie inside the file:
+    /// offsets and counts come from the file itself, so they are checked
+    /// (without overflow) before any buffer is sized by them.
+    func checkRange(count: Int, at offset: Int, what: @autoclosure () -> String) throws {
+        guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
+            let end = MemoryBudget.sum(max(offset, 0), max(count, 0)).map(String.init) ?? "beyond 2^63"
+            throw DataFileError(path: path, problem: "truncated: \(what()) needs bytes \(offset)..<\(end), the file has \(size)")
+        }
+    }
+
+    /// Reads `count` bytes at `offset` as a byte array (sized only after
+    /// the range is known to lie inside the file).
     func bytes(count: Int, at offset: Int, what: @autoclosure () -> String) throws -> [UInt8] {
+        try checkRange(count: count, at: offset, what: what())
         var out = [UInt8](repeating: 0, count: count)
+        guard count > 0 else { return out }
         try out.withUnsafeMutableBytes { try read(into: $0.baseAddress!, count: count, at: offset, what: what()) }
         return out
     }

@@ -21,9 +21,13 @@ final class RawBinaryReader: FrameSource {
         }
         file = try RandomAccessFile(path: path)
         (height, width) = (shape[shape.count - 2], shape[shape.count - 1])
-        let frameBytes = height * width * RawBinaryReader.sampleBytes
+        guard let frameBytes = MemoryBudget.product([height, width, RawBinaryReader.sampleBytes]) else {
+            throw fail("shape= \(shape) is too large: its frames have more pixels than can be counted")
+        }
         if shape.count == 3 {
-            let need = shape[0] * frameBytes
+            guard let need = MemoryBudget.product(shape[0], frameBytes) else {
+                throw fail("shape= \(shape) is too large: more bytes than can be counted, the file has \(file.size)")
+            }
             guard file.size >= need else {
                 throw fail("truncated: shape \(shape) of int16 needs \(need) bytes, the file has \(file.size)")
             }

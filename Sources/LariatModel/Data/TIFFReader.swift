@@ -56,11 +56,16 @@ final class TIFFReader: FrameSource {
         }
 
         // Walk the IFD chain; a revisited offset is a loop in a damaged file.
+        // Directories and the arrays their tags point to do not overlap in
+        // a well-formed file, so together they hold at most the file's
+        // bytes: a budget that stops a damaged file from making the reader
+        // collect more values than it has bytes.
         var visited = Set<Int>()
         var index = 0
+        var budget = file.size
         while first != 0 {
             guard visited.insert(first).inserted else { throw fail("IFD chain loops back to offset \(first) (damaged file)") }
-            let (dir, next) = try readDirectory(at: first, page: index)
+            let (dir, next) = try readDirectory(at: first, page: index, budget: &budget)
             if dir.subfileType & 1 == 0 { pages.append(dir) }
             first = next
             index += 1
@@ -68,8 +73,28 @@ final class TIFFReader: FrameSource {
         guard let p0 = pages.first else { throw fail("contains no full-resolution image") }
         guard p0.width > 0, p0.height > 0 else { throw fail("page 0 has no size (width \(p0.width), height \(p0.height))") }
         type = try p0.sampleType(path: path)
+        guard p0.samplesPerPixel >= 1 else { throw fail("page 0 has \(p0.samplesPerPixel) samples per pixel (damaged file)") }
+        guard let frameBytes = MemoryBudget.product([p0.width, p0.height, p0.bytesPerSample]) else {
+            throw fail("page 0 claims \(p0.height) x \(p0.width) pixels, more than can be counted (damaged file)")
+        }
         for (i, p) in pages.enumerated().dropFirst() where p.width != p0.width || p.height != p0.height || p.bitsPerSample != p0.bitsPerSample || p.sampleFormat != p0.sampleFormat || p.samplesPerPixel != p0.samplesPerPixel {
             throw fail("page \(i) is \(p.height) x \(p.width), \(p.bitsPerSample)-bit, but page 0 is \(p0.height) x \(p0.width), \(p0.bitsPerSample)-bit; Lariat reads movies whose pages agree")
+        }
+        // Every page's strips or tiles must lie inside the file and be able
+        // to hold the page's pixels; together the pages cannot decode to
+        // more than the file's bytes at the largest ratio their codecs
+        // reach. Checked here, before the caller sizes its result by them.
+        var decoded = 0
+        var worst = 1
+        for (i, p) in pages.enumerated() {
+            guard let d = MemoryBudget.sum(decoded, try checkStorage(p, page: i, frameBytes: frameBytes)) else {
+                throw fail("its pages claim more pixels than can be counted (damaged file)")
+            }
+            decoded = d
+            worst = max(worst, TIFFReader.maxExpansion(p.compression))
+        }
+        guard let capacity = MemoryBudget.product(file.size, worst), decoded <= capacity else {
+            throw fail("its \(pages.count) pages claim \(MemoryBudget.format(decoded)) of pixels, more than its \(file.size) bytes can hold (damaged file)")
         }
         if pages.count == 1, p0.samplesPerPixel == 1, let n = TIFFReader.declaredFrames(p0.description, frameSize: p0.width * p0.height), n > 1 {
             // All frames contiguous after the first page's data.
@@ -77,12 +102,86 @@ final class TIFFReader: FrameSource {
                   TIFFReader.stripsAreContiguous(p0) else {
                 throw fail("declares \(n) images in one IFD but its first page is not stored as one uncompressed block")
             }
-            let need = start + n * p0.frameBytes
-            guard file.size >= need else {
-                throw fail("truncated: its description declares \(n) frames of \(p0.height) x \(p0.width) (\(need) bytes), the file has \(file.size)")
+            guard let need = MemoryBudget.product(n, frameBytes).flatMap({ MemoryBudget.sum(start, $0) }), file.size >= need else {
+                let size = MemoryBudget.product(n, frameBytes).map { "\($0) bytes" } ?? "more bytes than can be counted"
+                throw fail("truncated: its description declares \(n) frames of \(p0.height) x \(p0.width) (\(size) after offset \(start)), the file has \(file.size)")
             }
             contiguousFrames = n
         }
+    }
+
+    /// The most bytes one stored byte can decode to under a compression:
+    /// PackBits repeats a byte at most 128 times for a 2-byte run (TIFF 6.0
+    /// section 9); a 9-bit LZW code stands for at most 4096 bytes (section
+    /// 13); a DEFLATE match of 258 bytes costs at least 2 bits (RFC 1951),
+    /// hence zlib's 1032:1.
+    static func maxExpansion(_ compression: Int) -> Int {
+        switch compression {
+        case 32773: return 64
+        case 5: return 4096 * 8 / 9 + 1
+        case 8, 32946: return 1032
+        default: return 1
+        }
+    }
+
+    /// Checks that page `i`'s strips or tiles lie inside the file and can
+    /// hold its pixels (`frameBytes` per plane); returns the bytes its
+    /// planes decode to. Throws for what `readPage` could not read.
+    private func checkStorage(_ p: TIFFDirectory, page i: Int, frameBytes: Int) throws -> Int {
+        func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
+        guard [1, 5, 8, 32946, 32773].contains(p.compression) else {
+            throw fail("compression \(TIFFDirectory.compressionName(p.compression)) (\(p.compression)) is not supported; save uncompressed")
+        }
+        guard p.predictor == 1 || (p.predictor == 2 && p.compression != 1) else {
+            throw fail("predictor \(p.predictor) (\(p.predictor == 3 ? "floating point" : "unknown")) is not supported; save uncompressed")
+        }
+        let planes = p.samplesPerPixel
+        let compressed = p.compression != 1
+        let expansion = TIFFReader.maxExpansion(p.compression)
+        // One block (strip or tile) `k`: inside the file, and large enough.
+        func block(_ k: Int, offsets: [Int], counts: [Int], decodes: Int, what: String) throws {
+            let offset = offsets[k]
+            if compressed {
+                let stored = counts[k]
+                try file.checkRange(count: stored, at: offset, what: "\(what) of page \(i)")
+                guard let most = MemoryBudget.product(stored, expansion), decodes <= most else {
+                    throw fail("\(what) of page \(i) has \(stored) stored bytes, too few to hold its \(decodes) bytes of pixels (damaged file)")
+                }
+            } else {
+                try file.checkRange(count: decodes, at: offset, what: "\(what) of page \(i)")
+            }
+        }
+        guard let all = MemoryBudget.product(frameBytes, planes) else {
+            throw fail("page \(i) claims \(planes) planes of \(frameBytes) bytes, more than can be counted (damaged file)")
+        }
+        let rowBytes = p.width * p.bytesPerSample
+        if !p.isTiled {
+            let rows = p.rowsPerStrip
+            let strips = (p.height - 1) / rows + 1
+            guard let need = MemoryBudget.product(strips, planes), p.stripOffsets.count >= need,
+                  !compressed || p.stripByteCounts.count >= need else {
+                throw fail("page \(i) lists \(p.stripOffsets.count) strips (\(p.stripByteCounts.count) byte counts), its \(p.height) rows x \(planes) planes need \(strips * max(planes, 0))")
+            }
+            for k in 0..<need {
+                let s = k % strips
+                try block(k, offsets: p.stripOffsets, counts: p.stripByteCounts,
+                          decodes: min(rows, p.height - s * rows) * rowBytes, what: "strip \(k)")
+            }
+            return all
+        }
+        guard p.tileWidth > 0, p.tileLength > 0,
+              let tileBytes = MemoryBudget.product([p.tileWidth, p.tileLength, p.bytesPerSample]) else {
+            throw fail("page \(i) has tiles of \(p.tileLength) x \(p.tileWidth), too large (damaged file)")
+        }
+        let across = (p.width - 1) / p.tileWidth + 1, down = (p.height - 1) / p.tileLength + 1
+        guard let need = MemoryBudget.product([across, down, planes]), p.tileOffsets.count >= need,
+              !compressed || p.tileByteCounts.count >= need else {
+            throw fail("page \(i) lists \(p.tileOffsets.count) tiles (\(p.tileByteCounts.count) byte counts), it needs \(across * down) x \(planes) planes")
+        }
+        for k in 0..<need {
+            try block(k, offsets: p.tileOffsets, counts: p.tileByteCounts, decodes: tileBytes, what: "tile \(k)")
+        }
+        return all
     }
 
     /// Frames declared by an ImageJ (`images=N`) or tifffile (`{"shape": [...]}`) description.
@@ -99,8 +198,7 @@ final class TIFFReader: FrameSource {
             guard let open = rest.firstIndex(of: "["), let close = rest.firstIndex(of: "]") else { return nil }
             let dims = rest[rest.index(after: open)..<close].split(separator: ",")
                 .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            let total = dims.reduce(1, *)
-            guard frameSize > 0, total % frameSize == 0 else { return nil }
+            guard let total = MemoryBudget.product(dims), frameSize > 0, total % frameSize == 0 else { return nil }
             return total / frameSize
         }
         return nil
@@ -108,10 +206,15 @@ final class TIFFReader: FrameSource {
 
     static func stripsAreContiguous(_ p: TIFFDirectory) -> Bool {
         guard p.stripOffsets.count == p.stripByteCounts.count, !p.stripOffsets.isEmpty else { return false }
-        for s in 1..<p.stripOffsets.count where p.stripOffsets[s] != p.stripOffsets[s - 1] + p.stripByteCounts[s - 1] {
+        for s in 1..<p.stripOffsets.count where MemoryBudget.sum(p.stripOffsets[s - 1], p.stripByteCounts[s - 1]) != p.stripOffsets[s] {
             return false
         }
-        return p.stripByteCounts.reduce(0, +) >= p.frameBytes
+        var total = 0
+        for c in p.stripByteCounts {
+            guard let t = MemoryBudget.sum(total, c) else { return false }
+            total = t
+        }
+        return total >= p.frameBytes
     }
 
     // MARK: - Directories
@@ -130,14 +233,23 @@ final class TIFFReader: FrameSource {
                                                 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8]
 
     /// Parses the IFD at `offset`; returns it and the next IFD's offset.
-    private func readDirectory(at offset: Int, page: Int) throws -> (TIFFDirectory, Int) {
+    /// `budget` is the file's bytes not yet claimed by a directory or an
+    /// array of tag values; a damaged file that claims more throws.
+    private func readDirectory(at offset: Int, page: Int, budget: inout Int) throws -> (TIFFDirectory, Int) {
         let countSize = bigTIFF ? 8 : 2, entrySize = bigTIFF ? 20 : 12, valueSize = bigTIFF ? 8 : 4
         let what = "the directory of page \(page)"
+        func claim(_ bytes: Int, _ what: @autoclosure () -> String) throws {
+            guard bytes <= budget else {
+                throw DataFileError(path: path, problem: "\(what()) claims \(bytes) bytes, more than the file's \(file.size) bytes hold beside the directories before it (damaged file)")
+            }
+            budget -= bytes
+        }
         let countBytes = try file.bytes(count: countSize, at: offset, what: what)
         let n = TIFFReader.integer(countBytes, at: 0, size: countSize, bigEndian: bigEndian)
         guard n > 0, n < 10_000 else {
             throw DataFileError(path: path, problem: "the directory of page \(page) at offset \(offset) claims \(n) entries (damaged file)")
         }
+        try claim(countSize + n * entrySize + valueSize, what)
         let b = try file.bytes(count: n * entrySize + valueSize, at: offset + countSize, what: what)
         var d = TIFFDirectory()
         for e in 0..<n {
@@ -157,6 +269,7 @@ final class TIFFReader: FrameSource {
                     raw = b; base = field
                 } else {
                     let o = TIFFReader.integer(b, at: field, size: valueSize, bigEndian: bigEndian)
+                    try claim(total, "tag \(tag) of page \(page)")
                     raw = try file.bytes(count: total, at: o, what: "tag \(tag) of page \(page)")
                 }
                 return (0..<count).map { TIFFReader.integer(raw, at: base + $0 * size, size: size, bigEndian: bigEndian) }
@@ -193,6 +306,10 @@ final class TIFFReader: FrameSource {
             }
         }
         if d.rowsPerStrip <= 0 || d.rowsPerStrip > d.height { d.rowsPerStrip = max(d.height, 1) }
+        // Pixel-describing tags read from 8-byte fields may hold anything.
+        guard d.width >= 0, d.height >= 0, d.tileWidth >= 0, d.tileLength >= 0 else {
+            throw DataFileError(path: path, problem: "page \(page) has a negative size (width \(d.width), height \(d.height), tiles \(d.tileLength) x \(d.tileWidth); damaged file)")
+        }
         let next = TIFFReader.integer(b, at: n * entrySize, size: valueSize, bigEndian: bigEndian)
         return (d, next)
     }

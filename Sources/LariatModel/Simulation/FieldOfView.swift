@@ -21,7 +21,10 @@ struct FieldOfView {
     /// The static background image (H x W, row-major), in photon units.
     var background: [Double]
 
-    init(size: Int, neurons: Int, rng: inout SeededRandom) {
+    /// `check` is called between units of work of well under a second
+    /// (it throws to cancel): placing many cells in a crowded field is
+    /// quadratic in their number.
+    init(size: Int, neurons: Int, rng: inout SeededRandom, check: () throws -> Void = {}) throws {
         self.size = size
         let margin = 3.0
         // Place active neurons and then inactive somata with a minimum
@@ -42,6 +45,7 @@ struct FieldOfView {
         resting = []
         gain = []
         for _ in 0..<neurons {
+            try check()
             let c = place(spacing: 5)
             centers.append(c)
             footprints.append(FieldOfView.blob(at: c, size: size, rng: &rng))
@@ -53,7 +57,9 @@ struct FieldOfView {
         // vignetted illumination.
         let n = size * size
         var texture = (0..<n).map { _ in rng.normal() }
+        try check()
         texture = FieldOfView.blur(texture, size: size, sigma: 2.5)
+        try check()
         let mean = texture.reduce(0, +) / Double(n)
         let sd = (texture.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot()
         let half = Double(size - 1) / 2
@@ -67,6 +73,7 @@ struct FieldOfView {
         // Bright somata that are not active cells: static, as bright as a firing cell.
         let somata = max(2, neurons / 3)
         for _ in 0..<somata {
+            try check()
             let c = place(spacing: 4)
             centers.append(c)
             let blob = FieldOfView.blob(at: c, size: size, rng: &rng)
@@ -77,6 +84,7 @@ struct FieldOfView {
         // what lies under them.
         let vessels = 1 + size / 40
         for _ in 0..<vessels {
+            try check()
             let width = rng.uniform(1.0, 2.2)
             var distance = [Double](repeating: .infinity, count: n)
             var y = rng.uniform(0, Double(size)), x = 0.0

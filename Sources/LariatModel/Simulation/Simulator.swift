@@ -40,23 +40,49 @@ public enum Simulator {
         1000 &+ UInt64(bitPattern: Int64(session)) &* 16 &+ k
     }
 
+    /// The bytes a simulation of these options holds at its peak: the
+    /// movie, the footprints, the network (with the permutation its links
+    /// are drawn from), the T x N traces and a few images; nil when the
+    /// count overflows. Options are validated first (sizes positive).
+    static func peakBytes(_ o: SimulationOptions) -> Int? {
+        let (n, t) = (o.neurons, o.frames)
+        let pixels = o.size * o.size
+        let terms: [Int?] = [MemoryBudget.product(t, pixels), MemoryBudget.product(n, pixels),
+                             MemoryBudget.product([2, n, n]), MemoryBudget.product([3, t, n]),
+                             t, MemoryBudget.product(8, pixels)]
+        var total = 0
+        for term in terms {
+            guard let term, let s = MemoryBudget.sum(total, term) else { return nil }
+            total = s
+        }
+        return MemoryBudget.product(total, 8)
+    }
+
     /// Simulates a recording; deterministic for the options. Checks
-    /// `context` for cancellation every few hundred frames.
+    /// `context` for cancellation at least every few milliseconds of work
+    /// in every phase (placing cells, the network's activity, the frames),
+    /// and refuses options whose arrays would not fit in memory.
     public static func simulate(_ o: SimulationOptions, context: WorkContext = .silent) throws -> Simulation {
         try o.validate()
+        if let s = MemoryBudget.shortfall(bytes: peakBytes(o), what: "a simulation of \(o.frames) frames of \(o.size) x \(o.size) with \(o.neurons) neurons") {
+            throw SimulationError(message: s + "; use fewer frames=, a smaller size= or fewer neurons=")
+        }
         let (n, t, size) = (o.neurons, o.frames, o.size)
         let pixels = size * size
+        let check = { try context.cancellation.check() }
 
         var fieldRandom = SeededRandom(seed: o.seed, stream: fieldStream)
-        let field = FieldOfView(size: size, neurons: n, rng: &fieldRandom)
+        let field = try FieldOfView(size: size, neurons: n, rng: &fieldRandom, check: check)
         // Calcium decay is a property of the cell (indicator expression), not of the session.
         let decay = (0..<n).map { _ in min(0.995, max(0, o.decay + fieldRandom.uniform(-0.02, 0.02))) }
 
         var networkRandom = SeededRandom(seed: o.seed, stream: o.rewired ? rewiredStream : networkStream)
+        try check()
         let network = SparseNetwork(neurons: n, density: o.density, rng: &networkRandom)
+        try check()
 
         var activityRandom = SeededRandom(seed: o.seed, stream: sessionStream(o.session, 0))
-        let activity = network.run(frames: t, rate: o.rate, decay: decay, rng: &activityRandom)
+        let activity = try network.run(frames: t, rate: o.rate, decay: decay, rng: &activityRandom, check: check)
         try context.cancellation.check()
 
         // Slow drift: bleaching by up to ~10% plus a slow oscillation of a few percent.
@@ -75,6 +101,8 @@ public enum Simulator {
         var movie = [Double](repeating: 0, count: t * pixels)
         var frame = [Double](repeating: 0, count: pixels)
         for k in 0..<t {
+            // Every frame: a large field (4096 x 4096) takes a good part of a second each.
+            try check()
             for p in 0..<pixels { frame[p] = field.background[p] }
             for i in 0..<n {
                 let f = field.footprints[i]
@@ -93,7 +121,6 @@ public enum Simulator {
                 }
             }
             if k % 256 == 255 {
-                try context.cancellation.check()
                 let d = clock.duration(to: .now).components
                 context.report(ProgressReport(task: "simulate", done: k + 1, total: t,
                                               elapsed: Double(d.seconds) + Double(d.attoseconds) * 1e-18))

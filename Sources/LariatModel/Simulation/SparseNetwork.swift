@@ -44,7 +44,8 @@ struct SparseNetwork {
     /// 3 per frame), and AR(1) calcium `c_t = gamma_i c_{t-1} + s_t`.
     /// The first `burnIn` steps are discarded so the recording starts in the
     /// stationary regime. Returns row-major T x N arrays.
-    func run(frames: Int, rate: Double, decay: [Double], rng: inout SeededRandom)
+    /// `check` is called every 64 steps (it throws to cancel).
+    func run(frames: Int, rate: Double, decay: [Double], rng: inout SeededRandom, check: () throws -> Void = {}) throws
         -> (drive: [Double], spikes: [Double], calcium: [Double]) {
         let burnIn = 200
         // Innovation scale so a self-persistence of 0.85 alone gives unit variance.
@@ -53,6 +54,7 @@ struct SparseNetwork {
         var drive = [Double](repeating: 0, count: frames * n)
         var spikes = drive, calcium = drive
         for t in -burnIn..<frames {
+            if t & 63 == 0 { try check() }
             for i in 0..<n {
                 var s = sigma * rng.normal()
                 for j in 0..<n where a[i * n + j] != 0 { s += a[i * n + j] * x[j] }

@@ -45,6 +45,14 @@ extension BuiltinRegistry {
                         return Int(x)
                     }
                 }
+                if (path as NSString).pathExtension.lowercased() == ModelArchive.fileExtension {
+                    do {
+                        let (model, latents) = try ModelArchive.load(path: path)
+                        return .record(modelRecord(model, latents: try latents ?? NDArray(zeros: [0, model.options.latent])))
+                    } catch let e as DataFileError {
+                        throw BuiltinError(e.description, kind: .io)
+                    }
+                }
                 do {
                     return .array(try MovieLoader.load(path: path, frameStart: start, frameEnd: end, downsample: k,
                                                        dataset: try args.optionalString("dataset"), shape: shape,
@@ -54,20 +62,37 @@ extension BuiltinRegistry {
                 }
             },
             Builtin("save", [
-                Parameter("value", [.array, .list, .figure], "an array or list of numbers, or a figure"),
-                Parameter("path", .string, "where: .npy, .csv (vectors, matrices), .tif (images, movies), .png (figures)"),
-            ], summary: "Save an array to .npy/.csv/.tif, or a figure to .png.",
+                Parameter("value", [.array, .list, .figure, .record], "an array or list of numbers, a figure, a model or a record"),
+                Parameter("path", .string, "where: .npy, .csv (vectors, matrices, tables), .tif (images, movies), .png (figures), .lariatmodel (models), .json (records)"),
+            ], summary: "Save an array, figure, fitted model or record to a file.",
             documentation: """
             Arrays: .npy keeps float64; .csv writes a matrix as rows (a vector one value per line); \
             .tif writes a movie page by page, as uint16 when every value is a whole number in 0..65535 \
             (e.g. a loaded 16-bit movie) and float32 otherwise. Figures save as .png.
 
+            A model from `fit` saves to .lariatmodel and comes back with `load`, giving the same \
+            scores, coefficients, reconstructions and maps bit for bit (an .npz numpy reads; the \
+            format is in docs/recordings.md). Any record (a model's scores, a network) saves to \
+            .json, every field, arrays as nested lists; to .csv when it is a table: all fields \
+            single values (rows name,value) or vectors of one length (one column each).
+
             Example:
 
                 save(sim.truth, "truth.csv")
                 save(movie[0:100], "first100.tif")
+                save(m, "m.lariatmodel")
+                m2 = load("m.lariatmodel")
+                save(m.scores, "scores.csv")
+                save(network(m, movie, masks=cells), "network.json")
             """) { args, ctx in
                 let path = ctx.resolve(try args.string("path"))
+                let ext = (path as NSString).pathExtension.lowercased()
+                if case .record(let r) = args["value"] {
+                    return try saveRecord(r, path: path, ext: ext)
+                }
+                if ext == ModelArchive.fileExtension || ext == "json" {
+                    throw BuiltinError("save(): \(path): .\(ext) holds \(ext == "json" ? "records" : "models from fit()"), got a \(args["value"].typeName)", kind: .io)
+                }
                 if case .figure(let f) = args["value"] {
                     guard (path as NSString).pathExtension.lowercased() == "png" else {
                         throw BuiltinError("save(): \(path): figures save as .png", kind: .io)
@@ -136,4 +161,29 @@ extension BuiltinRegistry {
             },
         ]
     }
+}
+
+/// `save` of a record: a model to .lariatmodel, any record to .json or (a table) .csv.
+private func saveRecord(_ r: Record, path: String, ext: String) throws -> Value {
+    func write(_ text: String) throws {
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw BuiltinError("\(path): cannot write: \(error.localizedDescription)", kind: .io)
+        }
+    }
+    switch ext {
+    case ModelArchive.fileExtension:
+        guard let m = r.payload as? LatentDynamicsModel else {
+            throw BuiltinError("save(): \(path): .lariatmodel holds models from fit(), got a \(r.kind); save records to .json or .csv", kind: .io)
+        }
+        var latents: NDArray?
+        if case .array(let z)? = r["latents"] { latents = z }
+        do { try ModelArchive.save(m, fitLatents: latents, path: path) } catch let e as DataFileError {
+            throw BuiltinError(e.description, kind: .io)
+        }
+    case "json": try write(RecordExport.json(r))
+    case "csv": try write(try RecordExport.csv(r, path: path))
+    default:
+        throw BuiltinError("save(): \(path): a \(r.kind) saves to .json or .csv\(r.payload is LatentDynamicsModel ? " (or, the model itself, to .lariatmodel)" : "")", kind: .io)
+    }
+    return .none
 }

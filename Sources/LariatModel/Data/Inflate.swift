@@ -129,6 +129,13 @@ struct Inflate {
         return (try? s.run(into: out, count: count)) == count
     }
 
+    /// Decompresses raw DEFLATE data (no zlib wrapper: ZIP's method 8) into
+    /// exactly `count` bytes of `out`; false when malformed or short.
+    static func raw(_ input: [UInt8], into out: UnsafeMutablePointer<UInt8>, count: Int) -> Bool {
+        var s = Inflate(input, start: 0)
+        return (try? s.run(into: out, count: count)) == count
+    }
+
     private mutating func run(into out: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
         var o = 0
         var last = 0

@@ -52,6 +52,20 @@ public final class AutoencoderTrainer {
         AllocationRetention.begin()
     }
 
+    /// A trained network restored from a file (`ModelArchive`): it encodes
+    /// and decodes, but holds no training frames to train on.
+    init(restoring network: Autoencoder, normalisation: MovieNormalisation, staticImage: Tensor,
+         options: TrainingOptions) {
+        self.network = network
+        self.normalisation = normalisation
+        self.staticImage = staticImage
+        frames = Tensor(zeros: [0, network.frameHeight, network.frameWidth, 1])
+        self.options = options
+        optimizer = Adam(learningRate: options.learningRate)
+        rng = SeededRandom(seed: options.seed, stream: 0x57494E)
+        AllocationRetention.begin()
+    }
+
     deinit { AllocationRetention.end() }
 
     /// Starts a parts decoder from the movie's own cells (`CellDetection`,

@@ -7,9 +7,10 @@ extension BuiltinRegistry {
     static var cells: [Builtin] {
         [
             Builtin("traces", [
-                Parameter("movie", .array, "a movie T x H x W"),
-                Parameter("masks", .array, "n x H x W cell masks (weights >= 0): sim.footprints, rois(...), cells(...).masks"),
-                Parameter("neuropil", .number, default: .number(0), "subtract this times the mean of each cell's neuropil ring (suite2p uses 0.7); 0: none"),
+                Parameter("movie", [.array, .string], "a movie T x H x W, or a suite2p plane folder (its F.npy and Fneu.npy)"),
+                Parameter("masks", .array, default: Value.none, "n x H x W cell masks (weights >= 0): sim.footprints, rois(...), cells(...).masks"),
+                Parameter("neuropil", .number, default: Value.none, "subtract this times each cell's neuropil (suite2p uses 0.7); default 0 for a movie, 0.7 for a suite2p folder"),
+                Parameter("all", .boolean, default: .bool(false), "suite2p folder: every ROI, not only the cells of iscell.npy"),
             ], summary: "Each cell's trace, T x n: the mask-weighted mean of every frame.",
             documentation: """
             `F_i(t) = sum_p w_ip x_t(p) / sum_p w_ip`. With `neuropil=r`, suite2p's correction
@@ -20,11 +21,26 @@ extension BuiltinRegistry {
 
                 F = traces(sim.movie, sim.footprints)
                 v = var(F, lag=1, lambda="bic")
+            A suite2p plane folder instead of a movie gives suite2p's own traces, `F - neuropil * Fneu` \
+            (F.npy, Fneu.npy), T x n, the cells of iscell.npy unless `all=true`.
+
+                F = traces("suite2p/plane0")
             """) { args, ctx in
+                if case .string(let folder) = args["movie"] {
+                    guard args["masks"].isNone else { throw BuiltinError("traces(): a suite2p folder brings its own ROIs; masks= applies to movies", argument: "masks") }
+                    do {
+                        return .array(try Suite2pFolder.traces(folder: ctx.resolve(folder),
+                                                               neuropil: try args.optionalNumber("neuropil") ?? 0.7, all: try args.bool("all")))
+                    } catch let e as DataFileError {
+                        throw BuiltinError(e.description, kind: .io)
+                    }
+                }
                 let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                guard !args["masks"].isNone else { throw BuiltinError("traces(): 'masks' is required with a movie (n x H x W, e.g. rois(...) or cells(movie).masks)", argument: "masks") }
+                if try args.bool("all") { throw BuiltinError("traces(): all= applies to suite2p folders", argument: "all") }
                 let masks = try args.array("masks", rank: 3, what: "cell masks n x H x W")
                 do {
-                    return .array(try CellTraces.traces(movie, masks: masks, neuropil: try args.number("neuropil"),
+                    return .array(try CellTraces.traces(movie, masks: masks, neuropil: try args.optionalNumber("neuropil") ?? 0,
                                                         cancellation: ctx.work.cancellation))
                 } catch let e as NetworkError {
                     throw BuiltinError("traces(): \(e.description)", argument: e.option ?? "masks")

@@ -6,16 +6,18 @@ extension BuiltinRegistry {
     static var data: [Builtin] {
         [
             Builtin("load", [
-                Parameter("path", .string, "a .tif/.tiff, .npy, .h5/.hdf5 or suite2p .bin file (relative to the working directory)"),
+                Parameter("path", .string, "a .tif/.tiff, .npy, .h5/.hdf5, .nwb or suite2p .bin file, or a .lariatmodel (relative to the working directory)"),
                 Parameter("frames", .range, default: Value.none, "frames a:b to read (only those are read; negative counts from the end)"),
                 Parameter("downsample", .integer, default: .number(1), "k: average k x k pixel blocks (a remainder row/column is dropped)"),
-                Parameter("dataset", .string, default: Value.none, "HDF5: the dataset, e.g. \"mov\" or \"/data/raw\""),
+                Parameter("dataset", .string, default: Value.none, "HDF5: the dataset, e.g. \"mov\" or \"/data/raw\"; NWB: another series' data (default: the first TwoPhotonSeries)"),
                 Parameter("shape", .list, default: Value.none, "raw int16 .bin (suite2p data.bin): [H, W] (Ly, Lx) or [T, H, W]"),
             ], summary: "Load a movie (T x H x W raw intensities) or array from a file.",
             documentation: """
             TIFF (multi-page, classic or BigTIFF, ImageJ hyperstacks, ScanImage; 8/16/32-bit integers and \
             float32; uncompressed, PackBits, LZW or Deflate), NumPy .npy (any numeric dtype, C or Fortran order), \
-            HDF5 (.h5/.hdf5, `dataset=`), and suite2p's registered data.bin (int16, `shape=`). Frames \
+            HDF5 (.h5/.hdf5, `dataset=`), NWB (.nwb: the first TwoPhotonSeries under /acquisition, \
+            or `dataset=`), and suite2p's registered data.bin (int16, `shape=`). A .lariatmodel file \
+            gives back the model `save` wrote. Frames \
             stream into the result, so memory stays near the size of what is returned. A .npy or HDF5 \
             array that is not 3-D comes back as it is (`frames` slices its first axis).
 
@@ -57,6 +59,43 @@ extension BuiltinRegistry {
                     return .array(try MovieLoader.load(path: path, frameStart: start, frameEnd: end, downsample: k,
                                                        dataset: try args.optionalString("dataset"), shape: shape,
                                                        context: ctx.work))
+                } catch let e as DataFileError {
+                    throw BuiltinError(e.description, kind: .io)
+                }
+            },
+            Builtin("rois", [
+                Parameter("path", .string, "an NWB file (.nwb) or a suite2p plane folder (e.g. \"suite2p/plane0\")"),
+                Parameter("all", .boolean, default: .bool(false), "suite2p: every ROI, not only those iscell.npy marks as cells"),
+                Parameter("dataset", .string, default: Value.none, "NWB: the PlaneSegmentation (path or name) when the file has several"),
+            ], summary: "ROI masks n x H x W from an NWB file or a suite2p folder.",
+            documentation: """
+            NWB: the PlaneSegmentation's `image_mask`, or its `pixel_mask` rows (x, y, weight) drawn \
+            on frames of the file's TwoPhotonSeries size (axes as `load` reads the movie). suite2p: \
+            stat.npy's ypix/xpix/lam on Ly x Lx frames (ops.npy), the cells of iscell.npy unless \
+            `all=true`. stat.npy and ops.npy are Python pickles: Lariat reads their plain data and \
+            numpy arrays only and refuses anything else, so no file can run code.
+
+            Example:
+
+                masks = rois("session.nwb")
+                movie = load("session.nwb", frames=0:2000)
+                F = traces(movie, masks)
+                masks = rois("suite2p/plane0")
+                F = traces("suite2p/plane0")          # suite2p's own F - 0.7 Fneu
+            """) { args, ctx in
+                let path = ctx.resolve(try args.string("path"))
+                var isFolder: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+                do {
+                    if exists && isFolder.boolValue {
+                        if !args["dataset"].isNone { throw BuiltinError("rois(): dataset= applies to NWB files, not suite2p folders", argument: "dataset") }
+                        return .array(try Suite2pFolder.rois(folder: path, all: try args.bool("all")))
+                    }
+                    guard (path as NSString).pathExtension.lowercased() == "nwb" else {
+                        throw BuiltinError(exists ? "rois(): \(path): not an NWB file (.nwb) or a suite2p plane folder"
+                                           : "rois(): \(path): no such file or folder", kind: .io, argument: "path")
+                    }
+                    return .array(try NWBFile.rois(path: path, segmentation: try args.optionalString("dataset")))
                 } catch let e as DataFileError {
                     throw BuiltinError(e.description, kind: .io)
                 }

@@ -28,6 +28,15 @@ struct HDF5Library {
     typealias Create = @convention(c) (H5S_class_t) -> hid_t
     typealias CreateSimple = @convention(c) (Int32, UnsafePointer<hsize_t>?, UnsafePointer<hsize_t>?) -> hid_t
     typealias Read = @convention(c) (hid_t, hid_t, hid_t, hid_t, hid_t, UnsafeMutableRawPointer?) -> herr_t
+    // Attributes and compound types, for NWB (`NWBFile`).
+    typealias AttributeExists = @convention(c) (hid_t, UnsafePointer<CChar>?, UnsafePointer<CChar>?, hid_t) -> htri_t
+    typealias AttributeOpen = @convention(c) (hid_t, UnsafePointer<CChar>?, UnsafePointer<CChar>?, hid_t, hid_t) -> hid_t
+    typealias AttributeRead = @convention(c) (hid_t, hid_t, UnsafeMutableRawPointer?) -> herr_t
+    typealias TypeSize = @convention(c) (hid_t) -> Int
+    typealias TypeCreate = @convention(c) (H5T_class_t, Int) -> hid_t
+    typealias TypeInsert = @convention(c) (hid_t, UnsafePointer<CChar>?, Int, hid_t) -> herr_t
+    typealias FreeMemory = @convention(c) (UnsafeMutableRawPointer?) -> herr_t
+    typealias IsHDF5Object = @convention(c) (hid_t) -> htri_t
 
     let open: Open
     let setAuto: SetAuto
@@ -50,6 +59,16 @@ struct HDF5Library {
     let spaceCreate: Create
     let spaceCreateSimple: CreateSimple
     let read: Read
+    let attributeExists: AttributeExists
+    let attributeOpen: AttributeOpen
+    let attributeType: Get
+    let attributeRead: AttributeRead
+    let attributeClose: Close
+    let typeIsVariableString: IsHDF5Object
+    let typeSize: TypeSize
+    let typeCreate: TypeCreate
+    let typeInsert: TypeInsert
+    let freeMemory: FreeMemory
     /// Address of `H5T_NATIVE_DOUBLE_g`, valid once `open()` has run.
     private let nativeDoubleAddress: UnsafeMutablePointer<hid_t>
 
@@ -98,12 +117,24 @@ struct HDF5Library {
         let spaceCreate = symbol("H5Screate", Create.self)
         let spaceCreateSimple = symbol("H5Screate_simple", CreateSimple.self)
         let read = symbol("H5Dread", Read.self)
+        let attributeExists = symbol("H5Aexists_by_name", AttributeExists.self)
+        let attributeOpen = symbol("H5Aopen_by_name", AttributeOpen.self)
+        let attributeType = symbol("H5Aget_type", Get.self)
+        let attributeRead = symbol("H5Aread", AttributeRead.self)
+        let attributeClose = symbol("H5Aclose", Close.self)
+        let typeIsVariableString = symbol("H5Tis_variable_str", IsHDF5Object.self)
+        let typeSize = symbol("H5Tget_size", TypeSize.self)
+        let typeCreate = symbol("H5Tcreate", TypeCreate.self)
+        let typeInsert = symbol("H5Tinsert", TypeInsert.self)
+        let freeMemory = symbol("H5free_memory", FreeMemory.self)
         let nativeDouble = dlsym(handle, "H5T_NATIVE_DOUBLE_g")
         if nativeDouble == nil { missing.append("H5T_NATIVE_DOUBLE_g") }
         guard missing.isEmpty, let open, let setAuto, let clearErrors, let isHDF5, let fileOpen, let fileClose,
               let exists, let datasetOpen, let datasetClose, let datasetType, let datasetSpace, let typeClass, let typeClose,
               let spaceRank, let spaceDims, let spaceClose, let visit, let selectHyperslab, let spaceCreate,
-              let spaceCreateSimple, let read, let nativeDouble else {
+              let spaceCreateSimple, let read, let nativeDouble, let attributeExists, let attributeOpen,
+              let attributeType, let attributeRead, let attributeClose, let typeIsVariableString, let typeSize,
+              let typeCreate, let typeInsert, let freeMemory else {
             return .failure(LoadError(description:
                 "the installed libhdf5 lacks \(missing.joined(separator: ", ")) (Lariat needs HDF5 1.10 or later)"))
         }
@@ -114,6 +145,9 @@ struct HDF5Library {
             datasetSpace: datasetSpace, typeClass: typeClass, typeClose: typeClose, spaceRank: spaceRank,
             spaceDims: spaceDims, spaceClose: spaceClose, visit: visit, selectHyperslab: selectHyperslab,
             spaceCreate: spaceCreate, spaceCreateSimple: spaceCreateSimple, read: read,
+            attributeExists: attributeExists, attributeOpen: attributeOpen, attributeType: attributeType,
+            attributeRead: attributeRead, attributeClose: attributeClose, typeIsVariableString: typeIsVariableString,
+            typeSize: typeSize, typeCreate: typeCreate, typeInsert: typeInsert, freeMemory: freeMemory,
             nativeDoubleAddress: nativeDouble.assumingMemoryBound(to: hid_t.self)))
     }
 }

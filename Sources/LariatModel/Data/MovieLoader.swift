@@ -8,6 +8,7 @@ import Foundation
 /// | `.tif`, `.tiff` | `TIFFReader` (tifffile, ImageJ, ScanImage; classic and BigTIFF) | `frames`, `downsample` |
 /// | `.npy` | `NPYReader` (any numeric dtype, C or Fortran order) | `frames`, `downsample` (rank 3) |
 /// | `.h5`, `.hdf5` | `HDF5Reader` (libhdf5) | `dataset`, `frames`, `downsample` |
+/// | `.nwb` | `HDF5Reader` on `NWBFile.movieDataset` | `dataset`, `frames`, `downsample` |
 /// | `.bin` (suite2p `data.bin`), `.raw` | `RawBinaryReader` (int16) | `shape`, `frames`, `downsample` |
 ///
 /// Movies come back as `T x H x W`. `frames` selects frames `start..<end`
@@ -29,7 +30,7 @@ import Foundation
 /// ```
 public enum MovieLoader {
     /// Extensions `load` understands, for messages and completion.
-    public static let extensions = ["tif", "tiff", "npy", "h5", "hdf5", "bin", "raw"]
+    public static let extensions = ["tif", "tiff", "npy", "h5", "hdf5", "nwb", "bin", "raw"]
 
     /// Loads `path`; `frames` as a half-open range of frame indices.
     public static func load(path: String, frames: Range<Int>? = nil, downsample: Int = 1,
@@ -48,12 +49,12 @@ public enum MovieLoader {
         func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
         let ext = (path as NSString).pathExtension.lowercased()
         guard extensions.contains(ext) else {
-            throw fail(ext.isEmpty ? "has no extension; Lariat loads .tif/.tiff, .npy, .h5/.hdf5 and suite2p .bin files"
-                       : "unknown extension '.\(ext)'; Lariat loads .tif/.tiff, .npy, .h5/.hdf5 and suite2p .bin files")
+            throw fail(ext.isEmpty ? "has no extension; Lariat loads .tif/.tiff, .npy, .h5/.hdf5, .nwb and suite2p .bin files (and .lariatmodel models)"
+                       : "unknown extension '.\(ext)'; Lariat loads .tif/.tiff, .npy, .h5/.hdf5, .nwb and suite2p .bin files (and .lariatmodel models)")
         }
         guard downsample >= 1 else { throw fail("downsample=\(downsample) must be a whole number of at least 1") }
-        if dataset != nil && !(ext == "h5" || ext == "hdf5") {
-            throw fail("dataset= applies to HDF5 files (.h5/.hdf5), not .\(ext)")
+        if dataset != nil && !(ext == "h5" || ext == "hdf5" || ext == "nwb") {
+            throw fail("dataset= applies to HDF5 and NWB files (.h5/.hdf5/.nwb), not .\(ext)")
         }
         if shape != nil && !(ext == "bin" || ext == "raw") {
             throw fail("shape= applies to raw binaries (suite2p data.bin); a .\(ext) file records its own shape")
@@ -91,6 +92,13 @@ public enum MovieLoader {
                 return try loadFortranMovie(npy, range: r, factor: downsample, context: context)
             }
             source = npy
+        case "nwb":
+            // The first TwoPhotonSeries under /acquisition, or the dataset named.
+            let h5 = try HDF5Reader(path: path, dataset: try dataset ?? NWBFile.movieDataset(path: path))
+            guard h5.shape.count == 3 else {
+                throw fail("\(h5.dataset) has shape \(h5.shape); Lariat reads a TwoPhotonSeries of frames x H x W (an external_file series keeps its frames elsewhere: load those files)")
+            }
+            source = h5
         case "h5", "hdf5":
             let h5 = try HDF5Reader(path: path, dataset: dataset)
             if h5.shape.count != 3 {
@@ -141,20 +149,25 @@ public enum MovieLoader {
                          context: WorkContext) throws -> NDArray {
         try MemoryBudget.checkLoad(elements: outputShape, path: source.path)
         let frameOut = outputShape.dropFirst().reduce(1, *)
-        var data = [Double](repeating: 0, count: range.count * frameOut)
+        let total = range.count * frameOut
         let clock = ContinuousClock.now
-        try data.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
+        // Every frame is written into the result, so it is not zero-filled
+        // first (gigabytes of page faults that no cancellation check could
+        // interrupt); a cancel is looked for at every frame.
+        let data = try [Double](unsafeUninitializedCapacity: total) { out, initialized in
+            initialized = 0
+            guard let base = out.baseAddress else { return }
             try source.readFrames(range) { i, raw, type in
+                try context.cancellation.check()
                 BlockMean.reduce(raw, type: type, height: source.height, width: source.width, factor: k,
                                  into: base + i * frameOut)
                 if i % 64 == 63 {
-                    try context.cancellation.check()
                     let elapsed = clock.duration(to: .now)
                     context.report(ProgressReport(task: "load", done: i + 1, total: range.count,
                                                   elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
                 }
             }
+            initialized = total
         }
         return NDArray(shape: outputShape, data: data)
     }

@@ -374,6 +374,7 @@ def main(argv=None) -> int:
     counts: dict[str, dict[str, int]] = {}
     found = []
     max_ratio = (0.0, None)
+    max_excess = (0, None)
     slowest = (0.0, None)
     lock = threading.Lock()
     started = time.monotonic()
@@ -396,6 +397,9 @@ def main(argv=None) -> int:
             c[kind] = c.get(kind, 0) + 1
             if ratio > max_ratio[0]:
                 max_ratio = (ratio, f"{seed.name} #{i} ({len(data)} bytes, {kind})")
+            excess = r["rss"] - baselines[seed.suffix]
+            if excess > max_excess[0]:
+                max_excess = (excess, f"{seed.name} #{i} ({len(data)} bytes, {kind})")
             if r["wall"] > slowest[0]:
                 slowest = (r["wall"], f"{seed.name} #{i}")
             if kind in ("crash", "timeout", "memory"):
@@ -423,6 +427,7 @@ def main(argv=None) -> int:
         "timeouts": sum(1 for f in found if f["kind"] == "timeout"),
         "over_memory": sum(1 for f in found if f["kind"] == "memory"),
         "max_memory_ratio": round(max_ratio[0], 2), "max_memory_ratio_input": max_ratio[1],
+        "max_rss_above_baseline_mib": round(max_excess[0] / 2**20, 2), "max_rss_above_baseline_input": max_excess[1],
         "slowest_seconds": round(slowest[0], 2), "slowest_input": slowest[1],
         "baselines_mib": {k: round(v / 2**20, 1) for k, v in baselines.items()},
         "found": found,
@@ -431,7 +436,8 @@ def main(argv=None) -> int:
     for fmt, c in sorted(counts.items()):
         print(f"  {fmt:6} " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
     print(f"crashes {summary['crashes']}, timeouts {summary['timeouts']}, over memory {summary['over_memory']}; "
-          f"max RSS above baseline / file size {max_ratio[0]:.1f} ({max_ratio[1]}); slowest {slowest[0]:.2f} s")
+          f"max RSS above baseline / larger of file and result {max_ratio[0]:.1f} ({max_ratio[1]}); "
+          f"max RSS above baseline {max_excess[0] / 2**20:.1f} MiB ({max_excess[1]}); slowest {slowest[0]:.2f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1))
     if not args.work:

@@ -98,33 +98,40 @@ public enum Simulator {
         let clock = ContinuousClock.now
         var noiseRandom = SeededRandom(seed: o.seed, stream: sessionStream(o.session, 2))
         let readNoise = 2.0
-        var movie = [Double](repeating: 0, count: t * pixels)
-        var frame = [Double](repeating: 0, count: pixels)
-        for k in 0..<t {
-            // Every frame: a large field (4096 x 4096) takes a good part of a second each.
-            try check()
-            for p in 0..<pixels { frame[p] = field.background[p] }
-            for i in 0..<n {
-                let f = field.footprints[i]
-                let level = field.resting[i] + field.gain[i] * activity.calcium[k * n + i]
-                for (p, w) in zip(f.pixels, f.weights) { frame[p] += level * w }
-            }
-            let base = k * pixels
-            let scale = drift[k]
-            if o.noise == 0 {
-                for p in 0..<pixels { movie[base + p] = scale * frame[p] }
-            } else {
-                for p in 0..<pixels {
-                    let mu = max(0, scale * frame[p])
-                    let shot = mu < 30 ? Double(noiseRandom.poisson(mu)) - mu : mu.squareRoot() * noiseRandom.normal()
-                    movie[base + p] = mu + o.noise * (shot + readNoise * noiseRandom.normal())
+        // The movie is written frame by frame without zero-filling it first:
+        // filling gigabytes up front was a second or more (page faults) that
+        // no cancellation check could interrupt. Every element is written
+        // below before the array is returned.
+        let movie = try [Double](unsafeUninitializedCapacity: t * pixels) { movie, initialized in
+            initialized = 0  // Double needs no deinitialization if a cancel throws midway
+            var frame = [Double](repeating: 0, count: pixels)
+            for k in 0..<t {
+                // Every frame: a large field (4096 x 4096) takes a good part of a second each.
+                try check()
+                for p in 0..<pixels { frame[p] = field.background[p] }
+                for i in 0..<n {
+                    let f = field.footprints[i]
+                    let level = field.resting[i] + field.gain[i] * activity.calcium[k * n + i]
+                    for (p, w) in zip(f.pixels, f.weights) { frame[p] += level * w }
+                }
+                let base = k * pixels
+                let scale = drift[k]
+                if o.noise == 0 {
+                    for p in 0..<pixels { movie[base + p] = scale * frame[p] }
+                } else {
+                    for p in 0..<pixels {
+                        let mu = max(0, scale * frame[p])
+                        let shot = mu < 30 ? Double(noiseRandom.poisson(mu)) - mu : mu.squareRoot() * noiseRandom.normal()
+                        movie[base + p] = mu + o.noise * (shot + readNoise * noiseRandom.normal())
+                    }
+                }
+                if k % 256 == 255 {
+                    let d = clock.duration(to: .now).components
+                    context.report(ProgressReport(task: "simulate", done: k + 1, total: t,
+                                                  elapsed: Double(d.seconds) + Double(d.attoseconds) * 1e-18))
                 }
             }
-            if k % 256 == 255 {
-                let d = clock.duration(to: .now).components
-                context.report(ProgressReport(task: "simulate", done: k + 1, total: t,
-                                              elapsed: Double(d.seconds) + Double(d.attoseconds) * 1e-18))
-            }
+            initialized = t * pixels
         }
 
         var footprints = [Double](repeating: 0, count: n * pixels)

@@ -5,13 +5,16 @@ import Foundation
 /// configures it before its initialiser runs (which linking cannot do:
 /// a linked library initialises before `main`).
 ///
-/// Two settings, each only when the user has not set it:
-/// - `OPENBLAS_THREAD_TIMEOUT`: after a threaded call, OpenBLAS's workers
-///   spin for 2^28 cycles (about 0.1 s) by default, waiting for more work.
-///   A sparse VAR fit runs its lasso equations on every core right after
-///   the Gram matrix; the spinning workers took half of those cores and
-///   doubled that phase. 2^18 cycles (about 0.1 ms) still covers the gaps
-///   between the GEMMs of a training step.
+/// One thread per call, always: Lariat runs OpenBLAS's calls on all cores
+/// itself (`sgemm` in BLAS.swift), over a split that does not depend on the
+/// number of cores; OpenBLAS's own threading partitions a product by its
+/// thread count, so results differed between one core and two.
+///
+/// (With one thread there are no idle workers to spin after a call, which
+/// once took half the cores from the lasso equations, so no
+/// `OPENBLAS_THREAD_TIMEOUT` is needed any more.)
+///
+/// One setting, only when the user has not made it:
 /// - The kernels: Debian's OpenBLAS 0.3.21 does not recognise recent Xeons
 ///   (e.g. family 6 model 207) and falls back to its SSE3 "Prescott"
 ///   kernels, 2-4x slower than its AVX2 ones and 4-8x slower than its
@@ -36,6 +39,7 @@ public enum OpenBLAS {
                                       UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
     typealias CoreName = @convention(c) () -> UnsafeMutablePointer<CChar>?
     typealias ThreadCount = @convention(c) () -> Int32
+    typealias SetThreadCount = @convention(c) (Int32) -> Void
     typealias Hook = @convention(c) () -> Void
 
     struct Library {
@@ -63,9 +67,8 @@ public enum OpenBLAS {
 
     private static func load() -> Library {
         let env = ProcessInfo.processInfo.environment
-        if env["OPENBLAS_THREAD_TIMEOUT"] == nil && env["GOTO_THREAD_TIMEOUT"] == nil {
-            setenv("OPENBLAS_THREAD_TIMEOUT", "18", 1)
-        }
+        // No idle worker threads: every call runs on its caller's thread.
+        if env["OPENBLAS_NUM_THREADS"] == nil { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
         // Lazy binding, and the library's own symbols before the process's:
         // OpenBLAS resolves thousands of its own symbols, and searching
         // the forty libraries already loaded for each took 3-5 ms.
@@ -84,6 +87,7 @@ public enum OpenBLAS {
                               coreName: symbol("openblas_get_corename", CoreName.self),
                               threadCount: symbol("openblas_get_num_threads", ThreadCount.self))
         chooseKernels(library, handle: handle, environment: env)
+        symbol("openblas_set_num_threads", SetThreadCount.self)(1)
         return library
     }
 

@@ -27,7 +27,7 @@ import Testing
     }
 
     /// The bias gradient sums float partials over blocks of 256 rows in row
-    /// order, folded into double block by block and slice by slice; the
+    /// order, folded into double block by block and chunk by chunk; the
     /// one-channel path sums eight blocks at once and must give the same bits.
     @Test(arguments: [1, 3 << 14, (3 << 14) + 1999])
     func biasSumsFollowTheBlockOrder(rows: Int) {
@@ -35,12 +35,12 @@ import Testing
         let bias = Parameter(name: "b", value: Tensor(zeros: [1]))
         bias.grad.data[0] = 0.25
         addChannelSums(of: dy, into: bias)
-        let slices = rows >= 1 << 14 ? parallelSlices : 1
+        let chunks = WorkChunks(count: rows, minimumPerChunk: rows >= 1 << 14 ? 1 : rows)
         var total: Float = 0.25
-        for s in 0..<slices {
+        for s in 0..<chunks.count {
             var sum = 0.0
-            var r = rows * s / slices
-            let end = rows * (s + 1) / slices
+            var r = chunks.range(s).lowerBound
+            let end = chunks.range(s).upperBound
             while r < end {
                 var block: Float = 0
                 for i in r..<min(end, r + 256) { block += dy.data[i] }

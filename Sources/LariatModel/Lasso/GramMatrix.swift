@@ -31,7 +31,9 @@ public struct GramMatrix: Sendable {
         guard n > 0 && p > 0 else {
             return (GramMatrix(values: G, featureCount: p, sampleCount: n), xy)
         }
-        let parts = n * p * p >= 1 << 20 && parallelSlices > 4 ? 2 : 1
+        // Two parts whenever the work is large, on one core too: the order
+        // of the sum must not depend on the machine.
+        let parts = n * p * p >= 1 << 20 ? 2 : 1
         // Part h writes G (h = 0) or its own scratch (h = 1), and a slice of xyParts.
         var scratch = [Double](repeating: 0, count: (parts - 1) * p * p)
         var xyParts = [Double](repeating: 0, count: parts * p)
@@ -51,7 +53,7 @@ public struct GramMatrix: Sendable {
                             }
                         }
                     }
-                    if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                    Workers.perform(parts, work)
                     for h in 1..<parts {
                         let part = s! + (h - 1) * p * p
                         for i in 0..<p { for j in i..<p { g[i * p + j] += part[i * p + j] } }

@@ -67,7 +67,7 @@ public struct SparseVAR: Sendable {
                     let G = g.baseAddress!
                     let outBase = out.baseAddress!, lmaxBase = lmax.baseAddress!
                     // One equation per task; the Gram matrix is shared read-only.
-                    DispatchQueue.concurrentPerform(iterations: k) { i in
+                    Workers.perform(k) { i in
                         let xy = (0..<kp).map { XY[$0 * k + i] }
                         let lambdaMax = (xy.map(abs).max() ?? 0) / Double(n)
                         lmaxBase[i] = lambdaMax

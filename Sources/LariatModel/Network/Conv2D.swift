@@ -235,23 +235,24 @@ public final class Conv2D {
 }
 
 /// Adds the per-channel sums of a channels-last tensor to a bias gradient.
-/// Rows are split into fixed slices summed on all cores, and the slices'
-/// sums are added in slice order: the result does not depend on scheduling.
+/// Rows are split into fixed chunks (`WorkChunks`) summed on all cores, and
+/// the chunks' sums are added in chunk order: the result depends neither on
+/// scheduling nor on the number of cores.
 func addChannelSums(of dy: Tensor, into bias: Parameter) {
     let c = bias.value.count
     precondition(dy.shape.last == c, "bias of \(c) channels, gradient of shape \(dy.shape)")
     let rows = dy.count / c
-    let slices = rows >= 1 << 14 ? parallelSlices : 1
-    var partial = [Double](repeating: 0, count: slices * c)
+    let chunks = WorkChunks(count: rows, minimumPerChunk: rows >= 1 << 14 ? 1 : rows)
+    var partial = [Double](repeating: 0, count: chunks.count * c)
     dy.data.withUnsafeBufferPointer { p in
         partial.withUnsafeMutableBufferPointer { part in
             let pBase = p.baseAddress!, partBase = part.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: slices) { s in
+            chunks.run { s, range in
                 // Float partial sums per block of rows, folded into double.
                 let sums = partBase + s * c
                 var block = [Float](repeating: 0, count: c)
-                var r = rows * s / slices
-                let end = rows * (s + 1) / slices
+                var r = range.lowerBound
+                let end = range.upperBound
                 if c == 1 {
                     // One channel: eight blocks' sums at once, each still in
                     // row order (a single chain waited on every addition).
@@ -275,7 +276,7 @@ func addChannelSums(of dy: Tensor, into bias: Parameter) {
             }
         }
     }
-    for s in 0..<slices { for j in 0..<c { bias.grad.data[j] += Float(partial[s * c + j]) } }
+    for s in 0..<chunks.count { for j in 0..<c { bias.grad.data[j] += Float(partial[s * c + j]) } }
 }
 
 import Dispatch

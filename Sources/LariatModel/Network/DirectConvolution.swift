@@ -109,8 +109,8 @@ enum DirectConvolution {
     }
 
     /// Adds `dL/dW` into `dw` and (when `dx` is given) writes `dL/dx` into `dx`
-    /// for `dy = dL/dy`. Frames are split into fixed slices whose partial
-    /// weight gradients are summed in slice order: deterministic.
+    /// for `dy = dL/dy`. Frames are split into fixed chunks whose partial
+    /// weight gradients are summed in chunk order: deterministic.
     ///
     /// Both are gathers, so each output element is written once per kernel
     /// row: dW's run for kernel row ky accumulates in registers along an
@@ -125,20 +125,20 @@ enum DirectConvolution {
         }
         let (oh, ow) = (g.outputHeight, g.outputWidth)
         let length = g.patchSize
-        let slices = min(parallelSlices, frames)
-        var partial = [Float](repeating: 0, count: slices * length)
+        let chunks = WorkChunks(count: frames)
+        var partial = [Float](repeating: 0, count: chunks.count * length)
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: slices) { s in
+            chunks.run { s, range in
                 let mine = partBase + s * length
-                for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
+                for f in range {
                     let src = x + f * g.inputSize
                     let grad = dy + f * oh * ow
                     weightGradient(src, g, grad: grad, into: mine)
                     if let dx { inputGradient(grad, g, weight: w, into: dx + f * g.inputSize) }
                 }
             }
-            for s in 0..<slices { for j in 0..<length { dw[j] += partBase[s * length + j] } }
+            for s in 0..<chunks.count { for j in 0..<length { dw[j] += partBase[s * length + j] } }
         }
     }
 
@@ -413,27 +413,27 @@ extension DirectConvolution {
     static func paddedGradientSize(_ g: ConvGeometry) -> Int { (g.height + 2) * (g.width + 2) }
 
     /// `backward` for `hasVectorPath` layers, `V` holding one pixel's
-    /// channels: per frame (`vectorBackwardFrame`), on fixed slices of
+    /// channels: per frame (`vectorBackwardFrame`), on fixed chunks of
     /// frames whose dW partials are added in slice order.
     static func vectorBackward<V: ChannelVector>(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int,
                                                  weight w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                                  dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                                                  as _: V.Type) {
         let c = g.channels
-        let slices = min(parallelSlices, frames)
-        var partial = [Float](repeating: 0, count: slices * 9 * c)
+        let chunks = WorkChunks(count: frames)
+        var partial = [Float](repeating: 0, count: chunks.count * 9 * c)
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: slices) { s in
+            chunks.run { s, range in
                 let padded = AlignedFloats.allocate(paddedGradientSize(g))
                 defer { padded.deallocate() }
                 padded.update(repeating: 0, count: paddedGradientSize(g))
-                for f in (frames * s / slices)..<(frames * (s + 1) / slices) {
+                for f in range {
                     vectorBackwardFrame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
                                         dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * c, as: V.self)
                 }
             }
-            for s in 0..<slices { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
+            for s in 0..<chunks.count { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
         }
     }
 

@@ -95,7 +95,7 @@ enum FusedDecoderTail: LayerFusion {
         let forwardKernel = t.weight.value.data.withUnsafeBufferPointer {
             StrideTwoConvolution.packRowsByBroadcast($0.baseAddress!, u: cin, v: cout)
         }
-        let slices = min(parallelSlices, s.frames)                             // as withSlices and vectorBackward
+        let slices = WorkChunks(count: s.frames).count                         // as withSlices and vectorBackward
         var outputPartial = [Float](repeating: 0, count: slices * 144)
         let paddedSize = DirectConvolution.paddedGradientSize(g)
         let biasGradient = x.data.withUnsafeBufferPointer { xp in

@@ -11,7 +11,7 @@ import Dispatch
 /// against the weight's columns, eight output channels to a vector, and
 /// writes its channels-last output once. Same formula as `Conv2D` with
 /// `inChannels == 1`, with the following ReLU fused (forward and mask);
-/// the weight gradient is summed over fixed slices of frames in slice order
+/// the weight gradient is summed over fixed chunks of frames (`WorkChunks`) in chunk order
 /// (deterministic). No input gradient: layers that need one take the im2col path.
 enum SingleChannelConvolution {
     static func applies(inChannels: Int, outChannels: Int) -> Bool {
@@ -217,7 +217,8 @@ enum SingleChannelConvolution {
                                into dw: UnsafeMutablePointer<Float>) -> [Float] {
         let (oh, ow, k, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.height, g.width)
         let taps = k * k
-        let slices = min(parallelSlices, frames)
+        let chunks = WorkChunks(count: frames)
+        let slices = chunks.count
         var partial = [Float](repeating: 0, count: slices * taps * cout)   // [slice][tap][co]
         var frameSums = [Double](repeating: 0, count: frames * cout)
         // The masked gradient, one frame at a time.
@@ -227,9 +228,9 @@ enum SingleChannelConvolution {
         frameSums.withUnsafeMutableBufferPointer { sumsBuffer in
         partial.withUnsafeMutableBufferPointer { part in
             let partBase = part.baseAddress!, sumsBase = sumsBuffer.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            chunks.run { slice, range in
                 let acc = partBase + slice * taps * cout
-                for f in (frames * slice / slices)..<(frames * (slice + 1) / slices) {
+                for f in range {
                     weightGradientFrame(x + f * h * w, g, dy: dy + f * oh * ow * cout,
                                         rectifiedOutput: mask.map { $0 + f * oh * ow * cout },
                                         staging: masked.map { $0 + slice * oh * ow * cout }, outChannels: cout,

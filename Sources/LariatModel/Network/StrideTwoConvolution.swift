@@ -204,7 +204,7 @@ enum StrideTwoConvolution {
         correlate(high, s, low: x, lowRowStride: s.width * cin, u: cout, v: cin, into: g)
     }
 
-    /// Runs `body(slice, frames, G, frameSums)` on fixed slices of the frames on
+    /// Runs `body(slice, frames, G, frameSums)` on fixed chunks of the frames on
     /// all cores, each slice with its own packed weight gradient `G`; adds
     /// the slices' `G` in slice order into `dw` (a `V x 9U` gradient) and
     /// returns the bias gradient summed in frame order: the result does not
@@ -213,16 +213,14 @@ enum StrideTwoConvolution {
                            _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>) -> Void)
         -> [Float] {
         let size = 9 * u * v
-        let slices = min(parallelSlices, s.frames)
+        let chunks = WorkChunks(count: s.frames)
+        let slices = chunks.count
         var partial = [Float](repeating: 0, count: slices * size)
         var frameSums = [Double](repeating: 0, count: s.frames * c)
         partial.withUnsafeMutableBufferPointer { pp in
         frameSums.withUnsafeMutableBufferPointer { sp in
             let (pBase, sBase) = (pp.baseAddress!, sp.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                let lo = s.frames * slice / slices, hi = s.frames * (slice + 1) / slices
-                if lo < hi { body(slice, lo..<hi, pBase + slice * size, sBase) }
-            }
+            chunks.run { slice, range in body(slice, range, pBase + slice * size, sBase) }
             for slice in 1..<max(1, slices) {
                 for i in 0..<size { pBase[i] += pBase[slice * size + i] }
             }

@@ -1,27 +1,25 @@
-import Dispatch
-
 /// `dW[co, j] += sum_r dy[r, co] * col[r, j]` for a weight gradient with few
 /// values (`outputs x length` small) summed over very many rows, e.g. a
 /// one-channel 3x3 convolution over 256 frames of 64x64 (9 x 8 values over a
 /// million rows). OpenBLAS runs that `transA` GEMM on one core at a few
-/// GFLOP/s; here fixed slices of rows run on all cores with SIMD8 registers
-/// across output channels, and their sums are added in slice order
-/// (deterministic).
+/// GFLOP/s; here fixed chunks of rows (`WorkChunks`) run on all cores with SIMD8
+/// registers across output channels, and their sums are added in chunk
+/// order (deterministic, whatever the number of cores).
 ///
 /// - Precondition: `outputs` is a multiple of 8 and `length * outputs <= 512`.
 func smallWeightGradient(dy: UnsafePointer<Float>, col: UnsafePointer<Float>, rows: Int, outputs: Int, length: Int,
                          into dw: UnsafeMutablePointer<Float>) {
     precondition(outputs % 8 == 0 && length * outputs <= 512)
     let blocks = outputs / 8
-    let slices = rows >= 1 << 14 ? parallelSlices : 1
-    var partial = [Float](repeating: 0, count: slices * length * outputs)
+    let chunks = WorkChunks(count: rows, minimumPerChunk: rows >= 1 << 14 ? 1 : rows)
+    var partial = [Float](repeating: 0, count: chunks.count * length * outputs)
     partial.withUnsafeMutableBufferPointer { part in
         let partBase = part.baseAddress!
-        DispatchQueue.concurrentPerform(iterations: slices) { s in
+        chunks.run { s, range in
             // acc[j * blocks + b] holds dW[8b..<8b+8, j] for this slice.
             var acc = [SIMD8<Float>](repeating: SIMD8(), count: length * blocks)
             acc.withUnsafeMutableBufferPointer { a in
-                for r in (rows * s / slices)..<(rows * (s + 1) / slices) {
+                for r in range {
                     let g = dy + r * outputs, c = col + r * length
                     for b in 0..<blocks {
                         let gv = UnsafeRawPointer(g + 8 * b).loadUnaligned(as: SIMD8<Float>.self)
@@ -34,7 +32,7 @@ func smallWeightGradient(dy: UnsafePointer<Float>, col: UnsafePointer<Float>, ro
                 }}}
             }
         }
-        for s in 0..<slices {
+        for s in 0..<chunks.count {
             let src = partBase + s * length * outputs
             for i in 0..<(length * outputs) { dw[i] += src[i] }
         }

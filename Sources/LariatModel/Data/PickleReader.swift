@@ -6,7 +6,8 @@ import Foundation
 ///
 /// It never runs anything a file names: the only globals it accepts are
 /// numpy's array and scalar reconstructors (`numpy[._]core.multiarray
-/// ._reconstruct` and `.scalar`, `numpy.ndarray`, `numpy.dtype`) and
+/// ._reconstruct` and `.scalar`, `numpy[._]core.numeric._frombuffer`,
+/// `numpy.ndarray`, `numpy.dtype`) and
 /// `_codecs.encode` (protocol 2's bytes), each interpreted here into plain
 /// values; any other global, opcode or malformed length is an error naming
 /// the byte offset. Every length is checked against the bytes left before
@@ -97,6 +98,7 @@ struct PickleReader {
     static let allowedGlobals: Set<String> = [
         "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer",
         "numpy.ndarray", "numpy.dtype", "_codecs.encode",
     ]
 
@@ -261,6 +263,16 @@ struct PickleReader {
             }
             let v = try decode(raw, code: code, bigEndian: big, count: 1)
             return Box(.value(code.hasPrefix("f") ? .float(v[0]) : code.hasPrefix("b") ? .bool(v[0] != 0) : .int(Int(v[0]))))
+        case let n where n.hasSuffix("._frombuffer"):
+            // Protocol 5's array: (buffer, dtype, shape, order).
+            guard a.count == 4, case .value(.bytes(let raw)) = a[0].kind, case .dtype(let code, let big) = a[1].kind,
+                  case .tuple(let dims) = a[2].kind, case .value(.string(let order)) = a[3].kind else {
+                throw fail("a numpy buffer array without buffer, dtype, shape and order")
+            }
+            let (shape, count) = try arrayShape(dims)
+            var values = try decode(raw, code: code, bigEndian: big, count: count)
+            if order == "F" && shape.count > 1 { values = NPY.fortranToC(values, shape: shape) }
+            return Box(.array(.array(shape: shape, values: values)))
         case "_codecs.encode":
             guard let first = a.first, case .value(.string(let s)) = first.kind else { throw fail("_codecs.encode without a string") }
             return Box(.value(.bytes(s.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })))
@@ -279,14 +291,7 @@ struct PickleReader {
         case .array:
             guard s.count == 5, case .tuple(let shapeBoxes) = s[1].kind, case .dtype(let code, let big) = s[2].kind,
                   case .value(.bool(let fortran)) = s[3].kind else { throw fail("an array state is malformed") }
-            var shape: [Int] = []
-            var count = 1
-            for x in shapeBoxes {
-                guard case .value(.int(let d)) = x.kind, d >= 0 else { throw fail("an array shape is malformed") }
-                let (c, o) = count.multipliedReportingOverflow(by: d)
-                guard !o else { throw fail("an array shape is impossibly large") }
-                shape.append(d); count = c
-            }
+            let (shape, count) = try arrayShape(shapeBoxes)
             if code.hasPrefix("O") {
                 guard case .list(let items) = s[4].kind, items.count == count else { throw fail("an object array's elements do not match its shape \(shape)") }
                 var elements: [PickleValue] = []
@@ -301,6 +306,19 @@ struct PickleReader {
         default:
             throw fail("BUILD on an object that is not a numpy array or dtype")
         }
+    }
+
+    /// An array's shape from its tuple of sizes, and its element count (overflow checked).
+    private func arrayShape(_ dims: [Box]) throws -> (shape: [Int], count: Int) {
+        var shape: [Int] = []
+        var count = 1
+        for x in dims {
+            guard case .value(.int(let d)) = x.kind, d >= 0 else { throw fail("an array shape is malformed") }
+            let (c, o) = count.multipliedReportingOverflow(by: d)
+            guard !o else { throw fail("an array shape is impossibly large") }
+            shape.append(d); count = c
+        }
+        return (shape, count)
     }
 
     /// Raw numpy data of dtype `code` ("f8", "i4", "u1", "b1", ...) as Double.

@@ -156,6 +156,29 @@ func directionalError(at x: Tensor, analytic: Tensor, seed: UInt64, _ loss: (Ten
         }
     }
 
+    /// A registered layer type named in the architecture runs after every
+    /// hidden convolution, and the composition's gradients stay right with
+    /// no gradient code of its own.
+    @Test func gradientsThroughInsertedRegisteredLayers() throws {
+        let arch = Architecture(channels: [6, 8], kernel: 3, skipChannels: 2, mapChannels: 2, insertedLayers: ["tanh"])
+        try check(height: 20, width: 18, latent: 6, skip: true, architecture: arch)
+        let net = try Autoencoder(frameHeight: 20, frameWidth: 18, latent: 6, architecture: arch, seed: 0)
+        #expect(net.encoder.layers.filter { $0 is Tanh }.count == 2)          // after conv1 and conv2, not the map's
+        #expect(net.decoder.layers.filter { $0 is Tanh }.count == 3)          // after every transposed convolution
+        #expect(arch.description.hasSuffix("relu, then tanh after each hidden convolution"))
+        // The convolutions start as without the inserted layers (their own random stream).
+        let plain = try Autoencoder(frameHeight: 20, frameWidth: 18, latent: 6,
+                                    architecture: Architecture(channels: [6, 8], kernel: 3, skipChannels: 2, mapChannels: 2), seed: 0)
+        #expect(net.parameters.map(\.value) == plain.parameters.map(\.value))
+    }
+
+    @Test func unknownLayerTypesAreNamedWithTheRegisteredOnes() throws {
+        #expect { try Architecture(insertedLayers: ["tahn"]).validate() } throws: { error in
+            guard let e = error as? NetworkError else { return false }
+            return e.option == "layers" && e.description.contains("\"tahn\"") && e.description.contains("\"tanh\"")
+        }
+    }
+
     @Test func fastPathsAgreeWithTheGenericNetwork() throws {
         // The whole network with every registered fast path against the same
         // weights through the generic operations only (im2col + sgemm,

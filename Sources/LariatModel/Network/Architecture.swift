@@ -8,7 +8,9 @@
 /// mirrors it with transposed convolutions (mapChannels -> channels reversed
 /// -> channels[0]) and a `kernel x kernel` output convolution to one
 /// channel; the static skip branch is Conv(1, skipChannels) + activation,
-/// then Conv(skipChannels, 1) added to the output. `standard` is the network
+/// then Conv(skipChannels, 1) added to the output. `insertedLayers` names
+/// registered layer types (`LayerRegistry`) applied, in order, after every
+/// hidden convolution of the encoder and decoder. `standard` is the network
 /// of `shared/bench/torch_reference.py`, Lariat's default.
 public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     /// Encoder widths before the latent map; the decoder mirrors them.
@@ -23,6 +25,9 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     public var activation: Activation
     /// How latents become frames.
     public var decoder: Decoder
+    /// Registered layer types (`LayerRegistry`) applied, in order, after
+    /// every hidden convolution and its activation; none by default.
+    public var insertedLayers: [String]
 
     public enum Decoder: String, Sendable, Equatable, CaseIterable {
         /// Transposed convolutions mirroring the encoder (the paper's autoencoder).
@@ -32,9 +37,10 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(channels: [Int] = [16, 32, 32], kernel: Int = 3, skipChannels: Int = 8, mapChannels: Int = 8,
-                activation: Activation = .relu, decoder: Decoder = .convolutional) {
+                activation: Activation = .relu, decoder: Decoder = .convolutional, insertedLayers: [String] = []) {
         self.channels = channels; self.kernel = kernel; self.skipChannels = skipChannels
         self.mapChannels = mapChannels; self.activation = activation; self.decoder = decoder
+        self.insertedLayers = insertedLayers
     }
 
     public static let standard = Architecture()
@@ -56,6 +62,10 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
         guard (1...64).contains(skipChannels) else { throw NetworkError("skip_channels must be in 1...64, got \(skipChannels)", option: "skip_channels") }
         guard (1...64).contains(mapChannels) else { throw NetworkError("map_channels must be in 1...64, got \(mapChannels)", option: "map_channels") }
         guard activation != .identity else { throw NetworkError("activation must be \"relu\" or \"tanh\"", option: "activation") }
+        guard insertedLayers.count <= 4 else { throw NetworkError("layers may list at most 4 layer types, got \(insertedLayers.count)", option: "layers") }
+        if let unknown = insertedLayers.first(where: { LayerRegistry.type(named: $0) == nil }) {
+            throw NetworkError("layers: no layer type \"\(unknown)\"; the registered ones are \(LayerRegistry.quotedNames)", option: "layers")
+        }
     }
 
     /// One line, e.g. `encoder 1-16-32-32-8 (3x3, stride 2), decoder 8-32-32-16-16-1, skip 1-8-1, relu`.
@@ -63,6 +73,7 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
         let enc = ([1] + channels + [mapChannels]).map(String.init).joined(separator: "-")
         let dec = decoder == .parts ? "spatial parts (one per latent)"
             : ([mapChannels] + channels.reversed() + [channels[0], 1]).map(String.init).joined(separator: "-")
-        return "encoder \(enc) (\(kernel)x\(kernel), stride 2), decoder \(dec), skip 1-\(skipChannels)-1, \(activation.rawValue)"
+        let inserted = insertedLayers.isEmpty ? "" : ", then \(insertedLayers.joined(separator: ", ")) after each hidden convolution"
+        return "encoder \(enc) (\(kernel)x\(kernel), stride 2), decoder \(dec), skip 1-\(skipChannels)-1, \(activation.rawValue)\(inserted)"
     }
 }

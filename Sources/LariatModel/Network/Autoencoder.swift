@@ -94,12 +94,24 @@ public final class Autoencoder {
         staticOutput = skip ? Conv2D(name: "skip.output", inChannels: s, outChannels: 1, kernel: k, padding: k / 2,
                                      bias: false, initFanIn: outFanIn, kernels: kernels, rng: &rng) : nil
 
+        // Registered layers after each hidden convolution, drawn from their
+        // own stream so the convolutions start as without them.
+        var insertedRNG = SeededRandom(seed: seed, stream: 0x4C4159)   // "LAY"
+        func inserted(after layer: String, channels: Int) -> [any Layer] {
+            architecture.insertedLayers.map { name in
+                LayerRegistry.type(named: name)!.init(name: "\(layer).\(name)", channels: channels, rng: &insertedRNG)
+            }
+        }
+
         // The compositions. Padding and cropping are layers only where the
         // frame is not a multiple of 2^depth.
         let (top, left) = ((paddedHeight - frameHeight) / 2, (paddedWidth - frameWidth) / 2)
         let padded = paddedHeight != frameHeight || paddedWidth != frameWidth
         var enc: [any Layer] = padded ? [SpatialPad(height: paddedHeight, width: paddedWidth, top: top, left: left)] : []
-        enc += encoderConvs as [any Layer]
+        for (i, conv) in encoderConvs.enumerated() {
+            enc.append(conv)
+            if i < stages - 1 { enc += inserted(after: "encoder.conv\(i + 1)", channels: conv.outChannels) }
+        }
         enc.append(encoderLinear ?? Reshape([latent]))
         let fusions = kernels.contains(.fusedDecoderTail) ? LayerFusionRegistry.registered : []
         encoder = Sequential(enc, fusions: fusions)
@@ -107,7 +119,10 @@ public final class Autoencoder {
             spatialParts = nil
             var dec: [any Layer] = decoderLinear.map { [$0] } ?? []
             dec.append(Reshape([mapHeight, mapWidth, mapChannels]))
-            dec += decoderConvs as [any Layer]
+            for (i, conv) in decoderConvs.enumerated() {
+                dec.append(conv)
+                dec += inserted(after: "decoder.convT\(i + 1)", channels: conv.outChannels)
+            }
             if padded { dec.append(SpatialCrop(height: frameHeight, width: frameWidth, top: top, left: left)) }
             dec.append(output)
             decoder = Sequential(dec, fusions: fusions)

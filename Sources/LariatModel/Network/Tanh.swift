@@ -3,8 +3,10 @@ import Foundation
 /// The hyperbolic tangent `y = tanh(x)`, elementwise; `dx = dy * (1 - y^2)`.
 /// A layer of its own, and the nonlinearity a convolution applies after
 /// itself for `Activation.tanh`.
-public final class Tanh: Layer {
+public final class Tanh: RegisteredLayer {
+    public static let registryName = "tanh"
     public init() {}
+    public convenience init(name: String, channels: Int, rng: inout SeededRandom) { self.init() }
     public var parameters: [Parameter] { [] }
     public func outputShape(_ input: [Int]) -> [Int] { input }
 

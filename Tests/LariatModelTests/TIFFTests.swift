@@ -165,7 +165,7 @@ import Testing
         ref(a, 'first7', slice(0, 7))
         """, in: dir)
         try LoaderReference.expectMatch(dir, "m.tif", reference: "first7", frames: 0..<7)
-        LoaderReference.expectError(dir.appendingPathComponent("m.tif").path, "truncated: strips 0..<1 of frame 7", frames: 0..<8)
+        LoaderReference.expectError(dir.appendingPathComponent("m.tif").path, "truncated: strip 0 of page 7", frames: 0..<8)
     }
 
     @Test func negativeAndOpenFrameBoundsFollowPython() throws {

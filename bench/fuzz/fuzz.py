@@ -392,7 +392,7 @@ def main(argv=None) -> int:
         r = run_once(args.lariat, script, limits)
         kind, ratio = classify(r, len(data), baselines[seed.suffix])
         with lock:
-            nonlocal max_ratio, slowest
+            nonlocal max_ratio, max_excess, slowest
             c = counts.setdefault(seed.suffix, {})
             c[kind] = c.get(kind, 0) + 1
             if ratio > max_ratio[0]:

@@ -33,6 +33,8 @@ struct HDF5Library {
     typealias AttributeOpen = @convention(c) (hid_t, UnsafePointer<CChar>?, UnsafePointer<CChar>?, hid_t, hid_t) -> hid_t
     typealias AttributeRead = @convention(c) (hid_t, hid_t, UnsafeMutableRawPointer?) -> herr_t
     typealias TypeSize = @convention(c) (hid_t) -> Int
+    typealias StorageSize = @convention(c) (hid_t) -> hsize_t
+    typealias Layout = @convention(c) (hid_t) -> H5D_layout_t
     typealias TypeCreate = @convention(c) (H5T_class_t, Int) -> hid_t
     typealias TypeInsert = @convention(c) (hid_t, UnsafePointer<CChar>?, Int, hid_t) -> herr_t
     typealias FreeMemory = @convention(c) (UnsafeMutableRawPointer?) -> herr_t
@@ -69,6 +71,12 @@ struct HDF5Library {
     let typeCreate: TypeCreate
     let typeInsert: TypeInsert
     let freeMemory: FreeMemory
+    /// For checking a dataset's stored bytes against its shape before
+    /// reading (HDF5 1.10 reads past a damaged compact layout's buffer).
+    let storageSize: StorageSize
+    let createPlist: Get
+    let layout: Layout
+    let plistClose: Close
     /// Address of `H5T_NATIVE_DOUBLE_g`, valid once `open()` has run.
     private let nativeDoubleAddress: UnsafeMutablePointer<hid_t>
 
@@ -127,6 +135,10 @@ struct HDF5Library {
         let typeCreate = symbol("H5Tcreate", TypeCreate.self)
         let typeInsert = symbol("H5Tinsert", TypeInsert.self)
         let freeMemory = symbol("H5free_memory", FreeMemory.self)
+        let storageSize = symbol("H5Dget_storage_size", StorageSize.self)
+        let createPlist = symbol("H5Dget_create_plist", Get.self)
+        let layout = symbol("H5Pget_layout", Layout.self)
+        let plistClose = symbol("H5Pclose", Close.self)
         let nativeDouble = dlsym(handle, "H5T_NATIVE_DOUBLE_g")
         if nativeDouble == nil { missing.append("H5T_NATIVE_DOUBLE_g") }
         guard missing.isEmpty, let open, let setAuto, let clearErrors, let isHDF5, let fileOpen, let fileClose,
@@ -134,7 +146,8 @@ struct HDF5Library {
               let spaceRank, let spaceDims, let spaceClose, let visit, let selectHyperslab, let spaceCreate,
               let spaceCreateSimple, let read, let nativeDouble, let attributeExists, let attributeOpen,
               let attributeType, let attributeRead, let attributeClose, let typeIsVariableString, let typeSize,
-              let typeCreate, let typeInsert, let freeMemory else {
+              let typeCreate, let typeInsert, let freeMemory, let storageSize, let createPlist, let layout,
+              let plistClose else {
             return .failure(LoadError(description:
                 "the installed libhdf5 lacks \(missing.joined(separator: ", ")) (Lariat needs HDF5 1.10 or later)"))
         }
@@ -148,6 +161,7 @@ struct HDF5Library {
             attributeExists: attributeExists, attributeOpen: attributeOpen, attributeType: attributeType,
             attributeRead: attributeRead, attributeClose: attributeClose, typeIsVariableString: typeIsVariableString,
             typeSize: typeSize, typeCreate: typeCreate, typeInsert: typeInsert, freeMemory: freeMemory,
+            storageSize: storageSize, createPlist: createPlist, layout: layout, plistClose: plistClose,
             nativeDoubleAddress: nativeDouble.assumingMemoryBound(to: hid_t.self)))
     }
 }

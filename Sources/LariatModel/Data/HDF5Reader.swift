@@ -76,6 +76,7 @@ final class HDF5Reader: FrameSource {
             }
             let type = lib.datasetType(d)
             let cls = lib.typeClass(type)
+            let elementSize = lib.typeSize(type)
             _ = lib.typeClose(type)
             guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
                 _ = lib.datasetClose(d); _ = lib.fileClose(f)
@@ -91,6 +92,21 @@ final class HDF5Reader: FrameSource {
                   MemoryBudget.product(dims.map { Int($0) }) != nil else {
                 _ = lib.datasetClose(d); _ = lib.fileClose(f)
                 throw fail("dataset '\(name)' has a damaged or impossibly large shape (rank \(rank), sizes \(dims))")
+            }
+            // Compact and contiguous data are stored uncompressed: the bytes
+            // the file holds for them must cover the shape. (HDF5 1.10
+            // does not check a compact buffer's size and reads past it.)
+            // Contiguous storage never written reads as the fill value.
+            let plist = lib.createPlist(d)
+            let layout = plist >= 0 ? lib.layout(plist) : H5D_LAYOUT_ERROR
+            if plist >= 0 { _ = lib.plistClose(plist) }
+            let stored = lib.storageSize(d)
+            let need = MemoryBudget.product(dims.map { Int($0) } + [max(elementSize, 0)])
+            guard elementSize > 0, elementSize <= 16, let need, layout != H5D_LAYOUT_ERROR,
+                  layout == H5D_CHUNKED || layout == H5D_VIRTUAL || stored >= hsize_t(need)
+                    || (layout == H5D_CONTIGUOUS && stored == 0) else {
+                _ = lib.datasetClose(d); _ = lib.fileClose(f)
+                throw fail("dataset '\(name)' stores \(stored) bytes, its shape \(dims) of \(elementSize)-byte values needs \(need.map(String.init) ?? "more than can be counted") (damaged file)")
             }
             return (f, d, name, rank == 0 ? [] : dims.map { Int($0) })
         }

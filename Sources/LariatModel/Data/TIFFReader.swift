@@ -24,6 +24,10 @@ final class TIFFReader: FrameSource {
     /// Frames stored back to back after the single IFD (ImageJ / truncated), or nil.
     private(set) var contiguousFrames: Int?
     private(set) var type: SampleType = .uint8
+    /// Why a page cannot be read (strips or tiles outside the file, too
+    /// few, or too small for its pixels), by page index: thrown when a
+    /// frame on that page is read.
+    private var pageProblems: [Int: DataFileError] = [:]
     var width: Int { pages[0].width }
     var height: Int { pages[0].height }
     /// Planes per page (planar samples), each a frame.
@@ -80,21 +84,26 @@ final class TIFFReader: FrameSource {
         for (i, p) in pages.enumerated().dropFirst() where p.width != p0.width || p.height != p0.height || p.bitsPerSample != p0.bitsPerSample || p.sampleFormat != p0.sampleFormat || p.samplesPerPixel != p0.samplesPerPixel {
             throw fail("page \(i) is \(p.height) x \(p.width), \(p.bitsPerSample)-bit, but page 0 is \(p0.height) x \(p0.width), \(p0.bitsPerSample)-bit; Lariat reads movies whose pages agree")
         }
-        // Every page's strips or tiles must lie inside the file and be able
-        // to hold the page's pixels; together the pages cannot decode to
-        // more than the file's bytes at the largest ratio their codecs
-        // reach. Checked here, before the caller sizes its result by them.
-        var decoded = 0
+        // Together the pages cannot decode to more than the file's bytes at
+        // the largest ratio their codecs reach; each page's strips or tiles
+        // must lie inside the file and be able to hold its pixels. Checked
+        // here, before the caller sizes its result by them. A page that
+        // fails is refused when it is read, so `frames=` still reads the
+        // pages before a damaged one.
         var worst = 1
         for (i, p) in pages.enumerated() {
-            guard let d = MemoryBudget.sum(decoded, try checkStorage(p, page: i, frameBytes: frameBytes)) else {
-                throw fail("its pages claim more pixels than can be counted (damaged file)")
+            do {
+                try checkStorage(p, page: i)
+            } catch let e as DataFileError {
+                if i == 0 && !TIFFReader.decodable(p) { throw e }  // e.g. JPEG: say so, not "too small"
+                pageProblems[i] = e
             }
-            decoded = d
             worst = max(worst, TIFFReader.maxExpansion(p.compression))
         }
-        guard let capacity = MemoryBudget.product(file.size, worst), decoded <= capacity else {
-            throw fail("its \(pages.count) pages claim \(MemoryBudget.format(decoded)) of pixels, more than its \(file.size) bytes can hold (damaged file)")
+        guard let decoded = MemoryBudget.product([pages.count, p0.samplesPerPixel, frameBytes]),
+              let capacity = MemoryBudget.product(file.size, worst), decoded <= capacity else {
+            let size = MemoryBudget.product([pages.count, p0.samplesPerPixel, frameBytes]).map(MemoryBudget.format) ?? "more bytes than can be counted"
+            throw fail("its \(pages.count) pages of \(p0.height) x \(p0.width) x \(p0.samplesPerPixel) claim \(size) of pixels, more than its \(file.size) bytes can hold (damaged file)")
         }
         if pages.count == 1, p0.samplesPerPixel == 1, let n = TIFFReader.declaredFrames(p0.description, frameSize: p0.width * p0.height), n > 1 {
             // All frames contiguous after the first page's data.
@@ -124,10 +133,14 @@ final class TIFFReader: FrameSource {
         }
     }
 
+    /// Whether Lariat has a decoder for the page's compression and predictor.
+    static func decodable(_ p: TIFFDirectory) -> Bool {
+        [1, 5, 8, 32946, 32773].contains(p.compression) && (p.predictor == 1 || (p.predictor == 2 && p.compression != 1))
+    }
+
     /// Checks that page `i`'s strips or tiles lie inside the file and can
-    /// hold its pixels (`frameBytes` per plane); returns the bytes its
-    /// planes decode to. Throws for what `readPage` could not read.
-    private func checkStorage(_ p: TIFFDirectory, page i: Int, frameBytes: Int) throws -> Int {
+    /// hold its pixels. Throws for what `readPage` could not read.
+    private func checkStorage(_ p: TIFFDirectory, page i: Int) throws {
         func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
         guard [1, 5, 8, 32946, 32773].contains(p.compression) else {
             throw fail("compression \(TIFFDirectory.compressionName(p.compression)) (\(p.compression)) is not supported; save uncompressed")
@@ -151,9 +164,6 @@ final class TIFFReader: FrameSource {
                 try file.checkRange(count: decodes, at: offset, what: "\(what) of page \(i)")
             }
         }
-        guard let all = MemoryBudget.product(frameBytes, planes) else {
-            throw fail("page \(i) claims \(planes) planes of \(frameBytes) bytes, more than can be counted (damaged file)")
-        }
         let rowBytes = p.width * p.bytesPerSample
         if !p.isTiled {
             let rows = p.rowsPerStrip
@@ -167,7 +177,7 @@ final class TIFFReader: FrameSource {
                 try block(k, offsets: p.stripOffsets, counts: p.stripByteCounts,
                           decodes: min(rows, p.height - s * rows) * rowBytes, what: "strip \(k)")
             }
-            return all
+            return
         }
         guard p.tileWidth > 0, p.tileLength > 0,
               let tileBytes = MemoryBudget.product([p.tileWidth, p.tileLength, p.bytesPerSample]) else {
@@ -181,7 +191,6 @@ final class TIFFReader: FrameSource {
         for k in 0..<need {
             try block(k, offsets: p.tileOffsets, counts: p.tileByteCounts, decodes: tileBytes, what: "tile \(k)")
         }
-        return all
     }
 
     /// Frames declared by an ImageJ (`images=N`) or tifffile (`{"shape": [...]}`) description.
@@ -323,6 +332,7 @@ final class TIFFReader: FrameSource {
         let swap = bigEndian == hostIsLittleEndian && type.size > 1
         file.adviseSequential()
         for (i, t) in range.enumerated() {
+            if let problem = pageProblems[contiguousFrames != nil ? 0 : t / planes] { throw problem }
             if contiguousFrames != nil {
                 try file.read(into: buffer.pointer, count: frameBytes, at: pages[0].stripOffsets[0] + t * frameBytes,
                               what: "frame \(t)")

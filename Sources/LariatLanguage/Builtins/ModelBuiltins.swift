@@ -21,6 +21,7 @@ extension BuiltinRegistry {
                 Parameter("map_channels", .integer, default: .number(Double(Architecture.standard.mapChannels)), "channels of the latent map before the linear layer to d"),
                 Parameter("decoder", .string, default: .string(Architecture.standard.decoder.rawValue), "\"convolutional\" (transposed convolutions mirroring the encoder) or \"parts\" (one non-negative spatial part per latent, started from the movie's cells)"),
                 Parameter("activation", .string, default: .string(Architecture.standard.activation.rawValue), "\"relu\" or \"tanh\", after every hidden convolution"),
+                Parameter("layers", .list, default: .list([]), "registered layer types (e.g. \"tanh\") applied, in order, after every hidden convolution and its activation"),
                 Parameter("window", .integer, default: .number(Double(FitOptions().window)), "frames per training step; the VAR is fitted on each window"),
                 Parameter("learning_rate", .number, default: .number(0.001), "Adam's step size"),
                 Parameter("warmup", .integer, default: Value.none, "joint mode: reconstruction-only epochs first (default: a fifth of the epochs)"),
@@ -50,7 +51,8 @@ extension BuiltinRegistry {
             2^(len(channels) + 1)); the decoder mirrors them with transposed convolutions.
             `kernel=3` is every convolution's size, `skip_channels=8` the static branch's
             features, `map_channels=8` the latent map's channels before the linear layer to d,
-            `activation="relu"` (or "tanh"). Other widths and kernels run the generic
+            `activation="relu"` (or "tanh"). `layers=["tanh"]` inserts registered layer types
+            after every hidden convolution (an unknown name is an error that lists them). Other widths and kernels run the generic
             convolutions (im2col + sgemm), the defaults also the tuned kernels. `decoder="parts"`
             replaces the transposed convolutions by one non-negative image per latent, started
             from the movie's cells (as `cells(movie)` finds them, then its mean image), so each
@@ -64,40 +66,38 @@ extension BuiltinRegistry {
                 heatmap(m)
             """) { args, ctx in
                 let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                // Arguments are read here; their bounds are checked in one
+                // place, FitOptions.validate(), whose error names the argument.
                 var o = FitOptions()
-                o.latent = try args.integer("latent", in: 1...1024)
-                o.lag = try args.integer("lag", in: 1...64)
+                o.latent = try args.integer("latent")
+                o.lag = try args.integer("lag")
                 if let l = try args.optionalNumber("lambda") {
-                    guard l >= 0, l.isFinite else { throw BuiltinError("fit(): 'lambda' must be >= 0, got \(formatNumber(l))", argument: "lambda") }
                     if args.isGiven("lambda_ratio") { throw BuiltinError("fit(): give 'lambda' or 'lambda_ratio', not both") }
                     o.penalty = .value(l)
                 } else if let r = try args.optionalNumber("lambda_ratio") {
-                    guard r >= 0, r <= 1 else { throw BuiltinError("fit(): 'lambda_ratio' must be in [0, 1], got \(formatNumber(r))", argument: "lambda_ratio") }
                     o.penalty = .ratio(r)
                 }
-                o.epochs = try args.integer("epochs", in: 1...100_000)
+                o.epochs = try args.integer("epochs")
                 o.seed = UInt64(try args.integer("seed", in: 0...Int(Int32.max)))
                 o.mode = try args.choice("mode", of: FitOptions.Mode.self)
                 o.skip = try args.bool("skip")
-                o.architecture = Architecture(channels: try args.integerList("channels", in: 1...256),
-                                              kernel: try args.integer("kernel", in: 1...9),
-                                              skipChannels: try args.integer("skip_channels", in: 1...64),
-                                              mapChannels: try args.integer("map_channels", in: 1...64),
+                o.architecture = Architecture(channels: try args.integerList("channels", in: Int.min...Int.max),
+                                              kernel: try args.integer("kernel"),
+                                              skipChannels: try args.integer("skip_channels"),
+                                              mapChannels: try args.integer("map_channels"),
                                               activation: try args.choice("activation", of: Activation.self),
-                                              decoder: try args.choice("decoder", of: Architecture.Decoder.self))
-                do { try o.architecture.validate() } catch let e as NetworkError {
-                    throw BuiltinError("fit(): \(e.description)", argument: e.option)
-                }
-                o.window = try args.integer("window", in: 4...100_000)
-                let lr = try args.number("learning_rate")
-                guard lr > 0, lr < 1 else { throw BuiltinError("fit(): 'learning_rate' must be in (0, 1), got \(formatNumber(lr))", argument: "learning_rate") }
-                o.learningRate = Float(lr)
-                o.warmupEpochs = try args.optionalInteger("warmup", in: 0...100_000)
+                                              decoder: try args.choice("decoder", of: Architecture.Decoder.self),
+                                              insertedLayers: try layerNames(args))
+                o.window = try args.integer("window")
+                o.learningRate = Float(try args.number("learning_rate"))
+                o.warmupEpochs = try args.optionalInteger("warmup")
                 o.holdout = try args.number("holdout")
-                guard o.holdout > 0, o.holdout < 0.9 else { throw BuiltinError("fit(): 'holdout' must be in (0, 0.9), got \(formatNumber(o.holdout))", argument: "holdout") }
                 o.weights = JointLossWeights(reconstruction: try args.number("reconstruction_weight"),
                                              prediction: try args.number("prediction_weight"),
                                              latentResidual: try args.number("latent_weight"))
+                do { try o.validate() } catch let e as NetworkError {
+                    throw BuiltinError("fit(): \(e.description)", argument: e.option)
+                }
                 let trainCount = Int((Double(movie.shape[0]) * (1 - o.holdout)).rounded())
                 if trainCount < o.window { o.window = max(4, trainCount) }
                 let model = try LatentDynamicsModel.fit(movie, options: o, context: ctx.work)
@@ -190,4 +190,18 @@ func modelRecord(_ m: LatentDynamicsModel, latents: NDArray) -> Record {
             ("offset", .number(m.normalisation.offset)), ("scale", .number(m.normalisation.scale))]))),
         ("training_frames", .number(Double(m.trainingFrames))),
     ], payload: m)
+}
+
+/// `fit`'s `layers=`: a list of layer-type names (checked against the
+/// registry by `FitOptions.validate()`).
+private func layerNames(_ args: Arguments) throws -> [String] {
+    guard case .list(let items) = args["layers"] else {
+        throw BuiltinError("fit(): 'layers' must be a list of strings, got \(args["layers"].describedForError)", argument: "layers")
+    }
+    return try items.map { item in
+        guard case .string(let name) = item else {
+            throw BuiltinError("fit(): 'layers' must hold strings, got \(item.describedForError)", argument: "layers")
+        }
+        return name
+    }
 }

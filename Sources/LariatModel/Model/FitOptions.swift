@@ -42,3 +42,33 @@ public struct FitOptions: Sendable, Equatable {
         return min(epochs - 1, max(0, warmupEpochs ?? epochs / 5))
     }
 }
+
+extension FitOptions {
+    /// Checks every option, the architecture's too: the one place `fit`'s
+    /// bounds live (`LatentDynamicsModel.fit` and the language's `fit` both
+    /// call it). The error names the option as `fit` spells it
+    /// (`NetworkError.option`, e.g. "learning_rate"), so the language can
+    /// point at that argument.
+    public func validate() throws {
+        func check(_ ok: Bool, _ option: String, _ message: @autoclosure () -> String) throws {
+            if !ok { throw NetworkError("\(option) \(message())", option: option) }
+        }
+        try check((1...1024).contains(latent), "latent", "must be in 1...1024, got \(latent)")
+        try check((1...64).contains(lag), "lag", "must be in 1...64, got \(lag)")
+        switch penalty {
+        case .value(let v): try check(v >= 0 && v.isFinite, "lambda", "must be >= 0, got \(v)")
+        case .ratio(let r): try check(r >= 0 && r <= 1, "lambda_ratio", "must be in [0, 1], got \(r)")
+        case .criterion: break
+        }
+        try check((1...100_000).contains(epochs), "epochs", "must be in 1...100000, got \(epochs)")
+        try check((4...100_000).contains(window), "window", "must be in 4...100000 frames, got \(window)")
+        try check(learningRate > 0 && learningRate < 1, "learning_rate", "must be in (0, 1), got \(learningRate)")
+        try check(holdout > 0 && holdout < 0.9, "holdout", "must be in (0, 0.9), got \(holdout)")
+        if let w = warmupEpochs { try check((0...100_000).contains(w), "warmup", "must be in 0...100000, got \(w)") }
+        for (option, w) in [("reconstruction_weight", weights.reconstruction), ("prediction_weight", weights.prediction),
+                             ("latent_weight", weights.latentResidual)] {
+            try check(w >= 0 && w.isFinite, option, "must be >= 0, got \(w)")
+        }
+        try architecture.validate()
+    }
+}

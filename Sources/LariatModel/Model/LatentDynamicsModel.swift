@@ -25,6 +25,8 @@ public final class LatentDynamicsModel {
 
     public var network: Autoencoder { trainer.network }
     public var normalisation: MovieNormalisation { trainer.normalisation }
+    /// What encodes, decodes, predicts and scores (the stored parts above, together).
+    let parts: ModelParts
 
     init(options: FitOptions, trainer: AutoencoderTrainer, dynamics: SparseVAR, latentMean: [Double], latentSD: [Double],
          losses: [(name: String, values: [Double])], scores: ModelScores, trainingFrames: Int) {
@@ -32,6 +34,7 @@ public final class LatentDynamicsModel {
         self.latentMean = latentMean; self.latentSD = latentSD; self.losses = losses
         self.scores = scores; self.trainingFrames = trainingFrames
         frameHeight = trainer.network.frameHeight; frameWidth = trainer.network.frameWidth
+        parts = ModelParts(options: options, trainer: trainer, dynamics: dynamics, latentMean: latentMean, latentSD: latentSD)
     }
 
     /// Trains on the first `1 - holdout` of `movie` and scores the rest.
@@ -39,10 +42,7 @@ public final class LatentDynamicsModel {
     ///   `CancelledError` when cancelled.
     public static func fit(_ movie: NDArray, options: FitOptions, context: WorkContext = .silent) throws -> LatentDynamicsModel {
         guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
-        guard options.holdout > 0, options.holdout < 0.9 else { throw NetworkError("holdout must be in (0, 0.9), got \(options.holdout)") }
-        guard options.latent >= 1, options.latent <= 1024 else { throw NetworkError("latent must be in 1...1024, got \(options.latent)") }
-        guard options.lag >= 1 else { throw NetworkError("lag must be at least 1, got \(options.lag)") }
-        try options.architecture.validate()
+        try options.validate()
         // The whole movie, held-out frames too: a NaN there would pass training
         // and come back as NaN scores.
         if let k = movie.data.firstIndex(where: { !$0.isFinite }) {
@@ -99,22 +99,17 @@ public final class LatentDynamicsModel {
 
         // The final VAR on all training latents, standardised once.
         try context.cancellation.check()
-        let z = try trainer.latents(cancellation: context.cancellation).toNDArray()
+        let z = try trainer.latents(cancellation: context.cancellation)
         guard z.data.allSatisfy(\.isFinite) else {
             throw NetworkError("training ended with non-finite latents; no model was made. Try a smaller learning rate (now \(options.learningRate))")
         }
-        let (mean, sd) = columnMoments(z)
-        let zs = standardise(z, mean: mean, sd: sd)
-        let dynamics = try SparseVAR.fit(zs, lag: options.lag, penalty: options.penalty, context: context)
-        let model = LatentDynamicsModel(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean,
-                                        latentSD: sd, losses: recorder.series, scores: ModelScores(
-                                            predictionRatio: .nan, latentFVU: .nan, reconstructionR2: .nan,
-                                            dynamicsGain: .nan, ar1PredictionRatio: .nan, changePredictionRatio: .nan,
-                                            carryPredictionRatio: .nan, carryDynamicsGain: .nan, frames: 0),
-                                        trainingFrames: trainCount)
+        let standard = LatentStandardisation(z)
+        let (mean, sd) = (standard.mean, standard.sd)
+        let dynamics = try SparseVAR.fit(standard.standardised, lag: options.lag, penalty: options.penalty, context: context)
+        let parts = ModelParts(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean, latentSD: sd)
         let heldOutMovie = NDArray(shape: [heldOut, movie.shape[1], movie.shape[2]],
                                    data: Array(movie.data[trainCount * movie.shape[1] * movie.shape[2] ..< movie.count]))
-        let scores = try model.evaluate(heldOutMovie, staticFrom: nil, ar1From: train, cancellation: context.cancellation)
+        let scores = try parts.evaluate(heldOutMovie, staticFrom: nil, ar1From: train, cancellation: context.cancellation)
         guard dynamics.coefficients.data.allSatisfy(\.isFinite), dynamics.intercept.allSatisfy(\.isFinite),
               scores.reconstructionR2.isFinite, scores.predictionRatio.isFinite, scores.latentFVU.isFinite else {
             throw NetworkError("training ended with a non-finite model (scores \(scores)); no model was made. Try a smaller learning rate (now \(options.learningRate))")
@@ -123,53 +118,28 @@ public final class LatentDynamicsModel {
                                    losses: recorder.series, scores: scores, trainingFrames: trainCount)
     }
 
-    // MARK: - Using a fitted model
+    // MARK: - Using a fitted model (ModelParts does the work)
 
     /// Standardised latents of a movie of the same field of view, `T x d`.
     public func encode(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
-        try checkFrameSize(movie)
-        let z = try trainer.latents(of: normalisation.normalise(movie), cancellation: cancellation).toNDArray()
-        return standardise(z, mean: latentMean, sd: latentSD)
+        try parts.encode(movie, cancellation: cancellation)
     }
 
     /// Decodes standardised latents `T x d` with a static image (normalised
     /// units; nil: the training frames' mean), returning data units.
     public func decode(_ latents: NDArray, staticImage: Tensor? = nil, cancellation: Cancellation? = nil) throws -> NDArray {
-        let z = destandardise(latents)
-        var out: [Float] = []
-        let T = latents.shape[0]
-        let s = staticImage ?? trainer.staticImage
-        for start in stride(from: 0, to: T, by: options.window) {
-            let chunk = z.frames(start..<min(T, start + options.window))
-            out += try network.decode(chunk, static: s, cancellation: cancellation).data
-        }
-        return normalisation.denormalise(Tensor(shape: [T, frameHeight, frameWidth, 1], data: out))
+        try parts.decode(latents, staticImage: staticImage, cancellation: cancellation)
     }
 
     /// Reconstructions of a movie's frames (data units).
     public func reconstruct(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
-        try decode(try encode(movie, cancellation: cancellation), staticImage: staticImage(of: movie), cancellation: cancellation)
+        try parts.reconstruct(movie, cancellation: cancellation)
     }
 
     /// The decoded VAR predictions of frames `lag..<T` from the frames before
     /// each (data units), `(T - lag) x H x W`.
     public func predictNext(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
-        let zs = try encode(movie, cancellation: cancellation)
-        return try decode(dynamics.predict(zs), staticImage: staticImage(of: movie), cancellation: cancellation)
-    }
-
-    /// The skip connection's input for a sequence: its own mean frame
-    /// (normalised), since the static content is per sequence.
-    func staticImage(of movie: NDArray) -> Tensor {
-        let mean = movie.meanOverFirstAxis()
-        let n = normalisation
-        return Tensor(shape: [frameHeight, frameWidth], data: mean.data.map { Float(($0 - n.offset) / n.scale) })
-    }
-
-    func checkFrameSize(_ movie: NDArray) throws {
-        guard movie.rank == 3, movie.shape[1] == frameHeight, movie.shape[2] == frameWidth else {
-            throw NetworkError("the model was trained on \(frameHeight) x \(frameWidth) frames; this movie has shape \(movie.shape)")
-        }
+        try parts.predictNext(movie, cancellation: cancellation)
     }
 
     /// Scores on `movie` (e.g. held-out frames). `staticFrom`: the movie whose
@@ -177,75 +147,15 @@ public final class LatentDynamicsModel {
     /// `ar1From`: frames to fit the per-pixel AR(1) baseline on (nil: `movie` itself).
     public func evaluate(_ movie: NDArray, staticFrom: NDArray? = nil, ar1From: NDArray? = nil,
                          cancellation: Cancellation? = nil) throws -> ModelScores {
-        try checkFrameSize(movie)
-        let p = options.lag
-        let T = movie.shape[0], n = frameHeight * frameWidth
-        guard T >= p + 2 else { throw NetworkError("scoring needs at least \(p + 2) frames, got \(T)") }
-        let s = staticFrom.map(staticImage(of:)) ?? trainer.staticImage
-        let zs = try encode(movie, cancellation: cancellation)
-        let zhat = dynamics.predict(zs)                                  // rows: times p..<T
-        let recon = try decode(zs, staticImage: s, cancellation: cancellation)
-        let predicted = try decode(zhat, staticImage: s, cancellation: cancellation)
-        let held = try decode(NDArray(shape: [T - p, zs.shape[1]], data: Array(zs.data[(p - 1) * zs.shape[1] ..< (T - 1) * zs.shape[1]])),
-                              staticImage: s, cancellation: cancellation)   // z_{t-1} decoded as a guess of x_t
-        // Everything in normalised units so the sums are well scaled.
-        let x = movie.data, scale = normalisation.scale
-        var ssePred = 0.0, ssePersist = 0.0, sseHeld = 0.0, sseChange = 0.0
-        for r in 0..<(T - p) {
-            let t = r + p
-            for i in 0..<n {
-                let target = x[t * n + i]
-                let e1 = (predicted.data[r * n + i] - target) / scale
-                let e2 = (x[(t - 1) * n + i] - target) / scale
-                let e3 = (held.data[r * n + i] - target) / scale
-                // x_{t-1} + D(zhat_t) - D(z_{t-1}): the frame moved by the decoded latent change.
-                let e4 = (x[(t - 1) * n + i] + predicted.data[r * n + i] - recon.data[(t - 1) * n + i] - target) / scale
-                ssePred += e1 * e1; ssePersist += e2 * e2; sseHeld += e3 * e3; sseChange += e4 * e4
-            }
-        }
-        var mean = 0.0
-        for v in x { mean += v }
-        mean /= Double(x.count)
-        var sse = 0.0, sst = 0.0
-        for i in 0..<x.count {
-            let e = (recon.data[i] - x[i]) / scale, c = (x[i] - mean) / scale
-            sse += e * e; sst += c * c
-        }
-        // Latent FVU: one-step residual over the variance around each coordinate's mean.
-        let d = zs.shape[1]
-        var res = 0.0, tot = 0.0
-        var mu = [Double](repeating: 0, count: d)
-        for t in p..<T { for i in 0..<d { mu[i] += zs.data[t * d + i] } }
-        for i in 0..<d { mu[i] /= Double(T - p) }
-        for r in 0..<(T - p) { for i in 0..<d {
-            let target = zs.data[(r + p) * d + i]
-            let e = zhat.data[r * d + i] - target, c = target - mu[i]
-            res += e * e; tot += c * c
-        }}
-        let ar1 = perPixelAR1Ratio(fit: ar1From ?? movie, score: movie)
-        // The carry predictor, its factors fitted on `ar1From` (else in-sample).
-        var carry = CarryPredictor(x: x, recon: recon.data, predicted: predicted.data, frames: T, pixels: n, lag: p)
-        if let other = ar1From, other.shape[0] >= p + 2 {
-            let so = staticFrom == nil ? trainer.staticImage : staticImage(of: other)
-            let zo = try encode(other, cancellation: cancellation)
-            carry = CarryPredictor(x: other.data, recon: try decode(zo, staticImage: so, cancellation: cancellation).data,
-                                   predicted: try decode(dynamics.predict(zo), staticImage: so, cancellation: cancellation).data,
-                                   frames: other.shape[0], pixels: n, lag: p)
-        }
-        let carrySSE = carry.sse(x: x, recon: recon.data, predicted: predicted.data, heldDecoded: held.data, frames: T, pixels: n, lag: p)
-        return ModelScores(predictionRatio: ssePred / ssePersist, latentFVU: res / max(tot, 1e-300),
-                           reconstructionR2: 1 - sse / max(sst, 1e-300), dynamicsGain: sseHeld / max(ssePred, 1e-300),
-                           ar1PredictionRatio: ar1, changePredictionRatio: sseChange / max(ssePersist, 1e-300),
-                           carryPredictionRatio: carrySSE.withDynamics / max(ssePersist * scale * scale, 1e-300),
-                           carryDynamicsGain: carrySSE.held / max(carrySSE.withDynamics, 1e-300), frames: T)
+        try parts.evaluate(movie, staticFrom: staticFrom, ar1From: ar1From, cancellation: cancellation)
     }
 
-    func destandardise(_ zs: NDArray) -> Tensor {
-        let d = zs.shape[1]
-        var out = [Float](repeating: 0, count: zs.count)
-        for k in 0..<zs.count { out[k] = Float(zs.data[k] * latentSD[k % d] + latentMean[k % d]) }
-        return Tensor(shape: zs.shape, data: out)
-    }
+    /// The skip connection's input for a sequence: its own mean frame (normalised).
+    func staticImage(of movie: NDArray) -> Tensor { parts.staticImage(of: movie) }
+
+    func checkFrameSize(_ movie: NDArray) throws { try parts.checkFrameSize(movie) }
+
+    func destandardise(_ zs: NDArray) -> Tensor { parts.destandardise(zs) }
 }
 
 /// The per-pixel AR(1) baseline: x_{t+1} = a + b x_t fitted per pixel by
@@ -272,22 +182,6 @@ func perPixelAR1Ratio(fit: NDArray, score: NDArray) -> Double {
         }
     }
     return ssePred / max(ssePersist, 1e-300)
-}
-
-func columnMoments(_ z: NDArray) -> (mean: [Double], sd: [Double]) {
-    let (T, d) = (z.shape[0], z.shape[1])
-    var mu = [Double](repeating: 0, count: d), v = [Double](repeating: 0, count: d)
-    for t in 0..<T { for i in 0..<d { mu[i] += z.data[t * d + i] } }
-    for i in 0..<d { mu[i] /= Double(T) }
-    for t in 0..<T { for i in 0..<d { let c = z.data[t * d + i] - mu[i]; v[i] += c * c } }
-    return (mu, v.map { ($0 / Double(T) + 1e-6).squareRoot() })
-}
-
-func standardise(_ z: NDArray, mean: [Double], sd: [Double]) -> NDArray {
-    let d = z.shape[1]
-    var out = z
-    for k in 0..<z.count { out.data[k] = (z.data[k] - mean[k % d]) / sd[k % d] }
-    return out
 }
 
 /// Gathers the per-epoch means that the trainer reports at each epoch's end.

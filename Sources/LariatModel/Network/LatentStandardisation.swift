@@ -1,6 +1,10 @@
 /// Per-coordinate standardisation of a window of latents, `zs = (z - mu) / sd`
 /// with `mu` the mean and `sd = sqrt(var + epsilon)` over the window's frames,
 /// so the VAR's lambda sits on a fixed scale whatever the encoder's scale.
+/// The one standardisation of latents: each joint step's window
+/// (`LatentVARStep`) and a fitted model's training latents
+/// (`LatentDynamicsModel`, whose `latentMean` and `latentSD` then apply to
+/// any movie through `standardise(_:mean:sd:)`).
 struct LatentStandardisation {
     static let epsilon = 1e-6
     /// Frames T and coordinates d.
@@ -25,11 +29,24 @@ struct LatentStandardisation {
         standardised = NDArray(shape: [T, d], data: zs)
     }
 
-    /// `z = zs * sd + mu` for standardised rows (e.g. the VAR's predictions).
-    func destandardise(_ zs: NDArray) -> Tensor {
-        let d = dimension
-        return Tensor(shape: zs.shape, data: zs.data.enumerated().map { Float($0.element * sd[$0.offset % d] + mean[$0.offset % d]) })
+    /// `zs = (z - mu) / sd` with given moments (a fitted model's), for `T x d` latents.
+    static func standardise(_ z: NDArray, mean: [Double], sd: [Double]) -> NDArray {
+        let d = z.shape[1]
+        var out = z
+        for k in 0..<z.count { out.data[k] = (z.data[k] - mean[k % d]) / sd[k % d] }
+        return out
     }
+
+    /// `z = zs * sd + mu` with given moments.
+    static func destandardise(_ zs: NDArray, mean: [Double], sd: [Double]) -> Tensor {
+        let d = zs.shape[1]
+        var out = [Float](repeating: 0, count: zs.count)
+        for k in 0..<zs.count { out[k] = Float(zs.data[k] * sd[k % d] + mean[k % d]) }
+        return Tensor(shape: zs.shape, data: out)
+    }
+
+    /// `z = zs * sd + mu` for standardised rows (e.g. the VAR's predictions).
+    func destandardise(_ zs: NDArray) -> Tensor { Self.destandardise(zs, mean: mean, sd: sd) }
 
     /// dL/dz from the gradients reaching `zs` directly and reaching `mu` and
     /// `sd` (through `destandardise` and penalties on `sd`). With

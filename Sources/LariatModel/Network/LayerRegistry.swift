@@ -19,6 +19,7 @@ public enum LayerRegistry {
     /// Every insertable layer type; a new one is added to this list and nowhere else.
     public static let registered: [any RegisteredLayer.Type] = [
         Tanh.self,
+        ChannelNormalisation.self,
     ]
 
     /// The type registered under `name`, if any.

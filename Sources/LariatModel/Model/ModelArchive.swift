@@ -151,6 +151,15 @@ public enum ModelArchive {
                                       skipChannels: h.architecture.skipChannels, mapChannels: h.architecture.mapChannels,
                                       activation: activation, decoder: decoderKind)
 
+        // Sizes the network is built from are checked against members the
+        // file's bytes back (the static image is H x W), before building it.
+        let staticArray = try array("static_image")
+        guard H >= 1, W >= 1, staticArray.shape == [H, W] else {
+            throw fail("static_image is \(staticArray.shape), the header says \(H) x \(W) frames")
+        }
+        guard (1...4096).contains(o.latent), (1...1000).contains(o.lag) else {
+            throw fail("options latent \(o.latent) or lag \(o.lag) is out of range")
+        }
         let network: Autoencoder
         do {
             network = try Autoencoder(frameHeight: H, frameWidth: W, latent: o.latent, skip: o.skip,
@@ -167,8 +176,6 @@ public enum ModelArchive {
             }
             parameter.value = Tensor(shape: stored.shape, data: stored.data.map { Float($0) })
         }
-        let staticArray = try array("static_image")
-        guard staticArray.shape == [H, W] else { throw fail("static_image is \(staticArray.shape), expected [\(H), \(W)]") }
         let n = try vector("normalisation", count: 2)
         guard n[1] > 0, n[1].isFinite, n[0].isFinite else { throw fail("its normalisation is not finite and positive") }
         var training = TrainingOptions(epochs: o.epochs, window: o.window, learningRate: o.learningRate, seed: o.seed)
@@ -182,7 +189,10 @@ public enum ModelArchive {
         guard series.rank == 2, series.shape[1] == d, series.shape[0] > o.lag else {
             throw fail("var_series is \(series.shape), expected T x \(d)")
         }
-        let refit = try SparseVAR.fit(series, lag: o.lag, penalty: o.penalty)
+        let refit: SparseVAR
+        do { refit = try SparseVAR.fit(series, lag: o.lag, penalty: o.penalty) } catch let e as LassoInputError {
+            throw fail("var_series cannot be refitted: \(e)")
+        }
         let rows = series.shape[0] - o.lag
         let coefficients = try array("var_coefficients"), fitted = try array("var_fitted"), residuals = try array("var_residuals")
         guard coefficients.shape == [d, kp], fitted.shape == [rows, d], residuals.shape == [rows, d] else {

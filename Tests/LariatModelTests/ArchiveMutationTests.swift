@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import LariatModel
+
+/// Mutated model files and suite2p pickles, read in-process: every one is
+/// refused with an error or read, none crashes the process (the model
+/// target is compiled without bounds checks, so a missed guard would show
+/// here as a crash) and none takes long. Fixed seeds, a few hundred each.
+@Suite(.serialized) struct ArchiveMutationTests {
+    /// Flips bits, writes interesting integers, truncates or deletes a run.
+    static func mutate(_ b: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
+        var out = b
+        for _ in 0..<(1 + rng.int(in: 0..<4)) where !out.isEmpty {
+            let at = rng.int(in: 0..<out.count)
+            switch rng.int(in: 0..<5) {
+            case 0: out[at] ^= UInt8(1) << UInt8(rng.int(in: 0..<8))
+            case 1:
+                let v: [UInt8] = [[0xFF, 0xFF, 0xFF, 0x7F], [0, 0, 0, 0x80], [0xFF, 0xFF, 0xFF, 0xFF], [0, 0, 0, 0]][rng.int(in: 0..<4)]
+                for k in 0..<min(4, out.count - at) { out[at + k] = v[k] }
+            case 2: out.removeSubrange(at...)
+            case 3: out.removeSubrange(at..<min(out.count, at + 1 + rng.int(in: 0..<64)))
+            default: out[at] = UInt8(rng.int(in: 0..<256))
+            }
+        }
+        return out
+    }
+
+    @Test func mutatedModelFilesAreReadOrRefusedNeverCrash() throws {
+        var s = SimulationOptions(); s.neurons = 3; s.frames = 80; s.size = 16; s.seed = 5
+        let sim = try Simulator.simulate(s)
+        var o = FitOptions(); o.latent = 4; o.epochs = 1
+        let model = try LatentDynamicsModel.fit(sim.movie, options: o)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lariat-archive-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("m.lariatmodel").path
+        try ModelArchive.save(model, path: path)
+        let original = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let back = try ModelArchive.load(path: path).model
+        #expect(back.dynamics.coefficients == model.dynamics.coefficients)
+        var rng = SeededRandom(seed: 20261203)
+        var refused = 0
+        let start = Date()
+        for _ in 0..<300 {
+            try Data(Self.mutate(original, &rng)).write(to: URL(fileURLWithPath: path))
+            do { _ = try ModelArchive.load(path: path) } catch is DataFileError { refused += 1 }
+        }
+        #expect(refused > 250, "most mutations break the CRC or the structure: \(refused) of 300 refused")
+        #expect(Date().timeIntervalSince(start) < 120)
+    }
+
+    @Test func mutatedSuite2pPicklesAreReadOrRefusedNeverCrash() throws {
+        let dir = try PythonReference.temporaryDirectory()
+        try PythonReference.run("""
+        import numpy as np
+        stat = [{"ypix": np.arange(i, i + 5, dtype=np.int32), "xpix": np.arange(5, dtype=np.int32),
+                 "lam": np.linspace(0, 1, 5, dtype=np.float32), "med": [i, 2], "radius": np.float64(2.5),
+                 "npix": np.int64(5), "name": f"roi{i}"} for i in range(6)]
+        np.save("stat.npy", np.array(stat, dtype=object), allow_pickle=True)
+        np.save("ops.npy", {"Ly": 16, "Lx": 12, "fs": 30.0, "filelist": ["a.tif"]}, allow_pickle=True)
+        """, in: dir)
+        for name in ["stat.npy", "ops.npy"] {
+            let original = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
+            let path = dir.appendingPathComponent("m-" + name).path
+            var rng = SeededRandom(seed: 7)
+            var outcomes = [0, 0]
+            for _ in 0..<500 {
+                try Data(Self.mutate(original, &rng)).write(to: URL(fileURLWithPath: path))
+                do { _ = try Suite2pFolder.objectArray(path: path); outcomes[0] += 1 } catch is DataFileError { outcomes[1] += 1 }
+            }
+            #expect(outcomes[1] > 0 && outcomes[0] + outcomes[1] == 500, "\(name): read \(outcomes[0]), refused \(outcomes[1])")
+        }
+    }
+}

@@ -23,13 +23,19 @@ Readouts scored (classical.score: driver and edge AUC):
   cell.<B>               for latents tied to cells (parts): cell i's latent
                          k(i) = the latent best correlated with its trace
                          (Hungarian), W[i, j] = B[k(i), k(j)]
+  sub.<B>                the VAR refitted on the n cell-matched latents only
+                         (bic, ols, aic; ema.ols / ema.aic: the best
+                         classical design, AR(1) innovation of each latent
+                         on ema_0.8 of the innovations at t-1)
   B (VAR on the latents, each equation separately, standardised):
     bic / ols / olst     z_t on z_{t-1}: LassoLarsIC BIC, least squares
                          |coef|, least squares |t|
     innov.bic / innov.olst  (z_t - g z_{t-1}) on z_{t-1}, g per latent from
                          acov(2)/acov(1) (the calcium-aware VAR of issue 17)
     innov95.bic          the same with g = 0.95 (the simulator's decay)
-    ema.olst             innovation_t on ema_0.8(innovation)_{t-1}
+    innov.ols            the same, least squares |coef|
+    ema.ols / ema.olst   innovation_t on ema_0.8(innovation)_{t-1} (the best
+                         classical design of ceiling.py, on latents)
 
 Usage:
   .venv/bin/python bench/network/latent_read.py --lariat /tmp/lariat-h/lariat \
@@ -85,6 +91,8 @@ def latent_vars(Z):
          "innov.bic": fit_rows(innov[1:], Z[:-1], "bic"),
          "innov.olst": fit_rows(innov[1:], Z[:-1], "olst"),
          "innov95.bic": fit_rows(ar1_innov(Z, 0.95)[1:], Z[:-1], "bic"),
+         "innov.ols": fit_rows(innov[1:], Z[:-1], "ols"),
+         "ema.ols": fit_rows(innov[1:], ema(innov, 0.8)[:-1], "ols"),
          "ema.olst": fit_rows(innov[1:], ema(innov, 0.8)[:-1], "olst")}
     return B, g
 
@@ -128,6 +136,16 @@ def readouts(d, key, truth):
     info["cells_with_latent_corr_0.9"] = int((C[np.arange(n), k] >= 0.9).sum())
     for name, B in Bs.items():
         R[f"cell.{name}"] = B[np.ix_(k, k)]
+    # the VAR refitted on the n cell-matched latents only (the other d - n
+    # latents left out of the regression: they are collinear with the cells'
+    # latents and swamp the weak links)
+    Zk = Z[:, k]
+    uk = ar1_innov(Zk)
+    R["sub.bic"] = fit_rows(Zk[1:], Zk[:-1], "bic")
+    R["sub.ols"] = fit_rows(Zk[1:], Zk[:-1], "ols")
+    R["sub.aic"] = fit_rows(Zk[1:], Zk[:-1], "aic")
+    R["sub.ema.ols"] = fit_rows(uk[1:], ema(uk, 0.8)[:-1], "ols")
+    R["sub.ema.aic"] = fit_rows(uk[1:], ema(uk, 0.8)[:-1], "aic")
     return R, info
 
 

@@ -27,6 +27,9 @@ Readouts scored (classical.score: driver and edge AUC):
                          (bic, ols, aic; ema.ols / ema.aic: the best
                          classical design, AR(1) innovation of each latent
                          on ema_0.8 of the innovations at t-1)
+  decoded.bic / decoded.ema.ols  diagnostic: traces decoded from the latents
+                         (least squares to the mask traces), then the oracle
+                         lasso / deconv-ema-OLS of ceiling.py
   B (VAR on the latents, each equation separately, standardised):
     bic / ols / olst     z_t on z_{t-1}: LassoLarsIC BIC, least squares
                          |coef|, least squares |t|
@@ -52,7 +55,7 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from classical import ColumnResult, Context, score, standardise  # noqa: E402
-from ceiling import TruthUnit, ar1_coef, ar1_innov, ema, fit_rows  # noqa: E402
+from ceiling import TruthUnit, ar1_coef, ar1_innov, detrend, ema, fit_rows  # noqa: E402
 
 MODELS = {"conv": "", "parts": ', decoder="parts"'}
 
@@ -146,6 +149,13 @@ def readouts(d, key, truth):
     R["sub.aic"] = fit_rows(Zk[1:], Zk[:-1], "aic")
     R["sub.ema.ols"] = fit_rows(uk[1:], ema(uk, 0.8)[:-1], "ols")
     R["sub.ema.aic"] = fit_rows(uk[1:], ema(uk, 0.8)[:-1], "aic")
+    # diagnostic (a regression on traces, not a read of the model's VAR):
+    # the cells' traces decoded from the latents by least squares, then the
+    # oracle lasso and deconv-ema-OLS (ceiling.py) on them
+    Fh = np.column_stack([np.ones(len(Z)), Z]) @ np.linalg.lstsq(np.column_stack([np.ones(len(Z)), Z]), Fraw, rcond=None)[0]
+    R["decoded.bic"] = fit_rows(Fh[1:], Fh[:-1], "bic")
+    uh = ar1_innov(detrend(Fh))
+    R["decoded.ema.ols"] = fit_rows(uh[1:], ema(uh, 0.8)[:-1], "ols")
     return R, info
 
 

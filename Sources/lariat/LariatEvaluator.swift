@@ -27,6 +27,7 @@ final class LariatEvaluator: Evaluator {
     func execute(_ code: String, session out: ExecutionSession) -> ExecutionOutcome {
         let sink = KernelSink(out, files: figureFiles)
         let result = session.execute(code, file: "<cell>", mode: .notebook, sink: sink)
+        AllocationRetention.releaseFreeMemory()                          // an idle kernel keeps no training high-water mark
         if case .ok = result { sink.finish(completed: true) } else { sink.finish(completed: false) }
         switch result {
         case .ok(let display):

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LariatModel
 import LariatLanguage
 
 /// `lariat repl` (and `lariat` alone): a terminal prompt with line editing,
@@ -45,6 +46,7 @@ struct ReplCommand: ParsableCommand {
                 sink.write(e.formatted + "\n", stream: .stderr)
             }
             cell = ""
+            AllocationRetention.releaseFreeMemory()                      // idle at the prompt: give training's memory back
         }
         if interactive { print("") }
     }

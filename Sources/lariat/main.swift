@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LariatModel
 
 /// `lariat`: run scripts headless, serve Jupyter, or open a prompt.
 struct Lariat: ParsableCommand {
@@ -14,4 +15,7 @@ struct Lariat: ParsableCommand {
 
 enum LariatVersion { static let string = "0.1.0" }
 
+// The executable, not the library, tunes this process's allocator for
+// training (large freed blocks stay in the heap; see AllocationRetention).
+AllocationRetention.retainLargeBlocks()
 Lariat.main()

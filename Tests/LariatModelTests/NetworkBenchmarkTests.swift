@@ -101,6 +101,7 @@ struct TrainingBenchmark {
     @Test func trainingStep() throws {
         let (B, H, W, D) = Self.self.B == 0 ? (0, 0, 0, 0) : (Self.B, Self.H, Self.W, Self.D)
         warnAboutArenas()
+        AllocationRetention.retainLargeBlocks()                           // as the lariat executable does
         print("OpenBLAS \(OpenBLAS.coreName) threads: \(OpenBLAS.threadCount), cores: \(ProcessInfo.processInfo.activeProcessorCount)")
         // The machine is shared: sgemm is measured before and after the steps
         // and the faster of the two is the reference (the conservative ratio).
@@ -192,7 +193,7 @@ struct LayerProfile {
     @Test func layers() throws {
         warnAboutArenas()
         let n = 256
-        AllocationRetention.begin(); defer { AllocationRetention.end() }   // as while training
+        AllocationRetention.retainLargeBlocks()                           // as the lariat executable does
         let net = try Autoencoder(frameHeight: 64, frameWidth: 64, latent: 16, skip: true, seed: 0)
         var rows: [(String, Double, Double, Double)] = []
         func profile(_ name: String, input: Tensor, macs: Int, forward: (Tensor) -> Tensor,

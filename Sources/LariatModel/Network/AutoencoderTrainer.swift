@@ -11,10 +11,10 @@ import Foundation
 /// let z = try trainer.network.encode(trainer.frames)      // T x d
 /// ```
 ///
-/// Deterministic: the same movie, options and seed give the same weights
-/// (per-frame work is partitioned by frame, every reduction runs in a fixed
-/// order, and OpenBLAS partitions its GEMMs the same way on every run with
-/// the same thread count).
+/// Deterministic: the same movie, options and seed give the same weights,
+/// on any number of cores (work is split into `WorkChunks` that depend only
+/// on its size, reductions add the chunks in a fixed order, and OpenBLAS
+/// runs one thread per call over a fixed split, see `sgemm`).
 public final class AutoencoderTrainer {
     public let network: Autoencoder
     public let normalisation: MovieNormalisation
@@ -49,7 +49,6 @@ public final class AutoencoderTrainer {
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)
         rng = SeededRandom(seed: options.seed, stream: 0x57494E)   // "WIN": window order
-        AllocationRetention.begin()
     }
 
     /// A trained network restored from a file (`ModelArchive`): it encodes
@@ -63,10 +62,7 @@ public final class AutoencoderTrainer {
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)
         rng = SeededRandom(seed: options.seed, stream: 0x57494E)
-        AllocationRetention.begin()
     }
-
-    deinit { AllocationRetention.end() }
 
     /// Starts a parts decoder from the movie's own cells (`CellDetection`,
     /// strongest first, peak 1), then its mean image scaled to peak 1 (the

@@ -134,10 +134,14 @@ def write_corpus(directory: Path) -> list[Path]:
     out = []
 
     def tif(name, data, **kw):
+        # One page per frame (tifffile would store a 3- or 4-frame stack
+        # as one page of RGB(A) planes), except where planes are asked for.
+        kw.setdefault("photometric", "minisblack")
         p = directory / name
         tifffile.imwrite(p, data, **kw)
         out.append(p)
 
+    tif("planar_u16.tif", u16, photometric="rgb", planarconfig="separate")
     tif("plain_u16.tif", u16)
     tif("plain_u8.tif", u8)
     tif("plain_f32.tif", f32)

@@ -18,9 +18,8 @@ A pipeline is `regressors -> target -> estimator`:
 
   series      drive (true VAR state), spikes (true), calcium (true),
               F (oracle mask traces, the real pipeline's input),
-              Fd (F divided by the frame's common drift, estimated as the
-              median over pixels is not available here, so: F detrended by
-              a 101-frame running 20th percentile, dF/F-like),
+              Fd (dF/F-like: F over its 301-frame running 20th
+              percentile, minus 1; removes the drift and baseline),
               ar1(X) (innovation X_t - g X_{t-1}, g per cell from the
               autocovariances acov(2)/acov(1), robust to white noise),
               oasis(X) (OASIS AR(1) deconvolution, if the package imports,
@@ -33,10 +32,12 @@ A pipeline is `regressors -> target -> estimator`:
               olst (OLS |t statistic|), poisson (Poisson GLM on spikes,
               |z statistic|)
 
-Usage:
+Usage (bench/network/RESEARCH.md section 5 has the runs):
   .venv/bin/python bench/network/ceiling.py --lariat /tmp/lariat-h/lariat \
-      --seeds 1 2 3 4 5 6 7 8 --work /tmp/ceiling [--variants default rate0.3 ...]
-Writes WORK/ceiling.json and prints a markdown table (means and per unit).
+      --seeds 1 2 3 4 5 6 7 8 --work /tmp/ceiling [--variants default rate0.3 ...] [--lean]
+Writes WORK/ceiling_<seeds>.json and prints the mean table; per-unit and
+combined tables: ceiling_report.py. The strongest simple alternative found:
+`ar1(F)~ema0.8(ar1(F))|innov|ols` ("deconv-ema-OLS").
 """
 import argparse
 import json

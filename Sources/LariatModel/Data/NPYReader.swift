@@ -10,7 +10,9 @@ final class NPYReader: FrameSource {
     var shape: [Int] { header.shape }
     var frameCount: Int { shape.first ?? 1 }
     var height: Int { shape.count > 1 ? shape[1] : 1 }
-    var width: Int { shape.count > 2 ? shape[2] : 1 }
+    /// The trailing axes flattened, so `height * width` is one row of the
+    /// first axis for any rank (a rank-4 array's rows are H x (W * C)).
+    var width: Int { shape.count > 2 ? shape.dropFirst(2).reduce(1, *) : 1 }
     private var swap: Bool { header.bigEndian == hostIsLittleEndian && type.size > 1 }
 
     init(path: String) throws {

@@ -186,6 +186,26 @@ func blobMovie(frames T: Int, height h: Int, width w: Int, seed: UInt64) -> NDAr
     }
 }
 
+@Suite struct ModelLossTests {
+    /// A joint fit's `losses`: one value per epoch in every series; the
+    /// warm-up epochs' loss is their reconstruction, and the joint parts are
+    /// NaN until the joint epochs start. Two-stage: the loss alone.
+    @Test func aFitKeepsEachEpochsLossesAndParts() throws {
+        let movie = blobMovie(frames: 80, height: 16, width: 16, seed: 11)
+        var o = FitOptions()
+        o.latent = 4; o.epochs = 5; o.warmupEpochs = 2; o.window = 16; o.seed = 1
+        let m = try LatentDynamicsModel.fit(movie, options: o)
+        #expect(m.losses.map(\.name) == ["loss", "recon", "pred", "fvu"])
+        let series = Dictionary(uniqueKeysWithValues: m.losses.map { ($0.name, $0.values) })
+        #expect(series.values.allSatisfy { $0.count == 5 })
+        #expect(Array(series["recon"]!.prefix(2)) == Array(series["loss"]!.prefix(2)))
+        #expect(series["pred"]!.prefix(2).allSatisfy(\.isNaN) && series["pred"]!.suffix(3).allSatisfy(\.isFinite))
+        #expect(series["loss"]! == m.trainer.losses)
+        o.mode = .twoStage
+        #expect(try LatentDynamicsModel.fit(movie, options: o).losses.map(\.name) == ["loss"])
+    }
+}
+
 /// Collects progress reports from any thread.
 final class ReportLog: @unchecked Sendable {
     private let lock = NSLock()

@@ -63,26 +63,16 @@ public final class LatentDynamicsModel {
         let trainer = try AutoencoderTrainer(movie: train, latent: options.latent, skip: options.skip,
                                              architecture: options.architecture, options: training)
 
-        // Collect every epoch's mean losses from the trainer's final
-        // per-epoch report, and pass progress on.
-        let recorder = LossRecorder()
+        // Pass progress on, as one run of `options.epochs` epochs.
         let warmup = options.resolvedWarmup
         func stage(_ epochs: Int, offset: Int) -> WorkContext {
             WorkContext(cancellation: context.cancellation) { report in
-                if report.total == epochs {
-                    // Warm-up epochs report only "loss", which is the reconstruction term.
-                    var v = report.values
-                    if offset == 0 && options.mode == .joint, !v.contains(where: { $0.0 == "recon" }) {
-                        v += v.filter { $0.0 == "loss" }.map { ("recon", $0.1) }
-                    }
-                    recorder.record(v)
-                }
                 var r = report
+                // TODO: typed progress; in-epoch reports count thousandths of an epoch.
                 let scale = report.total == epochs ? 1 : 1000
                 r.done = report.done + offset * scale
                 r.total = options.epochs * scale
                 r.values = report.values.map { $0.0 == "epoch" ? ("epoch", $0.1 + Double(offset)) : $0 }
-                r.history = recorder.totals
                 context.report(r)
             }
         }
@@ -114,8 +104,12 @@ public final class LatentDynamicsModel {
               scores.reconstructionR2.isFinite, scores.predictionRatio.isFinite, scores.latentFVU.isFinite else {
             throw NetworkError("training ended with a non-finite model (scores \(scores)); no model was made. Try a smaller learning rate (now \(options.learningRate))")
         }
+        // Warm-up epochs of a joint fit minimise the reconstruction alone: their loss is that part.
+        let epochs = trainer.epochLosses.enumerated().map { epoch, l -> [(name: String, value: Double)] in
+            options.mode == .joint && epoch < warmup && l.reconstruction == nil ? l.named + [("recon", l.total)] : l.named
+        }
         return LatentDynamicsModel(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean, latentSD: sd,
-                                   losses: recorder.series, scores: scores, trainingFrames: trainCount)
+                                   losses: lossSeries(epochs), scores: scores, trainingFrames: trainCount)
     }
 
     // MARK: - Using a fitted model (ModelParts does the work)
@@ -184,35 +178,11 @@ func perPixelAR1Ratio(fit: NDArray, score: NDArray) -> Double {
     return ssePred / max(ssePersist, 1e-300)
 }
 
-/// Gathers the per-epoch means that the trainer reports at each epoch's end.
-/// A series that starts late (the joint terms after the warm-up) is padded
-/// with NaN so every series has one value per epoch.
-final class LossRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var names: [String] = []
-    private var values: [String: [Double]] = [:]
-    private var epochs = 0
-
-    func record(_ figures: [(String, Double)]) {
-        lock.lock(); defer { lock.unlock() }
-        for (name, v) in figures where name != "epoch" {
-            if values[name] == nil {
-                names.append(name)
-                values[name] = [Double](repeating: .nan, count: epochs)
-            }
-            values[name]!.append(v)
-        }
-        epochs += 1
-        for name in names where values[name]!.count < epochs { values[name]!.append(.nan) }
-    }
-
-    var series: [(name: String, values: [Double])] {
-        lock.lock(); defer { lock.unlock() }
-        return names.map { ($0, values[$0]!) }
-    }
-
-    var totals: [Double] {
-        lock.lock(); defer { lock.unlock() }
-        return values["loss"] ?? []
-    }
+/// Per-epoch figures as one series per name, names in order of first
+/// appearance; a series that starts late (the joint terms after the
+/// warm-up) is padded with NaN so every series has one value per epoch.
+func lossSeries(_ epochs: [[(name: String, value: Double)]]) -> [(name: String, values: [Double])] {
+    var names: [String] = []
+    for e in epochs { for (name, _) in e where !names.contains(name) { names.append(name) } }
+    return names.map { name in (name, epochs.map { e in e.first { $0.name == name }?.value ?? .nan }) }
 }

@@ -26,6 +26,8 @@ public final class AutoencoderTrainer {
     public let staticImage: Tensor
     /// The mean loss of every epoch so far.
     public private(set) var losses: [Double] = []
+    /// Every epoch's mean losses with their parts, in order.
+    public private(set) var epochLosses: [TrainingLosses] = []
     /// Optimisation steps taken.
     public private(set) var steps = 0
     var firstLoss: Double?
@@ -96,37 +98,37 @@ public final class AutoencoderTrainer {
     /// window's loss and the parameters' gradients. Reports epoch, loss and
     /// ETA after every epoch (and within long epochs); checks cancellation
     /// between windows and inside steps.
-    func train(task: String, context: WorkContext, _ step: (Range<Int>) throws -> [(String, Double)]) throws {
+    func train(task: String, context: WorkContext, _ step: (Range<Int>) throws -> TrainingLosses) throws {
         let start = Date()
         let epochs = options.epochs
         let parameters = network.parameters
         for epoch in 0..<epochs {
             let windows = epochWindows()
-            var sums: [(String, Double)] = []
+            var sum: TrainingLosses? = nil
             var lastReport = Date()
             for (i, window) in windows.enumerated() {
                 try context.cancellation.check()
                 parameters.zeroGradients()
                 let figures = try step(window)
-                let loss = figures[0].1
-                try checkDivergence(loss: loss, parameters: parameters, epoch: epoch, window: window)
+                try checkDivergence(loss: figures.total, parameters: parameters, epoch: epoch, window: window)
                 optimizer.update(parameters)
                 steps += 1
-                if sums.isEmpty { sums = figures } else { for j in sums.indices { sums[j].1 += figures[j].1 } }
+                sum = sum.map { $0 + figures } ?? figures
                 if Date().timeIntervalSince(lastReport) > 1 {
                     lastReport = Date()
                     let done = Double(epoch) + Double(i + 1) / Double(windows.count)
                     let elapsed = Date().timeIntervalSince(start)
                     // Fractional progress in thousandths so the ETA moves within an epoch.
                     context.report(ProgressReport(task: task, done: Int(done * 1000), total: epochs * 1000,
-                                                  values: [("epoch", Double(epoch + 1))] + sums.map { ($0.0, $0.1 / Double(i + 1)) },
+                                                  values: [("epoch", Double(epoch + 1))] + (sum?.divided(by: Double(i + 1)).named ?? []),
                                                   elapsed: elapsed, history: losses))
                 }
             }
-            let means = sums.map { ($0.0, $0.1 / Double(max(windows.count, 1))) }
-            losses.append(means.first?.1 ?? .nan)
+            let means = sum?.divided(by: Double(windows.count)) ?? TrainingLosses(total: .nan)
+            losses.append(means.total)
+            epochLosses.append(means)
             context.report(ProgressReport(task: task, done: epoch + 1, total: epochs,
-                                          values: [("epoch", Double(epoch + 1))] + means,
+                                          values: [("epoch", Double(epoch + 1))] + means.named,
                                           elapsed: Date().timeIntervalSince(start), history: losses))
         }
     }
@@ -167,7 +169,7 @@ public final class AutoencoderTrainer {
     ///   the last whole step), `NetworkError` on divergence.
     public func trainReconstruction(context: WorkContext = .silent) throws {
         try train(task: "fit", context: context) { window in
-            [("loss", try reconstructionGradients(window: window, cancellation: context.cancellation))]
+            TrainingLosses(total: try reconstructionGradients(window: window, cancellation: context.cancellation))
         }
     }
 

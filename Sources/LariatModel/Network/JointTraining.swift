@@ -94,12 +94,10 @@ extension AutoencoderTrainer {
         try train(task: "fit", context: context) { window in
             let l = try jointGradients(window: window, lag: lag, penalty: penalty, weights: weights,
                                        cancellation: context.cancellation)
-            // The weighted latent residual is reported only when its weight
+            // The weighted latent residual is kept only when its weight
             // makes it differ from the FVU (at weight 1 the two coincide).
-            var parts = [("loss", l.total), ("recon", l.reconstruction), ("pred", l.prediction)]
-            if weights.latentResidual != 1 { parts.append(("latent", l.latentResidual)) }
-            parts.append(("fvu", l.latentFVU))
-            return parts
+            return TrainingLosses(total: l.total, reconstruction: l.reconstruction, prediction: l.prediction,
+                                  latentResidual: weights.latentResidual != 1 ? l.latentResidual : nil, latentFVU: l.latentFVU)
         }
     }
 }

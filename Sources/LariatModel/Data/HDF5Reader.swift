@@ -108,6 +108,15 @@ final class HDF5Reader: FrameSource {
                 _ = lib.datasetClose(d); _ = lib.fileClose(f)
                 throw fail("dataset '\(name)' stores \(stored) bytes, its shape \(dims) of \(elementSize)-byte values needs \(need.map(String.init) ?? "more than can be counted") (damaged file)")
             }
+            // Chunked data may be compressed, but Deflate (gzip) expands at
+            // most 1032:1; beyond that (and a 64 MiB allowance for chunks
+            // never written, which read as the fill value) the shape is
+            // not what the file holds.
+            if layout == H5D_CHUNKED, let most = MemoryBudget.product(Int(min(stored, hsize_t(Int.max / 2048))), 1032),
+               need > most + (64 << 20) {
+                _ = lib.datasetClose(d); _ = lib.fileClose(f)
+                throw fail("dataset '\(name)' stores \(stored) bytes of chunks, too few for its shape \(dims) of \(elementSize)-byte values (\(MemoryBudget.format(need))) even compressed (damaged file, or chunks never written)")
+            }
             return (f, d, name, rank == 0 ? [] : dims.map { Int($0) })
         }
         (file, data, dataset, shape) = opened

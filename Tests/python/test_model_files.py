@@ -93,6 +93,17 @@ def test_a_newer_format_version_is_refused_clearly(fitted):
     assert "version 99" in r.stderr and "newer" in r.stderr and "update Lariat" in r.stderr
 
 
+def test_a_non_default_architecture_round_trips(tmp_path):
+    script = (SIM + "m = fit(sim.movie, epochs=1, seed=2, channels=[8, 16], kernel=5, layers=[\"channel_norm\"])\n"
+              "save(m, \"m.lariatmodel\")\nsave(reconstruct(m, sim.movie), \"a.npy\")\n")
+    r = run(script, tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run(SIM + "m = load(\"m.lariatmodel\")\nsave(reconstruct(m, sim.movie), \"b.npy\")\nm.architecture\n", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert np.load(tmp_path / "a.npy").tobytes() == np.load(tmp_path / "b.npy").tobytes()
+    assert "channel_norm" in r.stdout and "5x5" in r.stdout
+
+
 @pytest.mark.parametrize("damage", ["truncate", "crc", "not_a_model", "missing_member"])
 def test_damaged_files_give_a_clear_error_naming_the_file(fitted, damage):
     src = (fitted / "m.lariatmodel").read_bytes()

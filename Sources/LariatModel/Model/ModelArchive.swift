@@ -76,7 +76,8 @@ public enum ModelArchive {
                                           latentResidual: o.weights.latentResidual,
                                           varianceFloor: o.weights.varianceFloor, floor: o.weights.floor)),
             architecture: .init(channels: a.channels, kernel: a.kernel, skipChannels: a.skipChannels,
-                                mapChannels: a.mapChannels, activation: a.activation.rawValue, decoder: a.decoder.rawValue),
+                                mapChannels: a.mapChannels, activation: a.activation.rawValue, decoder: a.decoder.rawValue,
+                                layers: a.insertedLayers),
             parameters: parameterEntries, scores: scores.map(\.0), losses: model.losses.map(\.name),
             varLag: v.lag, varActiveSets: v.activeSets, varWarnings: v.warnings)
         let encoder = JSONEncoder()
@@ -149,7 +150,8 @@ public enum ModelArchive {
         }
         o.architecture = Architecture(channels: h.architecture.channels, kernel: h.architecture.kernel,
                                       skipChannels: h.architecture.skipChannels, mapChannels: h.architecture.mapChannels,
-                                      activation: activation, decoder: decoderKind)
+                                      activation: activation, decoder: decoderKind,
+                                      insertedLayers: h.architecture.layers ?? [])
 
         // Sizes the network is built from are checked against members the
         // file's bytes back (the static image is H x W), before building it.
@@ -266,6 +268,9 @@ public enum ModelArchive {
             var channels: [Int]
             var kernel, skipChannels, mapChannels: Int
             var activation, decoder: String
+            /// Layer types inserted after each hidden convolution (`fit(..., layers=)`);
+            /// absent means none.
+            var layers: [String]?
         }
         struct ParameterEntry: Codable { var name, member: String; var shape: [Int] }
 

@@ -54,7 +54,7 @@ import Testing
     @Test func optionsAndExtensionsAreChecked() throws {
         let dir = try Self.writeFiles()
         let p = dir.appendingPathComponent("u2.npy").path
-        LoaderReference.expectError(p, "dataset= applies to HDF5 files", dataset: "mov")
+        LoaderReference.expectError(p, "dataset= applies to HDF5 and NWB files", dataset: "mov")
         LoaderReference.expectError(p, "shape= applies to raw binaries", shape: [22, 29])
         LoaderReference.expectError(p, "downsample=0 must be", downsample: 0)
         LoaderReference.expectError(p, "empty range of frames", frameStart: 9, frameEnd: 2)

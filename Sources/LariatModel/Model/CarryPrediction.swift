@@ -17,16 +17,38 @@ struct CarryPredictor {
     /// Fits `rho` on a sequence: `x` frames `T x n`, `recon` D(z_t) `T x n`,
     /// `predicted` D(zhat_t) for t = p..<T, `(T - p) x n` (all data units).
     init(x: [Double], recon: [Double], predicted: [Double], frames T: Int, pixels n: Int, lag p: Int) {
-        var num = [Double](repeating: 0, count: n), den = [Double](repeating: 0, count: n)
+        var fit = Fit(pixels: n)
         for r in 0..<(T - p) {
             let t = r + p
-            for i in 0..<n {
-                let carried = x[(t - 1) * n + i] - recon[(t - 1) * n + i]
-                num[i] += carried * (x[t * n + i] - predicted[r * n + i])
+            fit.add(x: x[(t * n)..<((t + 1) * n)], previous: x[((t - 1) * n)..<(t * n)],
+                    previousRecon: recon[((t - 1) * n)..<(t * n)], predicted: predicted[(r * n)..<((r + 1) * n)])
+        }
+        self = fit.predictor
+    }
+
+    init(rho: [Double]) { self.rho = rho }
+
+    /// The least-squares sums behind `rho`, one frame at a time (in frame
+    /// order, so a fit fed frame by frame equals the fit of whole arrays):
+    /// the decoded frames need not all be in memory at once.
+    struct Fit {
+        var num: [Double], den: [Double]
+        init(pixels n: Int) { num = [Double](repeating: 0, count: n); den = num }
+
+        /// Frame t: `x` = x_t, `previous` = x_{t-1}, `previousRecon` = D(z_{t-1}), `predicted` = D(zhat_t).
+        mutating func add(x: ArraySlice<Double>, previous: ArraySlice<Double>, previousRecon: ArraySlice<Double>,
+                          predicted: ArraySlice<Double>) {
+            let (a, b, c, e) = (x.startIndex, previous.startIndex, previousRecon.startIndex, predicted.startIndex)
+            for i in 0..<num.count {
+                let carried = previous[b + i] - previousRecon[c + i]
+                num[i] += carried * (x[a + i] - predicted[e + i])
                 den[i] += carried * carried
             }
         }
-        rho = (0..<n).map { den[$0] > 0 ? min(1, max(0, num[$0] / den[$0])) : 0 }
+
+        var predictor: CarryPredictor {
+            CarryPredictor(rho: (0..<num.count).map { den[$0] > 0 ? min(1, max(0, num[$0] / den[$0])) : 0 })
+        }
     }
 
     /// Sums of squared errors of the carry predictor with the VAR's latent

@@ -19,10 +19,52 @@ struct ModelParts {
     var frameWidth: Int { trainer.network.frameWidth }
 
     /// Standardised latents of a movie of the same field of view, `T x d`.
+    /// Normalised a window at a time (the trainer's windows), so a long
+    /// movie is never held twice.
     func encode(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
         try checkFrameSize(movie)
-        let z = try trainer.latents(of: normalisation.normalise(movie), cancellation: cancellation).toNDArray()
-        return LatentStandardisation.standardise(z, mean: latentMean, sd: latentSD)
+        let T = movie.shape[0], n = frameHeight * frameWidth, w = max(1, trainer.options.window)
+        var z: [Float] = []
+        z.reserveCapacity(T * network.latent)
+        for start in stride(from: 0, to: T, by: w) {
+            let end = min(T, start + w)
+            let window = NDArray(shape: [end - start, frameHeight, frameWidth], data: Array(movie.data[(start * n)..<(end * n)]))
+            z += try trainer.latents(of: normalisation.normalise(window), cancellation: cancellation).data
+        }
+        return LatentStandardisation.standardise(Tensor(shape: [T, network.latent], data: z).toNDArray(),
+                                                 mean: latentMean, sd: latentSD)
+    }
+
+    /// Frames `window * k ..< window * (k + 1)` of `decode(latents)`, flat (data units).
+    func decodedWindow(_ k: Int, of z: Tensor, staticImage s: Tensor, cancellation: Cancellation?) throws -> [Double] {
+        let w = options.window, T = z.shape[0]
+        let chunk = z.frames((k * w)..<min(T, (k + 1) * w))
+        let out = try network.decode(chunk, static: s, cancellation: cancellation)
+        return normalisation.denormalise(out).data
+    }
+
+    /// The carry predictor fitted on `other`, decoding its frames a window
+    /// at a time (its reconstructions and predictions are never held whole).
+    func carryPredictor(fittedOn other: NDArray, staticImage s: Tensor, cancellation: Cancellation?) throws -> CarryPredictor {
+        let p = options.lag, T = other.shape[0], n = frameHeight * frameWidth, w = options.window
+        let zo = try encode(other, cancellation: cancellation)
+        let z = destandardise(zo), zhat = destandardise(dynamics.predict(zo))
+        var fit = CarryPredictor.Fit(pixels: n)
+        var recon: [Int: [Double]] = [:]       // decoded windows of z still needed
+        var predicted: (index: Int, frames: [Double]) = (-1, [])
+        for r in 0..<(T - p) {
+            let t = r + p
+            let (k, j) = ((t - 1) / w, r / w)
+            if recon[k] == nil {
+                recon = recon.filter { $0.key >= k }
+                recon[k] = try decodedWindow(k, of: z, staticImage: s, cancellation: cancellation)
+            }
+            if predicted.index != j { predicted = (j, try decodedWindow(j, of: zhat, staticImage: s, cancellation: cancellation)) }
+            let (a, b) = ((t - 1 - k * w) * n, (r - j * w) * n)
+            fit.add(x: other.data[(t * n)..<((t + 1) * n)], previous: other.data[((t - 1) * n)..<(t * n)],
+                    previousRecon: recon[k]![a..<(a + n)], predicted: predicted.frames[b..<(b + n)])
+        }
+        return fit.predictor
     }
 
     /// Decodes standardised latents `T x d` with a static image (normalised
@@ -120,10 +162,7 @@ struct ModelParts {
         var carry = CarryPredictor(x: x, recon: recon.data, predicted: predicted.data, frames: T, pixels: n, lag: p)
         if let other = ar1From, other.shape[0] >= p + 2 {
             let so = staticFrom == nil ? trainer.staticImage : staticImage(of: other)
-            let zo = try encode(other, cancellation: cancellation)
-            carry = CarryPredictor(x: other.data, recon: try decode(zo, staticImage: so, cancellation: cancellation).data,
-                                   predicted: try decode(dynamics.predict(zo), staticImage: so, cancellation: cancellation).data,
-                                   frames: other.shape[0], pixels: n, lag: p)
+            carry = try carryPredictor(fittedOn: other, staticImage: so, cancellation: cancellation)
         }
         let carrySSE = carry.sse(x: x, recon: recon.data, predicted: predicted.data, heldDecoded: held.data, frames: T, pixels: n, lag: p)
         return ModelScores(predictionRatio: ssePred / ssePersist, latentFVU: res / max(tot, 1e-300),

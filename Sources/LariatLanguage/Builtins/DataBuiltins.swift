@@ -50,7 +50,7 @@ extension BuiltinRegistry {
                 if (path as NSString).pathExtension.lowercased() == ModelArchive.fileExtension {
                     do {
                         let (model, latents) = try ModelArchive.load(path: path)
-                        return .record(modelRecord(model, latents: try latents ?? NDArray(zeros: [0, model.options.latent])))
+                        return .record(modelRecord(model, latents: latents ?? NDArray(zeros: [0, model.options.latent])))
                     } catch let e as DataFileError {
                         throw BuiltinError(e.description, kind: .io)
                     }

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(libzmq3-dev libopenblas-dev libpng-dev libhdf5-dev
               libfreetype-dev fonts-dejavu-core libedit-dev pkg-config)
 
-# The test venv needs Python with venv (Debian splits it out of python3).
-[ "${1:-}" = "--venv" ] && APT_PACKAGES+=(python3 python3-venv)
+# The test venv needs Python with venv (Debian splits it out of python3);
+# the fuzz test measures peak memory with GNU time (/usr/bin/time).
+[ "${1:-}" = "--venv" ] && APT_PACKAGES+=(python3 python3-venv time)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

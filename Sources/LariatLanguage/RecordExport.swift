@@ -16,9 +16,7 @@ enum RecordExport {
     }
 
     private static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "null" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
+        v.isFinite ? ArraySaver.csvText(v) : "null"
     }
 
     private static func string(_ s: String) -> String {
@@ -82,7 +80,7 @@ enum RecordExport {
     static func csv(_ r: Record, path: String) throws -> String {
         func cell(_ v: Value) -> String? {
             switch v {
-            case .number(let x): return ArraySaverText.number(x)
+            case .number(let x): return ArraySaver.csvText(x)
             case .bool(let b): return b ? "true" : "false"
             case .string(let s): return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
@@ -107,7 +105,7 @@ enum RecordExport {
         var names: [String] = [], cells: [(Int) -> String] = []
         for f in r.fields {
             if case .array(let a) = f.value, a.rank == 1, a.count == n {
-                names.append(f.name); cells.append { ArraySaverText.number(a.data[$0]) }
+                names.append(f.name); cells.append { ArraySaver.csvText(a.data[$0]) }
             } else if let c = cell(f.value) {
                 names.append(f.name); cells.append { _ in c }
             } else {
@@ -117,14 +115,6 @@ enum RecordExport {
         var text = names.map { cell(.string($0))! }.joined(separator: ",") + "\n"
         for i in 0..<n { text += cells.map { $0(i) }.joined(separator: ",") + "\n" }
         return text
-    }
-}
-
-/// CSV numbers as `ArraySaver` writes them (numpy's `loadtxt` reads them back exactly).
-enum ArraySaverText {
-    static func number(_ v: Double) -> String {
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
     }
 }
 

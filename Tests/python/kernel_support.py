@@ -69,3 +69,15 @@ def ping_heartbeat(km, timeout: float = 1.0) -> float | None:
         return None
     finally:
         sock.close()
+
+
+def run(kc, code, timeout=10):
+    """Executes `code` through a jupyter_client; returns (reply content, the iopub messages)."""
+    outputs = []
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
+    return reply["content"], outputs
+
+
+def result_text(outputs):
+    """The text/plain of each execute_result among `outputs`."""
+    return [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]

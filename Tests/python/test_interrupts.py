@@ -10,21 +10,12 @@ each. `load` reads a Deflate-compressed TIFF of 400 frames of 512 x 512
 at 0.2 s, 1 s and 3 s after the kernel starts the cell."""
 import time
 
-import jupyter_client
 import numpy as np
 import pytest
 
-import kernel_support  # noqa: F401  (installs the kernelspec under test)
+from kernel_support import result_text, run
 
 LIMIT = 1.0  # seconds from the interrupt to the error reply
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="lariat")
-    yield km, kc
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +26,6 @@ def big_tiff(tmp_path_factory):
     movie = rng.integers(0, 4, size=(400, 512, 512), dtype=np.uint8)
     tifffile.imwrite(path, movie, compression="zlib", compressionargs={"level": 1})
     return path
-
-
-def run(kc, code, timeout=20):
-    outputs = []
-    reply = kc.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
-    return reply["content"], outputs
-
-
-def result_text(outputs):
-    return [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
 
 
 def interrupt_after(km, kc, code, delay):

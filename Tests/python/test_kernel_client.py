@@ -13,25 +13,7 @@ import zmq
 from jupyter_client.session import Session
 
 import kernel_support
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="lariat")
-    yield km, kc
-    kc.stop_channels()
-    km.shutdown_kernel()
-
-
-def run(kc, code, timeout=10):
-    """Executes `code`; returns (reply content, outputs by msg_type)."""
-    outputs = []
-    reply = kc.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
-    return reply["content"], outputs
-
-
-def result_text(outputs):
-    return [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"]
+from kernel_support import result_text, run
 
 
 def start_long_cell(kc, seconds=30):

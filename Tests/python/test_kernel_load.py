@@ -12,14 +12,6 @@ from jupyter_client.session import Session
 import kernel_support  # noqa: F401  (installs the kernelspec under test)
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="lariat")
-    yield km, kc
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
-
-
 def replies(kc, msg_ids, timeout=60):
     """The execute replies to `msg_ids`, in the order they arrive."""
     wanted = set(msg_ids)

@@ -27,7 +27,7 @@ public enum ArraySaver {
     }
 
     /// One number as CSV text numpy's `loadtxt` reads back exactly.
-    static func csvText(_ v: Double) -> String {
+    public static func csvText(_ v: Double) -> String {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
     }

@@ -2,8 +2,10 @@ import Foundation
 import Testing
 @testable import LariatModel
 
-/// `network` and `drivers` on a small fitted model: the vector-Jacobian
-/// chain against finite differences through the model's public pieces.
+/// `network` and `drivers` on a small fitted model: the cell read is the
+/// dynamics of the model's reconstruction under the masks; the latent read's
+/// vector-Jacobian chain is checked against finite differences through the
+/// model's public pieces.
 @Suite(.serialized) struct CellNetworkTests {
     static let fitted: (model: LatentDynamicsModel, sim: Simulation) = {
         var s = SimulationOptions(); s.neurons = 4; s.frames = 240; s.size = 16; s.seed = 3
@@ -14,8 +16,9 @@ import Testing
 
     @Test func responsesMatchFiniteDifferencesThroughTheModel() throws {
         let (model, sim) = Self.fitted
-        var o = CellNetwork.Options(); o.frames = 1                   // the pair (frame 0, frame 1)
+        var o = CellNetwork.Options(); o.read = .latents; o.frames = 1   // the pair (frame 0, frame 1)
         let net = try CellNetwork.compute(model: model, movie: sim.movie, masks: sim.footprints, options: o)
+        let (prediction, reconstruction) = (net.prediction!, net.reconstruction!)
         let n = 4, scale = model.normalisation.scale
         let staticImage = model.staticImage(of: sim.movie)
         let cells = try CellTraces.maskLists(sim.footprints, height: 16, width: 16)
@@ -34,7 +37,7 @@ import Testing
             let next = NDArray(shape: [1, zs.shape[1]], data: Array(zhat.data[0..<zs.shape[1]]))
             return (try model.decode(next, staticImage: staticImage), try model.decode(first, staticImage: staticImage))
         }
-        let largest = max(net.prediction.data.map(abs).max()!, net.reconstruction.data.map(abs).max()!)
+        let largest = max(prediction.data.map(abs).max()!, reconstruction.data.map(abs).max()!)
         for j in 0..<n {
             var best = Double.infinity
             for epsilon in [0.1, 0.03, 0.01, 0.003] {
@@ -43,7 +46,7 @@ import Testing
                 for i in 0..<n {
                     let m = (trace(up.predicted, i) - trace(down.predicted, i)) / (2 * epsilon * scale)
                     let l = (trace(up.reconstructed, i) - trace(down.reconstructed, i)) / (2 * epsilon * scale)
-                    worst = max(worst, abs(m - net.prediction[i, j]), abs(l - net.reconstruction[i, j]))
+                    worst = max(worst, abs(m - prediction[i, j]), abs(l - reconstruction[i, j]))
                 }
                 best = min(best, worst / largest)
             }
@@ -54,32 +57,60 @@ import Testing
     @Test func matrixSolvesTheResponses() throws {
         // W L = M, so W maps reconstructed traces to predicted ones.
         let (model, sim) = Self.fitted
-        let net = try CellNetwork.compute(model: model, movie: sim.movie, masks: sim.footprints)
+        var latents = CellNetwork.Options(); latents.read = .latents
+        let net = try CellNetwork.compute(model: model, movie: sim.movie, masks: sim.footprints, options: latents)
+        let (M, L) = (net.prediction!, net.reconstruction!)
         let n = 4
         for i in 0..<n { for j in 0..<n {
-            let wl = (0..<n).reduce(0.0) { $0 + net.matrix[i, $1] * net.reconstruction[$1, j] }
-            #expect(abs(wl - net.prediction[i, j]) < 1e-6 * max(1, abs(net.prediction[i, j])))
+            let wl = (0..<n).reduce(0.0) { $0 + net.matrix[i, $1] * L[$1, j] }
+            #expect(abs(wl - M[i, j]) < 1e-6 * max(1, abs(M[i, j])))
         }}
         for j in 0..<n {
             let out = (0..<n).filter { $0 != j }.reduce(0.0) { $0 + abs(net.matrix[$1, j]) }
             #expect(abs(out - net.drivers[j]) < 1e-12)
         }
         // A refitted least-squares VAR is read instead of the model's lasso when asked.
-        var o = CellNetwork.Options(); o.penalty = .value(0)
+        var o = latents; o.penalty = .value(0)
         let ols = try CellNetwork.compute(model: model, movie: sim.movie, masks: sim.footprints, options: o)
         #expect(ols.reconstruction == net.reconstruction)
         #expect(ols.prediction != net.prediction)
     }
 
+    @Test func cellReadIsTheDynamicsOfTheModelsReconstruction() throws {
+        let (model, sim) = Self.fitted
+        let net = try CellNetwork.compute(model: model, movie: sim.movie, masks: sim.footprints)
+        #expect(net.prediction == nil && net.reconstruction == nil)
+        // The traces are the masks' means of the whole reconstruction (computed here in one piece).
+        let expected = try CellTraces.traces(try model.reconstruct(sim.movie), masks: sim.footprints)
+        let traces = try #require(net.traces)
+        #expect(traces.shape == [240, 4])
+        #expect(zip(traces.data, expected.data).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) })
+        let dynamics = try CellDynamics.fit(traces)
+        #expect(net.matrix == dynamics.matrix && net.drivers == dynamics.drivers)
+        // lambda= reaches the cells' equations: a penalty at each equation's lambda_max keeps nothing.
+        var o = CellNetwork.Options(); o.penalty = .ratio(1)
+        let empty = try CellNetwork.compute(model: model, movie: sim.movie, masks: sim.footprints, options: o)
+        #expect(empty.matrix.data.allSatisfy { $0 == 0 })
+    }
+
     @Test func driverMapAndErrors() throws {
         let (model, sim) = Self.fitted
-        var o = DriverMap.Options(); o.frames = 64
+        var o = DriverMap.Options(); o.read = .pixels; o.frames = 64
         let d = try DriverMap.compute(model: model, movie: sim.movie, options: o)
         #expect(d.map.shape == [16, 16])
         #expect(d.map.data.allSatisfy { $0 >= 0 && $0.isFinite } && d.map.data.contains { $0 > 0 })
         // A radius that covers the whole frame leaves nothing to drive.
         o.radius = 100
         #expect(try DriverMap.compute(model: model, movie: sim.movie, options: o).map.data.allSatisfy { $0 == 0 })
+        // The cell read paints each found region's out-strength over its mask.
+        let cells = try DriverMap.compute(model: model, movie: sim.movie)
+        let regions = try #require(cells.regions), strengths = try #require(cells.regionDrivers)
+        let found = try CellDetection.detect(sim.movie)
+        #expect(regions == found.masks)
+        for p in [0, 37, 100, 255] {
+            let painted = (0..<strengths.count).reduce(0.0) { $0 + strengths[$1] * regions.data[$1 * 256 + p] }
+            #expect(abs(cells.map.data[p] - painted) <= 1e-12 * max(1, painted))
+        }
         #expect(throws: NetworkError.self) {
             try CellNetwork.compute(model: model, movie: sim.movie, masks: NDArray(shape: [2, 8, 8], data: [Double](repeating: 1, count: 128)))
         }

@@ -96,30 +96,36 @@ extension BuiltinRegistry {
                 Parameter("model", .record, "a fitted model from fit()"),
                 Parameter("movie", .array, "a movie of the model's field of view, T x H x W"),
                 Parameter("masks", .array, "n x H x W cell masks: sim.footprints, rois(...), cells(...).masks"),
-                Parameter("frames", .integer, default: .number(256), "at most this many frame pairs, evenly spaced"),
-                Parameter("lambda", [.number, .string], default: .string("bic"), "the VAR read: refitted on the model's latents of this movie at this penalty (\"bic\", \"aic\", a number; 0 is least squares), or \"model\" for the model's own"),
+                Parameter("read", .string, default: .string("cells"), "\"cells\": the model's cell traces (its reconstruction under the masks) in the calcium-aware design; \"latents\": the Jacobians through the encoder, the VAR on the latents and the decoder"),
+                Parameter("frames", .integer, default: .number(256), "read=\"latents\": at most this many frame pairs, evenly spaced"),
+                Parameter("lambda", [.number, .string], default: Value.none, "read=\"cells\": each cell's equation at this penalty (default least squares; \"bic\", \"aic\", a number); read=\"latents\": the VAR refitted on the model's latents at this penalty (default \"bic\"; 0 is least squares), or \"model\" for the model's own"),
             ], summary: "Which cells drive which, read from the fitted model (encoder, sparse VAR, decoder).",
             documentation: """
-            For each cell the model's response is read through its own layers: a unit rise of cell
-            j's trace at t-1, pulled through the encoder, the sparse VAR's lag-1 coefficients and the
-            decoder, moves the predicted trace of cell i at t by `M[i, j]`, and the reconstructed
-            trace of cell i at t-1 by `L[i, j]` (both averaged over frame pairs, by vector-Jacobian
-            products). `.matrix = M L^-1` is then the model's cell dynamics in trace units:
-            `[i, j]` the effect of cell j at t-1 on cell i at t. `L` undoes how the autoencoder
-            mixes cells into its latents, so the result does not depend on the latents' basis.
-            `.drivers` is each cell's out-strength `sum_{i != j} |matrix[i, j]|` (its own
-            persistence excluded). The VAR read is refitted on the model's standardised latents of
-            this movie, per equation at the penalty BIC chooses (`lambda=`: "aic", a number, 0 for
-            least squares, or "model" for the model's own VAR, fitted at fit's `lambda`): the
-            links between cells are small beside each cell's persistence, and a penalty chosen for
-            training windows drops them. Best with `fit(..., decoder="parts")`, whose latents are
-            the cells (docs/network.md).
+            `.matrix[i, j]` is the effect of cell j at t-1 on cell i at t; `.drivers` each cell's
+            out-strength `sum_{i != j} |matrix[i, j]|` (its own persistence excluded).
 
-            The result has `.matrix`, `.drivers`, `.prediction` (M), `.reconstruction` (L),
-            `.centres` (n x 2) and `.frames`; it displays as the graph over the mean image
-            (arrows from driver to driven cell, width by strength, red excitatory, blue
-            inhibitory); `heatmap(net)` draws the links (the matrix without its diagonal). docs/network.md compares it with the
-            classical pipeline (mask traces and one lasso per cell).
+            `read="cells"` (the default): the model's cell traces are the mask-weighted means of its
+            reconstruction (encoder, then decoder: the bottleneck keeps the cells and drops the
+            shot noise); their dynamics are fitted between cells, where a network is sparse, in a
+            calcium-aware design: each trace as dF/F over its running 20th percentile, calcium's
+            decay removed (the AR(1) innovation, decay per cell from the autocovariances), and
+            each cell's innovation at t regressed on every cell's innovations filtered over the
+            recent past (an exponential filter, 0.8 per frame) at t-1, standardised, by least
+            squares (`lambda=` for a lasso). `.traces` (T x n) and `.decay` (n) come with it.
+
+            `read="latents"`: a unit rise of cell j's trace at t-1, pulled through the encoder, the
+            VAR's lag-1 coefficients and the decoder, moves the predicted trace of cell i at t by
+            `M[i, j]`, and the reconstructed trace of cell i at t-1 by `L[i, j]` (vector-Jacobian
+            products averaged over frame pairs); `.matrix = M L^-1`, with `.prediction` (M) and
+            `.reconstruction` (L). The VAR is refitted on the model's latents at BIC's penalty by
+            default (`lambda="model"`: the model's own). On the simulator this read is near chance:
+            the latents mix cells, and a sparse cell network is dense in their basis
+            (docs/network.md measures both reads beside the classical pipeline).
+
+            The result also has `.centres` (n x 2), `.read` and `.frames`; it displays as the graph
+            over the mean image (arrows from driver to driven cell, width by strength, red
+            excitatory, blue inhibitory); `heatmap(net)` draws the links (the matrix without its
+            diagonal).
 
             Example:
 
@@ -132,20 +138,24 @@ extension BuiltinRegistry {
                 let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 let masks = try args.array("masks", rank: 3, what: "cell masks n x H x W")
                 var o = CellNetwork.Options()
+                o.read = try args.choice("read", of: CellNetwork.Read.self)
                 o.frames = try args.integer("frames", in: 1...10_000_000)
-                o.penalty = try readoutPenalty(args)
+                o.penalty = o.read == .latents ? try readoutPenalty(args) : try cellPenalty(args)
                 let net: CellNetwork
                 do { net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work) }
                 catch let e as NetworkError { throw BuiltinError("network(): \(e.description)", argument: e.option ?? "masks") }
                 let centres = maskCentres(masks)
-                let record = Record(kind: "network", fields: [
+                var fields: [(String, Value)] = [
                     ("matrix", .array(net.matrix)),
                     ("drivers", .array(NDArray(shape: [net.drivers.count], data: net.drivers))),
-                    ("prediction", .array(net.prediction)),
-                    ("reconstruction", .array(net.reconstruction)),
-                    ("centres", .array(centres)),
-                    ("frames", .number(Double(net.framesUsed))),
-                ])
+                ]
+                if let t = net.traces { fields.append(("traces", .array(t))) }
+                if let g = net.decay { fields.append(("decay", .array(NDArray(shape: [g.count], data: g)))) }
+                if let M = net.prediction { fields.append(("prediction", .array(M))) }
+                if let L = net.reconstruction { fields.append(("reconstruction", .array(L))) }
+                fields += [("centres", .array(centres)), ("read", .string(o.read.rawValue)),
+                           ("frames", .number(Double(net.framesUsed)))]
+                let record = Record(kind: "network", fields: fields)
                 record.figure = try? figureValue(networkGraph(movie.meanOverFirstAxis(), masks: masks, matrix: net.matrix,
                                                               centres: centres, title: "network read from the model"))
                 return .record(record)
@@ -153,20 +163,29 @@ extension BuiltinRegistry {
             Builtin("drivers", [
                 Parameter("model", .record, "a fitted model from fit()"),
                 Parameter("movie", .array, "a movie of the model's field of view, T x H x W"),
-                Parameter("radius", .number, default: .number(4), "pixels within this distance count as a pixel's own region (its persistence)"),
-                Parameter("frames", .integer, default: .number(256), "at most this many frames, evenly spaced, for the decoder's Jacobian"),
-                Parameter("lambda", [.number, .string], default: .string("bic"), "as in network(): the VAR refitted on the model's latents (\"bic\", \"aic\", a number), or \"model\" for its own"),
+                Parameter("read", .string, default: .string("cells"), "\"cells\": over the regions found in the movie (as cells(movie)), network(read=\"cells\"); \"pixels\": no regions, the decoder's Jacobian and the VAR on the latents"),
+                Parameter("radius", .number, default: .number(4), "read=\"pixels\": pixels within this distance count as a pixel's own region (its persistence)"),
+                Parameter("frames", .integer, default: .number(256), "read=\"pixels\": at most this many frames, evenly spaced, for the decoder's Jacobian"),
+                Parameter("lambda", [.number, .string], default: Value.none, "as in network() for the read chosen"),
             ], summary: "Where the regions are that drive OTHER regions, read from the fitted model; no masks needed.",
             documentation: """
-            The decoder's Jacobian `J` (pixels x latents, averaged over frames) and the VAR's lag-1
-            coefficients `B` (in the encoder's units) give the model's dynamics on frames,
-            `K = J B J^+`: a change at pixel p at t-1 moves pixel q at t by `K[q, p]`. Like
-            `network`, `K` does not depend on how the latents mix cells. `.map[p]` sums `|K[q, p]|`
-            over pixels q farther than `radius` from p (so a region's own persistence is left out),
-            times p's standard deviation over time.
+            `.map` (H x W): how strongly each place drives other places, its own persistence left out.
 
-            The result has `.map` (H x W), `.mean_image`, `.radius` and `.frames`; it displays as the
-            map over the mean image.
+            `read="cells"` (the default): the regions are the cells found in the movie alone (as
+            `cells(movie)`: local-correlation seeds grown into masks); the model's network over them
+            is `network(m, movie, masks=regions)` (its reconstruction's region traces in the
+            calcium-aware design), and each region's out-strength to the OTHER regions is painted
+            over its mask: `.map[p] = sum_j drivers_j w_j(p)`. `.regions` (n x H x W) and
+            `.region_drivers` (n) come with it.
+
+            `read="pixels"`: no regions. The decoder's Jacobian `J` (pixels x latents, averaged over
+            frames) and the VAR's lag-1 coefficients `B` give the model's dynamics on frames,
+            `K = J B J^+`; `.map[p]` sums `|K[q, p]|` over pixels q farther than `radius` from p,
+            times p's standard deviation over time. On the simulator this read is at chance
+            (docs/network.md).
+
+            The result also has `.mean_image`, `.read` and `.frames`; it displays as the map over
+            the mean image.
 
             Example:
 
@@ -176,7 +195,8 @@ extension BuiltinRegistry {
                 let m = try fittedModel(args)
                 let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = DriverMap.Options()
-                o.penalty = try readoutPenalty(args)
+                o.read = try args.choice("read", of: DriverMap.Read.self)
+                if o.read == .pixels { o.penalty = try readoutPenalty(args) } else { o.cellPenalty = try cellPenalty(args) }
                 o.radius = try args.number("radius")
                 o.frames = try args.integer("frames", in: 1...10_000_000)
                 let d: DriverMap
@@ -184,12 +204,14 @@ extension BuiltinRegistry {
                 catch let e as NetworkError { throw BuiltinError("drivers(): \(e.description)", argument: e.option) }
                 var map = d.map
                 map.displaysAsImage = true
-                let record = Record(kind: "drivers", fields: [
-                    ("map", .array(map)),
-                    ("mean_image", .array(d.meanImage)),
-                    ("radius", .number(o.radius)),
-                    ("frames", .number(Double(d.framesUsed))),
-                ])
+                var fields: [(String, Value)] = [("map", .array(map)), ("mean_image", .array(d.meanImage))]
+                if let r = d.regions, let rd = d.regionDrivers {
+                    fields += [("regions", .array(r)), ("region_drivers", .array(NDArray(shape: [rd.count], data: rd)))]
+                } else {
+                    fields.append(("radius", .number(o.radius)))
+                }
+                fields += [("read", .string(o.read.rawValue)), ("frames", .number(Double(d.framesUsed)))]
+                let record = Record(kind: "drivers", fields: fields)
                 record.figure = try? figureValue(Figure.image(d.meanImage.data, width: d.map.shape[1], height: d.map.shape[0],
                                                               overlay: d.map.data, colorbarLabel: "drives others",
                                                               options: FigureOptions(title: "drivers read from the model")))
@@ -250,7 +272,24 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, centres: NDA
     return try cellOutlines(mean, masks: masks, arrows: arrows, outlineColor: Color(hex: 0xe0e0e0), title: title)
 }
 
-/// `lambda=` of network() and drivers(): the VAR refitted on the model's
+/// `lambda=` of network(read="cells") and drivers(read="cells"): each
+/// cell's equation at a number or "bic" / "aic"; left out, least squares (nil).
+func cellPenalty(_ args: Arguments) throws -> SparseVAR.Penalty? {
+    switch args["lambda"] {
+    case .none: return nil
+    case .number(let l):
+        guard l >= 0, l.isFinite else { throw BuiltinError("\(args.function)(): 'lambda' must be >= 0, got \(formatNumber(l))", argument: "lambda") }
+        return .value(l)
+    case .string(let s):
+        guard let ic = InformationCriterion(rawValue: s.lowercased()) else {
+            throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\" with read=\"cells\" (\"model\" reads the model's own VAR: read=\"latents\"), got \"\(s)\"", argument: "lambda")
+        }
+        return .criterion(ic)
+    default: throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\"", argument: "lambda")
+    }
+}
+
+/// `lambda=` of network(read="latents") and drivers(read="pixels"): the VAR refitted on the model's
 /// latents at a number or "bic" / "aic" (default "bic"), or "model" for the
 /// model's own VAR (nil).
 func readoutPenalty(_ args: Arguments) throws -> SparseVAR.Penalty? {

@@ -1,58 +1,110 @@
 import Foundation
 
 /// Which cells drive which, read from a fitted model (DESIGN.md "Cells and
-/// networks"): through its encoder, the sparse VAR and its decoder, not a
-/// regression on traces beside it.
+/// networks"). Two reads:
 ///
-/// For cell masks `w_i` let `p_i = w_i / sum(w_i)` read cell i's trace
-/// from a frame and `u_j = w_j / (sum w_j^2 / sum w_j)` raise cell j's trace
-/// by one. Linearising the model around each frame pair (t-1, t):
+/// `.cells` (the default): the model's own cell traces, the mask-weighted
+/// means of its reconstruction `decoder(encoder(x_t))`, in the calcium-aware
+/// design of `CellDynamics` (innovations on their filtered history, per
+/// cell). The autoencoder's bottleneck keeps the cells' signals and drops
+/// the shot noise; the dynamics are then fitted where the links are sparse,
+/// between cells. Measured on the simulator it is the read that carries the
+/// links (docs/network.md): a VAR over all latents spreads each cell over
+/// several latents, where a sparse cell network is dense and the lasso
+/// drops it.
+///
+/// `.latents`: through the encoder, the sparse VAR on the latents and the
+/// decoder, linearised. For cell masks `w_i` let `p_i = w_i / sum(w_i)`
+/// read cell i's trace from a frame and `u_j = w_j / (sum w_j^2 / sum w_j)`
+/// raise cell j's trace by one. Around each frame pair (t-1, t):
 ///
 ///     M[i, j] = mean_t p_i' J_D(zhat_t) S A_1 S^-1 J_E(x_{t-1}) u_j     (predicted trace at t)
 ///     L[i, j] = mean_t p_i' J_D(z_{t-1}) J_E(x_{t-1}) u_j                (reconstructed trace at t-1)
 ///
 /// with `J_E`, `J_D` the encoder's and decoder's Jacobians, `S` the latents'
 /// standard deviations and `A_1` the VAR's lag-1 block on standardised
-/// latents. A change `dc` of the cells' activity moves the model's traces by
-/// `L dc` and its prediction of the next ones by `M dc`, so in trace units
-/// the model says `y_t = W y_{t-1}` with
+/// latents; `W = M L^-1` is the model's cell dynamics in trace units (`L`
+/// undoes how the autoencoder mixes cells into its latents, so `W` does not
+/// depend on the latents' basis). Each `p_i' J_D ...` row is one
+/// vector-Jacobian product through the decoder and one through the encoder.
 ///
-///     W = M L^-1.
-///
-/// `L` undoes how the autoencoder mixes cells into its latents (and the
-/// masks' overlaps): without it, a latent shared by two cells makes each
-/// look as if it drove the other (the persistence of one leaks into the
-/// other's column). `W` is invariant to any invertible change of latent
-/// basis. `drivers[j] = sum_{i != j} |W[i, j]|`, each cell's out-strength
-/// without its own persistence.
-///
-/// Each `p_i' J_D ...` row is one vector-Jacobian product: per cell, one
-/// pullback through the decoder and one through the encoder, over a batch.
+/// Either way `drivers[j] = sum_{i != j} |matrix[i, j]|`, each cell's
+/// out-strength without its own persistence.
 public struct CellNetwork: Sendable {
     /// n x n, `[i, j]` the effect of cell j at t-1 on cell i at t (trace units).
     public let matrix: NDArray
     /// n, out-strength without the diagonal.
     public let drivers: [Double]
-    /// n x n, `M` and `L` above.
-    public let prediction: NDArray
-    public let reconstruction: NDArray
+    /// `.latents`: n x n, `M` and `L` above; `.cells`: nil.
+    public let prediction: NDArray?
+    public let reconstruction: NDArray?
+    /// `.cells`: T x n, the model's cell traces (its reconstruction's mask means), and each cell's calcium decay.
+    public let traces: NDArray?
+    public let decay: [Double]?
     public let framesUsed: Int
 
+    public enum Read: String, Sendable, CaseIterable {
+        case cells, latents
+    }
+
     public struct Options: Sendable {
-        /// At most this many frame pairs, evenly spaced.
+        public var read: Read = .cells
+        /// `.latents`: at most this many frame pairs, evenly spaced.
         public var frames: Int = 256
-        /// The VAR read through the decoder and encoder: nil, the model's own;
-        /// else refitted at this penalty on the model's standardised latents of
-        /// the movie (`.value(0)`: least squares). Links are dense in the
-        /// latents' basis when latents mix cells, and a lasso there can drop
-        /// them (docs/network.md).
+        /// `.latents`: the VAR read through the decoder and encoder: nil, the
+        /// model's own; else refitted at this penalty on the model's
+        /// standardised latents of the movie (`.value(0)`: least squares).
+        /// `.cells`: the penalty of each cell's equation (nil: least squares).
         public var penalty: SparseVAR.Penalty? = nil
+        /// `.cells`: the design (baseline, filter).
+        public var dynamics = CellDynamics.Options()
         public init() {}
     }
 
     public static func compute(model: LatentDynamicsModel, movie: NDArray, masks: NDArray, options: Options = Options(),
                                context: WorkContext = .silent) throws -> CellNetwork {
         try model.checkFrameSize(movie)
+        switch options.read {
+        case .cells: return try readCells(model: model, movie: movie, masks: masks, options: options, context: context)
+        case .latents: return try readLatents(model: model, movie: movie, masks: masks, options: options, context: context)
+        }
+    }
+
+    /// The model's cell traces, a window of frames at a time (the
+    /// reconstruction of the whole movie is never held).
+    public static func modelTraces(model: LatentDynamicsModel, movie: NDArray, masks: NDArray,
+                                   context: WorkContext = .silent) throws -> NDArray {
+        try model.checkFrameSize(movie)
+        let (T, H, W) = (movie.shape[0], model.frameHeight, model.frameWidth)
+        _ = try CellTraces.maskLists(masks, height: H, width: W)
+        let n = masks.shape[0], d = model.network.latent
+        let zs = try model.encode(movie, cancellation: context.cancellation)
+        let staticImage = model.staticImage(of: movie)
+        let window = 256
+        var out = [Double](); out.reserveCapacity(T * n)
+        let start = Date()
+        for t0 in stride(from: 0, to: T, by: window) {
+            let t1 = min(T, t0 + window)
+            let z = NDArray(shape: [t1 - t0, d], data: Array(zs.data[(t0 * d)..<(t1 * d)]))
+            let frames = try model.decode(z, staticImage: staticImage, cancellation: context.cancellation)
+            out += try CellTraces.traces(frames, masks: masks, cancellation: context.cancellation).data
+            context.report(ProgressReport(task: "network", done: t1, total: T, elapsed: Date().timeIntervalSince(start)))
+        }
+        return NDArray(shape: [T, n], data: out)
+    }
+
+    static func readCells(model: LatentDynamicsModel, movie: NDArray, masks: NDArray, options: Options,
+                          context: WorkContext) throws -> CellNetwork {
+        let traces = try modelTraces(model: model, movie: movie, masks: masks, context: context)
+        var o = options.dynamics
+        o.penalty = options.penalty
+        let fitted = try CellDynamics.fit(traces, options: o, cancellation: context.cancellation)
+        return CellNetwork(matrix: fitted.matrix, drivers: fitted.drivers, prediction: nil, reconstruction: nil,
+                           traces: traces, decay: fitted.decay, framesUsed: movie.shape[0])
+    }
+
+    static func readLatents(model: LatentDynamicsModel, movie: NDArray, masks: NDArray, options: Options,
+                            context: WorkContext) throws -> CellNetwork {
         let (T, H, W) = (movie.shape[0], model.frameHeight, model.frameWidth)
         let P = H * W, d = model.network.latent, lag = model.options.lag
         let cells = try CellTraces.maskLists(masks, height: H, width: W)
@@ -143,7 +195,7 @@ public struct CellNetwork: Sendable {
         for j in 0..<n { for i in 0..<n where i != j { drivers[j] += abs(Wm[i * n + j]) } }
         return CellNetwork(matrix: NDArray(shape: [n, n], data: Wm), drivers: drivers,
                            prediction: NDArray(shape: [n, n], data: M), reconstruction: NDArray(shape: [n, n], data: L),
-                           framesUsed: count)
+                           traces: nil, decay: nil, framesUsed: count)
     }
 
     /// `X` with `X L = M` (n x n, row-major), by Gaussian elimination with

@@ -1,44 +1,94 @@
 import Foundation
 
 /// How strongly each region drives OTHER regions, read from a fitted model
-/// without cell masks (DESIGN.md "Cells and networks", `drivers`).
+/// without cell masks (DESIGN.md "Cells and networks", `drivers`). Two reads:
 ///
-/// The decoder turns latents into frames; averaged over frames its Jacobian
-/// is `J` (pixels x d, by central differences along each latent). In the
-/// decoder's image the model's dynamics act on frames as
+/// `.cells` (the default): the regions are the cells found in the movie
+/// (`CellDetection`, as `cells(movie)`); the model's network over them is
+/// `CellNetwork`'s `.cells` read, and
+///
+///     map[p] = sum_j drivers_j w_j(p)
+///
+/// with `w_j` region j's weights (peak 1) and `drivers_j` its out-strength
+/// to the other regions. Pixels in no region drive nothing.
+///
+/// `.pixels`: no regions at all. The decoder turns latents into frames;
+/// averaged over frames its Jacobian is `J` (pixels x d, by central
+/// differences along each latent). In the decoder's image the model's
+/// dynamics act on frames as
 ///
 ///     K = J B J^+,   B = S A_1 S^-1,   J^+ = (J'J + eps I)^-1 J'
 ///
 /// (pixels x pixels): a change of the frame at pixel p at t-1 moves pixel q
-/// at t by `K[q, p]`. Like `CellNetwork`'s `W`, `K` does not depend on how the
-/// latents mix the cells: if frames are `F c` for cell activities `c` with
-/// dynamics `c_t = W c_{t-1}`, then `K = F W F^+`. A pixel's own cell's
-/// persistence lands near it; its links to other cells land far away. So
+/// at t by `K[q, p]`. `K` does not depend on how the latents mix the cells:
+/// if frames are `F c` for cell activities `c` with dynamics
+/// `c_t = W c_{t-1}`, then `K = F W F^+`. A pixel's own cell's persistence
+/// lands near it; its links to other cells land far away. So
 ///
 ///     map[p] = sum over q farther than `radius` from p of |K[q, p]|,
 ///
 /// scaled by the frames' standard deviation at p (a pixel that never changes
-/// drives nothing).
+/// drives nothing). On the simulator this read is at chance
+/// (docs/network.md): the VAR on the latents does not carry the links.
 public struct DriverMap: Sendable {
     /// H x W.
     public let map: NDArray
     /// The movie's mean image (data units), for the overlay display.
     public let meanImage: NDArray
     public let framesUsed: Int
+    /// `.cells`: the regions (n x H x W, peak 1) and their out-strengths.
+    public let regions: NDArray?
+    public let regionDrivers: [Double]?
+
+    public enum Read: String, Sendable, CaseIterable {
+        case cells, pixels
+    }
 
     public struct Options: Sendable {
+        public var read: Read = .cells
+        /// `.cells`: how regions are found.
+        public var detection = CellDetection.Options()
         /// Pixels within this distance of p count as p's own region.
         public var radius: Double = 4
         /// At most this many frames, evenly spaced, for the decoder's Jacobian.
         public var frames: Int = 256
-        /// As `CellNetwork.Options.penalty`: nil reads the model's own VAR.
+        /// `.pixels`: as `CellNetwork.Options.penalty`: nil reads the model's own VAR.
         public var penalty: SparseVAR.Penalty? = nil
+        /// `.cells`: each region's equation (nil: least squares).
+        public var cellPenalty: SparseVAR.Penalty? = nil
         public init() {}
     }
 
     public static func compute(model: LatentDynamicsModel, movie: NDArray, options: Options = Options(),
                                context: WorkContext = .silent) throws -> DriverMap {
         try model.checkFrameSize(movie)
+        switch options.read {
+        case .cells: return try readCells(model: model, movie: movie, options: options, context: context)
+        case .pixels: return try readPixels(model: model, movie: movie, options: options, context: context)
+        }
+    }
+
+    static func readCells(model: LatentDynamicsModel, movie: NDArray, options: Options,
+                          context: WorkContext) throws -> DriverMap {
+        let (H, W) = (model.frameHeight, model.frameWidth)
+        let found = try CellDetection.detect(movie, options: options.detection, cancellation: context.cancellation)
+        let n = found.masks.shape[0]
+        guard n >= 2 else {
+            throw NetworkError("drivers: \(n) region\(n == 1 ? "" : "s") found in the movie; need at least 2 to tell which drives which (try read=\"pixels\")")
+        }
+        var o = CellNetwork.Options()
+        o.read = .cells
+        o.penalty = options.cellPenalty
+        let net = try CellNetwork.compute(model: model, movie: movie, masks: found.masks, options: o, context: context)
+        let P = H * W
+        var map = [Double](repeating: 0, count: P)
+        for j in 0..<n { for p in 0..<P { map[p] += net.drivers[j] * found.masks.data[j * P + p] } }
+        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: movie.meanOverFirstAxis(),
+                         framesUsed: movie.shape[0], regions: found.masks, regionDrivers: net.drivers)
+    }
+
+    static func readPixels(model: LatentDynamicsModel, movie: NDArray, options: Options,
+                           context: WorkContext) throws -> DriverMap {
         guard options.radius >= 0, options.radius.isFinite else {
             throw NetworkError("radius must be >= 0 pixels, got \(options.radius)", option: "radius")
         }
@@ -119,7 +169,8 @@ public struct DriverMap: Sendable {
             }
             map[p] = out * spread[p]
         }
-        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: movie.meanOverFirstAxis(), framesUsed: count)
+        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: movie.meanOverFirstAxis(), framesUsed: count,
+                         regions: nil, regionDrivers: nil)
     }
 
     /// The inverse of a small symmetric positive-definite matrix (Gauss-Jordan, partial pivoting).

@@ -1,0 +1,206 @@
+import Foundation
+
+/// Which cells drive which, from cell traces, in the design that carried the
+/// simulator's links best of every trace pipeline measured
+/// (bench/network/RESEARCH.md section 5, "deconv-ema"):
+///
+/// 1. dF/F: each trace over its running low percentile (20th, 301 frames:
+///    the baseline and slow drift), minus 1;
+/// 2. the AR(1) innovation `u_t = f_t - g f_{t-1}`, `g` per cell from the
+///    autocovariances `acov(2) / acov(1)` (white noise does not bias it):
+///    calcium's decay removed, close to the spikes;
+/// 3. the regressor: `e_t = r e_{t-1} + u_t` (r = 0.8), a running estimate
+///    of the drive the network acts on, on the drive's own timescale;
+/// 4. per cell i, `u_i,t` on every `e_j,t-1` (both standardised, with an
+///    intercept), by least squares or a lasso at a criterion's penalty.
+///
+/// `matrix[i, j]` is the effect of cell j's recent activity on cell i's
+/// next innovation. A single lagged trace or spike count is a far noisier
+/// regressor than this: calcium integrates 20 frames of spikes where the
+/// drive remembers 5-10 (the research's measurements).
+public enum CellDynamics {
+    public struct Options: Sendable, Equatable {
+        /// Frames in the running baseline window (centred; edges repeat the first and last frame).
+        public var baselineWindow: Int = 301
+        /// The baseline's percentile, 0...100.
+        public var baselinePercentile: Double = 20
+        /// r of the regressor's exponential filter, 0 ..< 1 (0: the innovation at t-1 alone).
+        public var filter: Double = 0.8
+        /// nil: least squares; else the lasso per equation at this penalty.
+        public var penalty: SparseVAR.Penalty? = nil
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        /// n x n, `[i, j]`: cell j's filtered innovation at t-1 on cell i's innovation at t (standardised).
+        public let matrix: NDArray
+        /// n, each cell's out-strength `sum_{i != j} |matrix[i, j]|`.
+        public let drivers: [Double]
+        /// n, each cell's calcium decay g.
+        public let decay: [Double]
+        /// T x n, the innovations u.
+        public let innovations: NDArray
+    }
+
+    /// The dynamics of `traces` (T x n, one column per cell).
+    public static func fit(_ traces: NDArray, options o: Options = Options(),
+                           cancellation: Cancellation? = nil) throws -> Result {
+        guard traces.rank == 2 else { throw NetworkError("traces must be T x n (frames x cells), got shape \(traces.shape)") }
+        let (T, n) = (traces.shape[0], traces.shape[1])
+        guard n >= 1 else { throw NetworkError("traces has no cells (shape \(traces.shape))") }
+        guard T >= n + 8 else {
+            throw NetworkError("\(T) frames are too few for the dynamics of \(n) cells; need at least \(n + 8)")
+        }
+        guard o.baselineWindow >= 1 else { throw NetworkError("the baseline window must be >= 1 frame, got \(o.baselineWindow)", option: "window") }
+        guard (0...100).contains(o.baselinePercentile) else {
+            throw NetworkError("the baseline percentile must be in 0...100, got \(o.baselinePercentile)", option: "percentile")
+        }
+        guard o.filter >= 0, o.filter < 1 else { throw NetworkError("the filter must be in [0, 1), got \(o.filter)", option: "filter") }
+        if let bad = traces.data.firstIndex(where: { !$0.isFinite }) {
+            throw NetworkError("traces has a non-finite value at frame \(bad / n), cell \(bad % n)")
+        }
+
+        // 1-3, per cell.
+        var u = [Double](repeating: 0, count: T * n), e = [Double](repeating: 0, count: T * n)
+        var decay = [Double](repeating: 0, count: n)
+        var column = [Double](repeating: 0, count: T)
+        for i in 0..<n {
+            try cancellation?.check()
+            for t in 0..<T { column[t] = traces.data[t * n + i] }
+            let f = relativeChange(column, window: o.baselineWindow, percentile: o.baselinePercentile)
+            let g = ar1Coefficient(f)
+            decay[i] = g
+            var sum = 0.0
+            for t in 1..<T { u[t * n + i] = f[t] - g * f[t - 1]; sum += u[t * n + i] }
+            u[i] = sum / Double(T - 1)
+            var acc = 0.0
+            for t in 0..<T { acc = o.filter * acc + u[t * n + i]; e[t * n + i] = acc }
+        }
+
+        // 4: u_t on e_{t-1}, both standardised.
+        let rows = T - 1
+        var X = [Double](repeating: 0, count: rows * n), Y = [Double](repeating: 0, count: rows * n)
+        for r in 0..<rows { for j in 0..<n { X[r * n + j] = e[r * n + j]; Y[r * n + j] = u[(r + 1) * n + j] } }
+        standardiseColumns(&X, rows: rows, columns: n)
+        standardiseColumns(&Y, rows: rows, columns: n)
+        let B = try regress(Y, on: X, rows: rows, columns: n, penalty: o.penalty ?? .value(0), cancellation: cancellation)
+        var drivers = [Double](repeating: 0, count: n)
+        for j in 0..<n { for i in 0..<n where i != j { drivers[j] += abs(B[i * n + j]) } }
+        return Result(matrix: NDArray(shape: [n, n], data: B), drivers: drivers, decay: decay,
+                      innovations: NDArray(shape: [T, n], data: u))
+    }
+
+    /// `x / baseline - 1` with the baseline the running percentile; where
+    /// the baseline is not positive (traces after neuropil subtraction, or
+    /// centred ones), `x - baseline`: standardisation removes the scale,
+    /// and only the drift has to go.
+    static func relativeChange(_ x: [Double], window: Int, percentile: Double) -> [Double] {
+        let base = RunningPercentile.filter(x, window: window, percentile: percentile)
+        if base.allSatisfy({ $0 > 0 }) { return zip(x, base).map { $0 / $1 - 1 } }
+        return zip(x, base).map { $0 - $1 }
+    }
+
+    /// g = acov(2) / acov(1), clipped to [0, 0.999].
+    static func ar1Coefficient(_ x: [Double]) -> Double {
+        let T = x.count
+        let mean = x.reduce(0, +) / Double(T)
+        var a1 = 0.0, a2 = 0.0
+        for t in 1..<T { a1 += (x[t] - mean) * (x[t - 1] - mean) }
+        for t in 2..<T { a2 += (x[t] - mean) * (x[t - 2] - mean) }
+        a1 /= Double(T - 1); a2 /= Double(T - 2)
+        let g = a2 / (abs(a1) > 1e-12 ? a1 : 1e-12)
+        return min(max(g, 0), 0.999)
+    }
+
+    /// Columns to mean 0 and standard deviation 1 (constant columns to 0).
+    static func standardiseColumns(_ X: inout [Double], rows: Int, columns: Int) {
+        for j in 0..<columns {
+            var s = 0.0, s2 = 0.0
+            for r in 0..<rows { s += X[r * columns + j] }
+            let m = s / Double(rows)
+            for r in 0..<rows { let v = X[r * columns + j] - m; s2 += v * v }
+            let sd = (s2 / Double(rows)).squareRoot()
+            for r in 0..<rows { X[r * columns + j] = sd > 0 ? (X[r * columns + j] - m) / sd : 0 }
+        }
+    }
+
+    /// B (k x p) with row i the coefficients of `Y[:, i]` on the centred `X`
+    /// (n x p), each equation a lasso at `penalty` on the shared Gram matrix
+    /// (`.value(0)`: least squares, the LARS path's end).
+    static func regress(_ Y: [Double], on X: [Double], rows n: Int, columns p: Int, penalty: SparseVAR.Penalty,
+                        cancellation: Cancellation?) throws -> [Double] {
+        let k = Y.count / n
+        let gram = X.withUnsafeBufferPointer { GramMatrix(design: $0.baseAddress!, rows: n, columns: p) }
+        var B = [Double](repeating: 0, count: k * p)
+        let maxIterations = 8 * p + 100
+        for i in 0..<k {
+            try cancellation?.check()
+            var xy = [Double](repeating: 0, count: p), yy = 0.0
+            for r in 0..<n {
+                let y = Y[r * k + i]
+                yy += y * y
+                for j in 0..<p { xy[j] += X[r * p + j] * y }
+            }
+            let lambdaMax = (xy.map(abs).max() ?? 0) / Double(n)
+            let lambda: Double = gram.values.withUnsafeBufferPointer { G in
+                switch penalty {
+                case .value(let v): return v
+                case .ratio(let r): return r * lambdaMax
+                case .criterion(let ic):
+                    var o = LARS.Options()
+                    o.tolerance = 0
+                    o.relativeTolerance = 1e-12
+                    o.recordPath = false
+                    o.maxIterations = maxIterations
+                    o.yy = yy
+                    let run = xy.withUnsafeBufferPointer {
+                        LARS.run(gram: G.baseAddress!, xy: $0.baseAddress!, featureCount: p, sampleCount: n, options: o)
+                    }
+                    return run.alphas[ic.bestKink(rss: run.rss, activeCounts: run.activeCounts, sampleCount: n)]
+                }
+            }
+            let solution = gram.values.withUnsafeBufferPointer { G in
+                xy.withUnsafeBufferPointer {
+                    LassoSolution.solve(gram: G.baseAddress!, xy: $0.baseAddress!, featureCount: p, sampleCount: n,
+                                        lambda: lambda, maxIterations: maxIterations)
+                }
+            }
+            for j in 0..<p { B[i * p + j] = solution.coefficients[j] }
+        }
+        return B
+    }
+}
+
+/// scipy.ndimage.percentile_filter along one axis with `mode="nearest"`:
+/// out[t] is the value of rank `floor(window * q / 100)` (0-based, at most
+/// window - 1) among x[t - window/2 ... t + (window - 1)/2], the ends
+/// extended by repeating the first and last values. A sorted window is
+/// kept and updated by one removal and one insertion per step.
+public enum RunningPercentile {
+    public static func filter(_ x: [Double], window: Int, percentile q: Double) -> [Double] {
+        let T = x.count
+        guard T > 0, window > 1 else { return x }
+        var rank = Int(Double(window) * q / 100)
+        if rank >= window { rank = window - 1 }
+        let before = window / 2, after = window - 1 - before
+        func at(_ t: Int) -> Double { x[min(max(t, 0), T - 1)] }
+        var sorted = (-before...after).map { at($0) }.sorted()
+        var out = [Double](repeating: 0, count: T)
+        out[0] = sorted[rank]
+        for t in 1..<T {
+            let leaving = at(t - 1 - before), entering = at(t + after)
+            if leaving != entering {
+                sorted.remove(at: lowerBound(sorted, leaving))
+                sorted.insert(entering, at: lowerBound(sorted, entering))
+            }
+            out[t] = sorted[rank]
+        }
+        return out
+    }
+
+    static func lowerBound(_ a: [Double], _ v: Double) -> Int {
+        var lo = 0, hi = a.count
+        while lo < hi { let mid = (lo + hi) / 2; if a[mid] < v { lo = mid + 1 } else { hi = mid } }
+        return lo
+    }
+}

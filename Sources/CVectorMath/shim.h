@@ -61,4 +61,32 @@ lariat_float16 lariat_deinterleave16(lariat_float16 v) {
     return __builtin_shufflevector(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
 }
 
+// MARK: CPU features, for choosing a kernel's register tile at run time
+
+#include <cpuid.h>
+
+/// Whether the CPU running this code has AVX-512 F and the operating system
+/// saves its registers (XCR0's opmask, ZMM_Hi256 and Hi16_ZMM bits, read by
+/// XGETBV): what XNNPACK's and OpenBLAS's dispatchers check.
+static inline int lariat_cpu_has_avx512f(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return 0;   // OSXSAVE
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0xE6u) != 0xE6u) return 0;                                   // SSE, AVX, opmask, ZMM state
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 16) & 1;                                                  // AVX512F
+}
+
+/// Whether this code was compiled with AVX-512 enabled (`-target-cpu` of an
+/// AVX-512 CPU): only then is a 16-float vector one register. Swift's
+/// Clang importer compiles this header for the module's target CPU.
+static inline int lariat_compiled_avx512f(void) {
+#ifdef __AVX512F__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 #endif

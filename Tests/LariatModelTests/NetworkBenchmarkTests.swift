@@ -109,8 +109,13 @@ struct TrainingBenchmark {
 
         var rng = SeededRandom(seed: 1234)
         let movie = NDArray(shape: [B, H, W], data: (0..<(B * H * W)).map { _ in rng.uniform() })
+        // LARIAT_TILES=avx2|avx512 forces the kernels' register tiles (to
+        // compare the families on one machine); by default the CPU's.
+        let tiles = ProcessInfo.processInfo.environment["LARIAT_TILES"].flatMap(RegisterTiles.init(rawValue:)) ?? .detected
+        print("register tiles: \(tiles) (detected \(RegisterTiles.detected); CPU AVX-512 F: \(RegisterTiles.cpuHasAVX512), "
+              + "LariatModel compiled with AVX-512: \(RegisterTiles.compiledWithAVX512))")
         let trainer = try AutoencoderTrainer(movie: movie, latent: D, skip: true,
-                                             options: TrainingOptions(epochs: 1, window: B, seed: 0))
+                                             options: TrainingOptions(epochs: 1, window: B, seed: 0), tiles: tiles)
         let net = trainer.network
         let params = net.parameters
         print("input \(trainer.frames.shape) float32 (channels-last), params: \(params.valueCount)")
@@ -174,7 +179,9 @@ struct TrainingBenchmark {
 }
 
 /// Where a training step's time goes: each layer's forward and backward at
-/// the benchmark's shapes (256 frames of 64x64), median of 5 after 1 warm-up.
+/// the benchmark's shapes (256 frames of 64x64), median of 5 after 1 warm-up,
+/// with each family of register tiles (`RegisterTiles`), beside this
+/// machine's sgemm measured in the same run.
 ///
 ///     LARIAT_BENCH=1 swift test -c release --filter LayerProfile
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["LARIAT_BENCH"] == "1"))
@@ -194,38 +201,69 @@ struct LayerProfile {
         warnAboutArenas()
         let n = 256
         AllocationRetention.retainLargeBlocks()                           // as the lariat executable does
-        let net = try Autoencoder(frameHeight: 64, frameWidth: 64, latent: 16, skip: true, seed: 0)
-        var rows: [(String, Double, Double, Double)] = []
-        func profile(_ name: String, input: Tensor, macs: Int, forward: (Tensor) -> Tensor,
-                     backward: (Tensor, Tensor) -> Void) {
-            let y = forward(input)
-            let dy = randomTensor(y.shape, seed: 7)
-            let f = ms { _ = forward(input) }
-            let b = ms { backward(dy, input) }
-            rows.append((name, f, b, Double(macs) * 2e-9))
+        let gemm = TrainingBenchmark().sgemmRate().median * 1e9           // FLOP/s
+        print(String(format: "cblas_sgemm 1024^3 f32: median %.1f GFLOP/s; register tiles detected: %@",
+                     gemm * 1e-9, RegisterTiles.detected.rawValue))
+        let nets = try RegisterTiles.allCases.map {
+            try Autoencoder(frameHeight: 64, frameWidth: 64, latent: 16, skip: true, tiles: $0, seed: 0)
         }
+        // name, GFLOP forward, then per family (forward ms, backward ms); backward counts 2x the forward's FLOPs
+        // (1x for layers without an input gradient).
+        var rows: [(String, Double, Double, [(Double, Double)])] = []
+        func profile(_ name: String, input: Tensor, macs: Int, backwardFactor: Double = 2,
+                     _ pass: (Autoencoder) -> (forward: (Tensor) -> Tensor, backward: (Tensor, Tensor) -> Void)) {
+            var times: [(Double, Double)] = []
+            for net in nets {
+                let (forward, backward) = pass(net)
+                let y = forward(input)
+                let dy = randomTensor(y.shape, seed: 7)
+                times.append((ms { _ = forward(input) }, ms { backward(dy, input) }))
+            }
+            rows.append((name, Double(macs) * 2e-9, backwardFactor, times))
+        }
+        let net = nets[0]
         var x = randomTensor([n, 64, 64, 1], seed: 1)
         for (i, c) in net.encoderConvs.enumerated() {
             profile("encoder.conv\(i + 1) \(x.shape.dropFirst())", input: x, macs: c.multiplyAdds(input: x.shape),
-                    forward: { c.forward($0) }, backward: { dy, x in _ = c.backward(dy, input: x, inputGradient: i > 0) })
+                    backwardFactor: i > 0 ? 2 : 1) { net in
+                let c = net.encoderConvs[i]
+                return ({ c.forward($0, rectified: i < 3) }, { dy, x in _ = c.backward(dy, input: x, inputGradient: i > 0) })
+            }
             x = c.forward(x)
         }
         var h = randomTensor([n, 4, 4, 1], seed: 2)
         for (i, c) in net.decoderConvs.enumerated() {
-            profile("decoder.convT\(i + 1) \(h.shape.dropFirst())", input: h, macs: c.multiplyAdds(input: h.shape),
-                    forward: { c.forward($0) }, backward: { dy, x in _ = c.backward(dy, input: x) })
+            profile("decoder.convT\(i + 1) \(h.shape.dropFirst())", input: h, macs: c.multiplyAdds(input: h.shape)) { net in
+                let c = net.decoderConvs[i]
+                return ({ c.forward($0, rectified: true) }, { dy, x in _ = c.backward(dy, input: x) })
+            }
             h = c.forward(h)
         }
-        profile("decoder.output \(h.shape.dropFirst())", input: h, macs: net.output!.multiplyAdds(input: h.shape),
-                forward: { net.output!.forward($0) }, backward: { dy, x in _ = net.output!.backward(dy, input: x) })
-        profile("ReLU \(h.shape.dropFirst())", input: h, macs: 0, forward: { ReLU.forward($0) },
-                backward: { dy, y in var d = dy; ReLU.backwardInPlace(&d, output: y) })
-        var total = (0.0, 0.0, 0.0)
-        for (name, f, b, g) in rows {
-            print(String(format: "%-40@ fwd %7.1f ms  bwd %7.1f ms  %5.2f GFLOP fwd  %5.1f GFLOP/s fwd  %5.1f GFLOP/s bwd",
-                         name as NSString, f, b, g, g / f * 1e3, 2 * g / b * 1e3))
-            total.0 += f; total.1 += b; total.2 += g
+        profile("decoder.output \(h.shape.dropFirst())", input: h, macs: net.output!.multiplyAdds(input: h.shape)) { net in
+            ({ net.output!.forward($0) }, { dy, x in _ = net.output!.backward(dy, input: x) })
         }
-        print(String(format: "total fwd %.1f ms bwd %.1f ms", total.0, total.1))
+        let frame = randomTensor([n, 64, 64, 1], seed: 3)
+        profile("skip.conv \(frame.shape.dropFirst())", input: frame, macs: net.staticConv!.multiplyAdds(input: frame.shape),
+                backwardFactor: 1) { net in
+            ({ net.staticConv!.forward($0, rectified: true) }, { dy, x in _ = net.staticConv!.backward(dy, input: x, inputGradient: false) })
+        }
+        profile("ReLU \(h.shape.dropFirst())", input: h, macs: 0) { _ in
+            ({ ReLU.forward($0) }, { dy, y in var d = dy; ReLU.backwardInPlace(&d, output: y) })
+        }
+        let families = RegisterTiles.allCases.map(\.rawValue).joined(separator: " | ")
+        print("layer                                    GFLOP fwd   per family (\(families)): fwd ms  bwd ms  (fwd+bwd GFLOP/s, % of sgemm)")
+        var totals = [(Double, Double)](repeating: (0, 0), count: nets.count)
+        for (name, g, factor, times) in rows {
+            var line = String(format: "%-40@ %5.2f", name as NSString, g)
+            for (k, (f, b)) in times.enumerated() {
+                let rate = g * (1 + factor) / (f + b) * 1e12        // FLOP/s
+                line += String(format: "   | %7.1f %7.1f (%5.1f, %3.0f%%)", f, b, rate * 1e-9, 100 * rate / gemm)
+                totals[k].0 += f; totals[k].1 += b
+            }
+            print(line)
+        }
+        for (tiles, t) in zip(RegisterTiles.allCases, totals) {
+            print(String(format: "total with %@ tiles: fwd %.1f ms bwd %.1f ms", tiles.rawValue, t.0, t.1))
+        }
     }
 }

@@ -48,9 +48,11 @@ public final class Autoencoder {
 
     /// A network for `frameHeight x frameWidth` frames and `latent`-dimensional
     /// codes with the given architecture, initialised from `seed` (PyTorch's
-    /// default initialisation). `kernels` limits the fast paths (tests).
+    /// default initialisation). `kernels` limits the fast paths and `tiles`
+    /// forces their register tiles (tests; by default the running CPU's).
     public init(frameHeight: Int, frameWidth: Int, latent: Int, skip: Bool = true,
-                architecture: Architecture = .standard, kernels: KernelChoice = .all, seed: UInt64 = 0) throws {
+                architecture: Architecture = .standard, kernels: KernelChoice = .all,
+                tiles: RegisterTiles = .detected, seed: UInt64 = 0) throws {
         try architecture.validate()
         let f = 1 << architecture.depth
         guard frameHeight >= 4, frameWidth >= 4 else {
@@ -74,7 +76,7 @@ public final class Autoencoder {
         encoderConvs = (0..<stages).map { i in
             Conv2D(name: "encoder.conv\(i + 1)", inChannels: widths[i], outChannels: widths[i + 1],
                    kernel: k, stride: 2, padding: k / 2, activation: i < stages - 1 ? act : .identity,
-                   kernels: kernels, rng: &rng)
+                   kernels: kernels, tiles: tiles, rng: &rng)
         }
         encoderLinear = direct ? nil : Linear(name: "encoder.linear", inFeatures: area * mapChannels, outFeatures: latent, rng: &rng)
         decoderLinear = direct || architecture.decoder != .convolutional ? nil : Linear(name: "decoder.linear", inFeatures: latent, outFeatures: area * mapChannels, rng: &rng)
@@ -83,16 +85,16 @@ public final class Autoencoder {
         decoderConvs = !convolutionalDecoder ? [] : (0..<stages).map { i in
             ConvTranspose2D(name: "decoder.convT\(i + 1)", inChannels: decWidths[i], outChannels: decWidths[i + 1],
                             kernel: k, stride: 2, padding: k / 2, outputPadding: 1, activation: act,
-                            kernels: kernels, rng: &rng)
+                            kernels: kernels, tiles: tiles, rng: &rng)
         }
         let s = architecture.skipChannels, hidden = architecture.channels[0]
         let outFanIn = (hidden + (skip ? s : 0)) * k * k
         output = !convolutionalDecoder ? nil : Conv2D(name: "decoder.output", inChannels: hidden, outChannels: 1, kernel: k,
-                                                      padding: k / 2, initFanIn: outFanIn, kernels: kernels, rng: &rng)
+                                                      padding: k / 2, initFanIn: outFanIn, kernels: kernels, tiles: tiles, rng: &rng)
         staticConv = skip ? Conv2D(name: "skip.conv", inChannels: 1, outChannels: s, kernel: k, padding: k / 2,
-                                   activation: act, kernels: kernels, rng: &rng) : nil
+                                   activation: act, kernels: kernels, tiles: tiles, rng: &rng) : nil
         staticOutput = skip ? Conv2D(name: "skip.output", inChannels: s, outChannels: 1, kernel: k, padding: k / 2,
-                                     bias: false, initFanIn: outFanIn, kernels: kernels, rng: &rng) : nil
+                                     bias: false, initFanIn: outFanIn, kernels: kernels, tiles: tiles, rng: &rng) : nil
 
         // Registered layers after each hidden convolution, drawn from their
         // own stream so the convolutions start as without them.

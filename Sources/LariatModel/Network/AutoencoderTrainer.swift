@@ -34,9 +34,11 @@ public final class AutoencoderTrainer {
     var rng: SeededRandom
 
     /// - Parameter movie: raw frames `T x H x W` in data units.
+    /// - Parameter tiles: the kernels' register tiles (by default the running
+    ///   CPU's; benchmarks force one to compare them).
     /// - Throws: `NetworkError` for unusable movies or options.
     public init(movie: NDArray, latent: Int, skip: Bool, architecture: Architecture = .standard,
-                options: TrainingOptions = TrainingOptions()) throws {
+                options: TrainingOptions = TrainingOptions(), tiles: RegisterTiles = .detected) throws {
         guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
         try options.validate(frameCount: movie.shape[0])
         normalisation = try MovieNormalisation(fitting: movie)
@@ -46,7 +48,7 @@ public final class AutoencoderTrainer {
         for i in 0..<s.count { s.data[i] *= inv }
         staticImage = s
         network = try Autoencoder(frameHeight: movie.shape[1], frameWidth: movie.shape[2], latent: latent,
-                                  skip: skip, architecture: architecture, seed: options.seed)
+                                  skip: skip, architecture: architecture, tiles: tiles, seed: options.seed)
         if let parts = network.spatialParts { Self.startParts(parts, from: movie) }
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)

@@ -19,15 +19,20 @@ public final class Conv2D {
     public let activation: Activation
     /// The fast paths this layer may take (`.generic`: im2col + sgemm only).
     public var kernels: KernelChoice
+    /// The register tiles of its fast paths (the running CPU's unless a test forces one).
+    public let tiles: RegisterTiles
+    /// The stride-2 kernels for `tiles`, looked up once.
+    let strideTwoTiles: any StrideTwoTiles.Type
 
     public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Int = 0, bias: Bool = true, activation: Activation = .identity, initFanIn: Int? = nil,
-                kernels: KernelChoice = .all, rng: inout SeededRandom) {
+                kernels: KernelChoice = .all, tiles: RegisterTiles = .detected, rng: inout SeededRandom) {
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
                      "Conv2D \(name): bad configuration")
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
         self.activation = activation; self.kernels = kernels
+        self.tiles = tiles; strideTwoTiles = StrideTwoConvolution.kernels(for: tiles)
         // `initFanIn` lets a layer that is one part of a wider convolution
         // (the decoder's output split by channel groups) draw like the whole.
         let fanIn = initFanIn ?? inChannels * kernel * kernel
@@ -90,7 +95,7 @@ public final class Conv2D {
             withOptionalPointer(bias?.value.data) { bp in
                 StrideTwoConvolution.convolution(xp.baseAddress!, strideTwoShape(x.shape), inChannels: inChannels,
                                                  outChannels: cout, weight: wp.baseAddress!, bias: bp, rectify: rectified,
-                                                 into: yp.baseAddress!)
+                                                 tiles: strideTwoTiles, into: yp.baseAddress!)
             }}}}
             return y
         }
@@ -100,7 +105,7 @@ public final class Conv2D {
             y.data.withUnsafeMutableBufferPointer { yp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
-                                                 bias: bias?.value.data, rectify: rectified, into: yp.baseAddress!)
+                                                 bias: bias?.value.data, rectify: rectified, tiles: tiles, into: yp.baseAddress!)
             }}}
             return y
         }
@@ -118,7 +123,7 @@ public final class Conv2D {
             y.data.withUnsafeMutableBufferPointer { yp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 DirectConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!,
-                                          bias: bias?.value.data[0] ?? 0, into: yp.baseAddress!)
+                                          bias: bias?.value.data[0] ?? 0, tiles: tiles, into: yp.baseAddress!)
             }}}
             return y
         }
@@ -163,7 +168,7 @@ public final class Conv2D {
                 StrideTwoConvolution.convolutionBackward(dyp.baseAddress!, input: xp.baseAddress!, strideTwoShape(x.shape),
                                                          inChannels: inChannels, outChannels: cout, weight: wp.baseAddress!,
                                                          rectifiedOutput: mask, weightGradient: dwp.baseAddress!,
-                                                         inputGradient: dxp)
+                                                         inputGradient: dxp, tiles: strideTwoTiles)
             }}}}}}
             if let bias { for c in 0..<cout { bias.grad.data[c] += biasGradient[c] } }
             return dx
@@ -193,7 +198,7 @@ public final class Conv2D {
             weight.grad.data.withUnsafeMutableBufferPointer { dwp in
             withOptionalMutablePointer(&dx) { dxp in
                 DirectConvolution.backward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, dy: dyp.baseAddress!,
-                                           dw: dwp.baseAddress!, dx: dxp)
+                                           dw: dwp.baseAddress!, dx: dxp, tiles: tiles)
             }}}}}
             if let bias { addChannelSums(of: dy, into: bias) }
             return dx

@@ -20,7 +20,7 @@ public final class ConvTranspose2D {
 
     public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
                 padding: Int = 0, outputPadding: Int = 0, bias: Bool = true, activation: Activation = .identity,
-                kernels: KernelChoice = .all, rng: inout SeededRandom) {
+                kernels: KernelChoice = .all, tiles: RegisterTiles = .detected, rng: inout SeededRandom) {
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
                      "ConvTranspose2D \(name): bad configuration")
         precondition(outputPadding >= 0 && outputPadding < stride,
@@ -28,6 +28,7 @@ public final class ConvTranspose2D {
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding; self.outputPadding = outputPadding
         self.activation = activation; self.kernels = kernels
+        self.tiles = tiles; strideTwoTiles = StrideTwoConvolution.kernels(for: tiles)
         let fanIn = outChannels * kernel * kernel   // as PyTorch computes it for transposed convolutions
         weight = Parameter(name: name + ".weight",
                            value: kaimingUniform(shape: [inChannels, kernel * kernel * outChannels], fanIn: fanIn, using: &rng))
@@ -40,6 +41,10 @@ public final class ConvTranspose2D {
     public let activation: Activation
     /// The fast paths this layer may take (`.generic`: sgemm + col2im only).
     public var kernels: KernelChoice
+    /// The register tiles of its fast paths (the running CPU's unless a test forces one).
+    public let tiles: RegisterTiles
+    /// The stride-2 kernels for `tiles`, looked up once.
+    let strideTwoTiles: any StrideTwoTiles.Type
 
     var usesSubPixel: Bool {
         kernels.contains(.subPixel) && SubPixelTransposedConvolution.applies(kernel: kernel, stride: stride, padding: padding,
@@ -94,7 +99,8 @@ public final class ConvTranspose2D {
             weight.value.data.withUnsafeBufferPointer { wp in
             withOptionalPointer(bias?.value.data) { bp in
                 StrideTwoConvolution.transposed(xp.baseAddress!, strideTwoShape(x.shape), inChannels: cin, outChannels: cout,
-                                                weight: wp.baseAddress!, bias: bp, rectify: rectified, into: yp.baseAddress!)
+                                                weight: wp.baseAddress!, bias: bp, rectify: rectified, tiles: strideTwoTiles,
+                                                into: yp.baseAddress!)
             }}}}
             return y
         }
@@ -151,7 +157,8 @@ public final class ConvTranspose2D {
             withOptionalMutablePointer(&dx) { dxp in
                 StrideTwoConvolution.transposedBackward(dyp.baseAddress!, input: xp.baseAddress!, strideTwoShape(x.shape),
                                                         inChannels: inChannels, outChannels: outChannels, weight: wp.baseAddress!,
-                                                        rectifiedOutput: mask, weightGradient: dwp.baseAddress!, inputGradient: dxp)
+                                                        rectifiedOutput: mask, weightGradient: dwp.baseAddress!, inputGradient: dxp,
+                                                        tiles: strideTwoTiles)
             }}}}}}
             if let bias { for c in 0..<outChannels { bias.grad.data[c] += biasGradient[c] } }
             return dx

@@ -18,9 +18,9 @@ import CVectorMath
 enum DirectConvolution {
     /// `y[n, oy, ox] = b + sum w[(ky*k + kx)*C + c] * x[n, oy - p + ky, ox - p + kx, c]`.
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
-                        bias: Float, into y: UnsafeMutablePointer<Float>) {
+                        bias: Float, tiles: RegisterTiles, into y: UnsafeMutablePointer<Float>) {
         if hasVectorPath(g) {
-            vectorForward(x, g, frames: frames, weight: w, bias: bias, into: y)
+            vectorForward(x, g, frames: frames, weight: w, bias: bias, tiles: tiles, into: y)
             return
         }
         let (oh, ow, c, k, p, h) = (g.outputHeight, g.outputWidth, g.channels, g.kernel, g.padding, g.height)
@@ -117,10 +117,10 @@ enum DirectConvolution {
     /// output row (ox) before touching memory, and dx at an input pixel sums
     /// its taps in registers.
     static func backward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
-                         dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+                         dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                         tiles: RegisterTiles) {
         if hasVectorPath(g) {
-            if g.channels == 16 { vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, as: SIMD16<Float>.self) }
-            else { vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, as: SIMD8<Float>.self) }
+            vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, tiles: tiles)
             return
         }
         let (oh, ow) = (g.outputHeight, g.outputWidth)
@@ -290,7 +290,7 @@ extension DirectConvolution {
 
     /// `forward` for `hasVectorPath` layers.
     static func vectorForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
-                              bias: Float, into y: UnsafeMutablePointer<Float>) {
+                              bias: Float, tiles: RegisterTiles, into y: UnsafeMutablePointer<Float>) {
         let taps = tapRegisters(w, channels: g.channels)
         let zeros = [Float](repeating: 0, count: (g.width + 2) * g.channels)   // the rows above and below the frame
         taps.withUnsafeBufferPointer { tp in
@@ -298,7 +298,7 @@ extension DirectConvolution {
             parallelFor(frames) { range in
                 for f in range {
                     vectorForwardFrame(x + f * g.inputSize, g, weight: w, taps: tp.baseAddress!, zeros: zp.baseAddress!,
-                                       bias: bias, into: y + f * g.height * g.width)
+                                       bias: bias, tiles: tiles, into: y + f * g.height * g.width)
                 }
             }
         }}
@@ -314,9 +314,23 @@ extension DirectConvolution {
     /// `vectorForward` for one frame; `zeros` holds a row of zeros (`(W + 2) C` floats).
     static func vectorForwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
                                    taps wp: UnsafePointer<Float>, zeros: UnsafePointer<Float>, bias: Float,
-                                   into dst: UnsafeMutablePointer<Float>) {
+                                   tiles: RegisterTiles, into dst: UnsafeMutablePointer<Float>) {
+        switch tiles {
+        case .avx2: vectorForwardFrame(src, g, weight: w, taps: wp, zeros: zeros, bias: bias, into: dst, AVX2Tiles.self)
+        case .avx512: vectorForwardFrame(src, g, weight: w, taps: wp, zeros: zeros, bias: bias, into: dst, AVX512Tiles.self)
+        }
+    }
+
+    @inline(__always)
+    static func vectorForwardFrame<T: DirectConvolutionTiles>(_ src: UnsafePointer<Float>, _ g: ConvGeometry,
+                                                              weight w: UnsafePointer<Float>, taps wp: UnsafePointer<Float>,
+                                                              zeros: UnsafePointer<Float>, bias: Float,
+                                                              into dst: UnsafeMutablePointer<Float>, _: T.Type) {
         let (h, wd, c) = (g.height, g.width, g.channels)
-        let pixels = 128 / c                                      // per tile of eight registers
+        // Blocks of `128 / c` pixels (the AVX-512 tile) run as tiles of
+        // `T.pixels`: every family computes the same pixels by tiles and the
+        // same by `patchDot`, so their bits agree at any width.
+        let pixels = 128 / c, tile = T.pixels(channels: c)
         let b8 = SIMD8<Float>(repeating: bias)
         for oy in 0..<h {
             let out = dst + oy * wd
@@ -327,19 +341,64 @@ extension DirectConvolution {
             out[0] = bias + patchDot(src, g, oy: oy, ox: 0, w)
             var ox = 1
             while ox + pixels < wd {
-                outputTile(r0, r1, r2, column: ox, channels: c, taps: wp, bias: b8, into: out)
+                for t in stride(from: 0, to: pixels, by: tile) {
+                    T.outputTile(r0, r1, r2, column: ox + t, channels: c, taps: wp, bias: b8, into: out)
+                }
                 ox += pixels
             }
             // The last pixels before the edge: a tile overlapping the previous one
             // (recomputing its pixels gives the same values).
             if ox < wd - 1 && wd - 1 - pixels >= 1 {
-                outputTile(r0, r1, r2, column: wd - 1 - pixels, channels: c, taps: wp, bias: b8, into: out)
+                for t in stride(from: 0, to: pixels, by: tile) {
+                    T.outputTile(r0, r1, r2, column: wd - 1 - pixels + t, channels: c, taps: wp, bias: b8, into: out)
+                }
                 ox = wd - 1
             }
             while ox < wd {
                 out[ox] = bias + patchDot(src, g, oy: oy, ox: ox, w)
                 ox += 1
             }
+        }
+    }
+
+    /// The register tiles of the output layers' kernels: `AVX512Tiles` and
+    /// `AVX2Tiles` (`DirectConvolution+AVX2.swift`).
+    enum AVX512Tiles: DirectConvolutionTiles {}
+    enum AVX2Tiles: DirectConvolutionTiles {}
+}
+
+/// One register-tile family of the output layers' vector path (`RegisterTiles`);
+/// every family gives the same bits.
+protocol DirectConvolutionTiles {
+    /// Output pixels per tile of `outputTile` for `channels` (16 or 8) input channels.
+    static func pixels(channels: Int) -> Int
+    /// `out[ox ..< ox + pixels(c)]` of one output row (the pixels' full patches
+    /// inside the frame horizontally), `r0...r2` the input rows it reads.
+    static func outputTile(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>, column ox: Int,
+                           channels c: Int, taps wp: UnsafePointer<Float>, bias b8: SIMD8<Float>,
+                           into out: UnsafeMutablePointer<Float>)
+    /// `DirectConvolution.vectorBackwardFrame` for this family's registers.
+    static func backwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                              dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
+                              dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>,
+                              stagedBy staged: (dxRowStride: Int, sums: UnsafeMutablePointer<Double>)?)
+}
+
+extension DirectConvolution.AVX512Tiles {
+    @inline(__always)
+    static func pixels(channels c: Int) -> Int { 128 / c }
+
+    @inline(__always)
+    static func backwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                              dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
+                              dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>,
+                              stagedBy staged: (dxRowStride: Int, sums: UnsafeMutablePointer<Double>)?) {
+        if g.channels == 16 {
+            DirectConvolution.vectorBackwardFrame(src, g, weight: w, dy: grad, padded: padded, dx: dx, into: dw,
+                                                  as: SIMD16<Float>.self, stagedBy: staged)
+        } else {
+            DirectConvolution.vectorBackwardFrame(src, g, weight: w, dy: grad, padded: padded, dx: dx, into: dw,
+                                                  as: SIMD8<Float>.self, stagedBy: staged)
         }
     }
 
@@ -409,16 +468,18 @@ extension DirectConvolution {
         }
     }
 
+}
+
+extension DirectConvolution {
     /// Floats of the zero-bordered copy of one frame's output gradient.
     static func paddedGradientSize(_ g: ConvGeometry) -> Int { (g.height + 2) * (g.width + 2) }
 
     /// `backward` for `hasVectorPath` layers, `V` holding one pixel's
     /// channels: per frame (`vectorBackwardFrame`), on fixed chunks of
     /// frames whose dW partials are added in slice order.
-    static func vectorBackward<V: ChannelVector>(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int,
-                                                 weight w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                                 dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                                                 as _: V.Type) {
+    static func vectorBackward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int,
+                               weight w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                               dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, tiles: RegisterTiles) {
         let c = g.channels
         let chunks = WorkChunks(count: frames)
         var partial = [Float](repeating: 0, count: chunks.count * 9 * c)
@@ -429,11 +490,22 @@ extension DirectConvolution {
                 defer { padded.deallocate() }
                 padded.update(repeating: 0, count: paddedGradientSize(g))
                 for f in range {
-                    vectorBackwardFrame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
-                                        dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * c, as: V.self)
+                    backwardFrame(x + f * g.inputSize, g, weight: w, dy: dy + f * g.height * g.width, padded: padded,
+                                  dx: dx.map { $0 + f * g.inputSize }, into: partBase + s * 9 * c, tiles: tiles)
                 }
             }
             for s in 0..<chunks.count { for j in 0..<(9 * c) { dw[j] += partBase[s * 9 * c + j] } }
+        }
+    }
+
+    /// One frame of `vectorBackward` with `tiles`' registers (see `vectorBackwardFrame`).
+    static func backwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
+                              dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
+                              dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>, tiles: RegisterTiles,
+                              stagedBy staged: (dxRowStride: Int, sums: UnsafeMutablePointer<Double>)? = nil) {
+        switch tiles {
+        case .avx2: AVX2Tiles.backwardFrame(src, g, weight: w, dy: grad, padded: padded, dx: dx, into: dw, stagedBy: staged)
+        case .avx512: AVX512Tiles.backwardFrame(src, g, weight: w, dy: grad, padded: padded, dx: dx, into: dw, stagedBy: staged)
         }
     }
 

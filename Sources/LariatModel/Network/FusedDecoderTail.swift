@@ -74,9 +74,10 @@ enum FusedDecoderTail: LayerFusion {
                 for f in frames {
                     StrideTwoConvolution.transposedFrame(xBase + f * s.lowPixels * cin, s, inChannels: cin, outChannels: cout,
                                                          packedKernel: kp.baseAddress!, bias: bias, rectify: true,
-                                                         staging: staged, into: hidden)
+                                                         staging: staged, tiles: t.strideTwoTiles, into: hidden)
                     DirectConvolution.vectorForwardFrame(hidden, g, weight: ow.baseAddress!, taps: tp.baseAddress!,
-                                                         zeros: zp.baseAddress!, bias: outputBias, into: yBase + f * s.highPixels)
+                                                         zeros: zp.baseAddress!, bias: outputBias, tiles: o.tiles,
+                                                         into: yBase + f * s.highPixels)
                 }
             }
         }}}}}}}
@@ -125,14 +126,16 @@ enum FusedDecoderTail: LayerFusion {
                 for f in frames {
                     let input = xBase + f * s.lowPixels * cin
                     StrideTwoConvolution.transposedFrame(input, s, inChannels: cin, outChannels: cout, packedKernel: fkp.baseAddress!,
-                                                         bias: bias, rectify: true, staging: lowStaging, into: hidden)
-                    DirectConvolution.vectorBackwardFrame(hidden, g, weight: ow.baseAddress!, dy: dyBase + f * s.highPixels,
-                                                          padded: padded, dx: staging + stagedRowStride + cout,
-                                                          into: opBase + slice * 144, as: SIMD16<Float>.self,
-                                                          stagedBy: (stagedRowStride, sums + f * cout))
+                                                         bias: bias, rectify: true, staging: lowStaging,
+                                                         tiles: t.strideTwoTiles, into: hidden)
+                    DirectConvolution.backwardFrame(hidden, g, weight: ow.baseAddress!, dy: dyBase + f * s.highPixels,
+                                                    padded: padded, dx: staging + stagedRowStride + cout,
+                                                    into: opBase + slice * 144, tiles: o.tiles,
+                                                    stagedBy: (stagedRowStride, sums + f * cout))
                     StrideTwoConvolution.stagedTransposedBackwardFrame(staging, input: input, s, inChannels: cin, outChannels: cout,
                                                                        packedKernel: kp.baseAddress!, weightGradient: weightGradient,
-                                                                       inputGradient: dxBase + f * s.lowPixels * cin)
+                                                                       inputGradient: dxBase + f * s.lowPixels * cin,
+                                                                       tiles: t.strideTwoTiles)
                 }
             }
         }}}}}}}}}

@@ -28,7 +28,8 @@ enum SingleChannelConvolution {
     /// `y[n, oy, ox, co] = b[co] + sum_{ky,kx} W[co, ky*k + kx] x[n, oy*s - p + ky, ox*s - p + kx]`,
     /// rectified (`max(y, 0)`) when `rectify`.
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight: UnsafePointer<Float>,
-                        outChannels cout: Int, bias: [Float]?, rectify: Bool, into y: UnsafeMutablePointer<Float>) {
+                        outChannels cout: Int, bias: [Float]?, rectify: Bool, tiles: RegisterTiles,
+                        into y: UnsafeMutablePointer<Float>) {
         let (oh, ow, k, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.height, g.width)
         let wT = transposedWeight(weight, taps: k * k, outChannels: cout)
         let b = bias ?? [Float](repeating: 0, count: cout)
@@ -38,15 +39,22 @@ enum SingleChannelConvolution {
             parallelFor(frames) { range in
                 for f in range {
                     forwardFrame(x + f * h * w, g, transposedWeight: wt, bias: bb, outChannels: cout, rectify: rectify,
-                                 into: y + f * oh * ow * cout)
+                                 tiles: tiles, into: y + f * oh * ow * cout)
                 }
             }
         }}
     }
 
     /// `forward` for one frame, with the weight as `transposedWeight` gives it.
+    ///
+    /// Register tiles: the interior rows keep nine weight vectors, the bias
+    /// and three sums in registers. With `.avx512` a 16-channel row (and an
+    /// 8-channel row at stride 1, two pixels per register) is one
+    /// sixteen-float vector per value (13 zmm); with `.avx2` that is 26 ymm,
+    /// so such rows run eight channels at a time (13 ymm). Each lane's
+    /// arithmetic is the same either way: the same bits.
     static func forwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, transposedWeight wt: UnsafePointer<Float>,
-                             bias bb: UnsafePointer<Float>, outChannels cout: Int, rectify: Bool,
+                             bias bb: UnsafePointer<Float>, outChannels cout: Int, rectify: Bool, tiles: RegisterTiles,
                              into y: UnsafeMutablePointer<Float>) {
         let (oh, ow, k, s, p, h, w) = (g.outputHeight, g.outputWidth, g.kernel, g.stride, g.padding, g.height, g.width)
         // Columns whose taps are all inside the frame horizontally.
@@ -58,7 +66,12 @@ enum SingleChannelConvolution {
             if k == 3 && iy0 >= 0 && iy0 + 3 <= h && (cout == 8 || cout == 16) {
                 for ox in 0..<lo { pixel(src, g, oy: oy, ox: ox, transposedWeight: wt, bias: bb, outChannels: cout,
                                          rectify: rectify, into: row + ox * cout) }
-                if cout == 8 && s == 1 {
+                if tiles == .avx2 {
+                    for cb in stride(from: 0, to: cout, by: 8) {
+                        interiorRow(src, g, row: oy, columns: lo, hi, transposedWeight: wt + cb, bias: bb + cb,
+                                    outChannels: cout, rectify: rectify, into: row + cb, as: SIMD8<Float>.self)
+                    }
+                } else if cout == 8 && s == 1 {
                     let pairs = lo + (hi - lo) / 2 * 2
                     interiorRowInPairs(src, g, row: oy, columns: lo, pairs, transposedWeight: wt, bias: bb,
                                        rectify: rectify, into: row)

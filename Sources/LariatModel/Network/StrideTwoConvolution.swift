@@ -90,7 +90,7 @@ enum StrideTwoConvolution {
     /// Conv2D forward: `x` is `N x 2h x 2w x U`, `y` is `N x h x w x V`, written whole.
     static func convolution(_ x: UnsafePointer<Float>, _ s: Shape, inChannels u: Int, outChannels v: Int,
                             weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rectify: Bool,
-                            into y: UnsafeMutablePointer<Float>) {
+                            tiles: any StrideTwoTiles.Type, into y: UnsafeMutablePointer<Float>) {
         let k = packRowsByVector(weight, u: u, v: v)
         k.withUnsafeBufferPointer { kp in
             parallelFor(s.frames) { frames in
@@ -98,7 +98,7 @@ enum StrideTwoConvolution {
                 defer { staged.deallocate() }
                 for f in frames {
                     stageHigh(x + f * s.highPixels * u, s, channels: u, mask: nil, sums: nil, into: staged)
-                    gather(staged, s, u: u, v: v, kernel: kp.baseAddress!, bias: bias, rectify: rectify,
+                    tiles.gather(staged, s, u: u, v: v, kernel: kp.baseAddress!, bias: bias, rectify: rectify,
                            into: y + f * s.lowPixels * v)
                 }
             }
@@ -111,7 +111,7 @@ enum StrideTwoConvolution {
     static func convolutionBackward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ s: Shape,
                                     inChannels u: Int, outChannels v: Int, weight: UnsafePointer<Float>,
                                     rectifiedOutput: UnsafePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>,
-                                    inputGradient dx: UnsafeMutablePointer<Float>?) -> [Float] {
+                                    inputGradient dx: UnsafeMutablePointer<Float>?, tiles: any StrideTwoTiles.Type) -> [Float] {
         let k = packRowsByBroadcast(weight, u: v, v: u)   // dx = scatter of dy: broadcast Cout, vector Cin
         return withSlices(s, u: u, v: v, biasChannels: v, into: dw) { _, frames, g, sums in
             let low = AlignedFloats.allocate(s.lowStagedRows * s.lowStagedWidth * v)
@@ -122,12 +122,12 @@ enum StrideTwoConvolution {
                          sums: sums + f * v, into: low)
                 if let dx {
                     k.withUnsafeBufferPointer { kp in
-                        scatter(low, s, u: v, v: u, kernel: kp.baseAddress!, bias: nil, rectify: false,
+                        tiles.scatter(low, s, u: v, v: u, kernel: kp.baseAddress!, bias: nil, rectify: false,
                                 into: dx + f * s.highPixels * u)
                     }
                 }
                 stageHigh(x + f * s.highPixels * u, s, channels: u, mask: nil, sums: nil, into: high)
-                correlate(high, s, low: low, lowRowStride: s.lowStagedWidth * v, u: u, v: v, into: g)
+                tiles.correlate(high, s, low: low, lowRowStride: s.lowStagedWidth * v, u: u, v: v, into: g)
             }
         }
     }
@@ -135,7 +135,7 @@ enum StrideTwoConvolution {
     /// ConvTranspose2D forward: `x` is `N x h x w x U`, `y` is `N x 2h x 2w x V`, written whole.
     static func transposed(_ x: UnsafePointer<Float>, _ s: Shape, inChannels u: Int, outChannels v: Int,
                            weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rectify: Bool,
-                           into y: UnsafeMutablePointer<Float>) {
+                           tiles: any StrideTwoTiles.Type, into y: UnsafeMutablePointer<Float>) {
         let k = packRowsByBroadcast(weight, u: u, v: v)
         k.withUnsafeBufferPointer { kp in
             parallelFor(s.frames) { frames in
@@ -143,7 +143,7 @@ enum StrideTwoConvolution {
                 defer { staged.deallocate() }
                 for f in frames {
                     transposedFrame(x + f * s.lowPixels * u, s, inChannels: u, outChannels: v, packedKernel: kp.baseAddress!,
-                                    bias: bias, rectify: rectify, staging: staged, into: y + f * s.highPixels * v)
+                                    bias: bias, rectify: rectify, staging: staged, tiles: tiles, into: y + f * s.highPixels * v)
                 }
             }
         }
@@ -153,9 +153,10 @@ enum StrideTwoConvolution {
     /// `staging` a `stageLow` buffer.
     static func transposedFrame(_ x: UnsafePointer<Float>, _ s: Shape, inChannels u: Int, outChannels v: Int,
                                 packedKernel k: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rectify: Bool,
-                                staging: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+                                staging: UnsafeMutablePointer<Float>, tiles: any StrideTwoTiles.Type,
+                                into y: UnsafeMutablePointer<Float>) {
         stageLow(x, s, channels: u, mask: nil, sums: nil, into: staging)
-        scatter(staging, s, u: u, v: v, kernel: k, bias: bias, rectify: rectify, into: y)
+        tiles.scatter(staging, s, u: u, v: v, kernel: k, bias: bias, rectify: rectify, into: y)
     }
 
     /// ConvTranspose2D backward (input `x` is `N x h x w x Cin`, `dy` is
@@ -163,7 +164,7 @@ enum StrideTwoConvolution {
     static func transposedBackward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ s: Shape,
                                    inChannels cin: Int, outChannels cout: Int, weight: UnsafePointer<Float>,
                                    rectifiedOutput: UnsafePointer<Float>?, weightGradient dw: UnsafeMutablePointer<Float>,
-                                   inputGradient dx: UnsafeMutablePointer<Float>?) -> [Float] {
+                                   inputGradient dx: UnsafeMutablePointer<Float>?, tiles: any StrideTwoTiles.Type) -> [Float] {
         let k = packRowsByVector(weight, u: cout, v: cin)   // dx = gather of dy: broadcast Cout, vector Cin
         return withSlices(s, u: cout, v: cin, biasChannels: cout, into: dw) { _, frames, g, sums in
             let high = AlignedFloats.allocate(s.highStagedRows * s.highStagedWidth * cout)
@@ -174,7 +175,7 @@ enum StrideTwoConvolution {
                                             inChannels: cin, outChannels: cout, packedKernel: kp.baseAddress!,
                                             rectifiedOutput: rectifiedOutput.map { $0 + f * s.highPixels * cout },
                                             staging: high, biasSums: sums + f * cout, weightGradient: g,
-                                            inputGradient: dx.map { $0 + f * s.lowPixels * cin })
+                                            inputGradient: dx.map { $0 + f * s.lowPixels * cin }, tiles: tiles)
                 }
             }
         }
@@ -188,10 +189,10 @@ enum StrideTwoConvolution {
                                         inChannels cin: Int, outChannels cout: Int, packedKernel k: UnsafePointer<Float>,
                                         rectifiedOutput: UnsafePointer<Float>?, staging high: UnsafeMutablePointer<Float>,
                                         biasSums: UnsafeMutablePointer<Double>, weightGradient g: UnsafeMutablePointer<Float>,
-                                        inputGradient dx: UnsafeMutablePointer<Float>?) {
+                                        inputGradient dx: UnsafeMutablePointer<Float>?, tiles: any StrideTwoTiles.Type) {
         stageHigh(dy, s, channels: cout, mask: rectifiedOutput, sums: biasSums, into: high)
         stagedTransposedBackwardFrame(high, input: x, s, inChannels: cin, outChannels: cout, packedKernel: k,
-                                      weightGradient: g, inputGradient: dx)
+                                      weightGradient: g, inputGradient: dx, tiles: tiles)
     }
 
     /// `transposedBackwardFrame` after its staging: `high` holds the frame's
@@ -199,9 +200,9 @@ enum StrideTwoConvolution {
     static func stagedTransposedBackwardFrame(_ high: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ s: Shape,
                                               inChannels cin: Int, outChannels cout: Int, packedKernel k: UnsafePointer<Float>,
                                               weightGradient g: UnsafeMutablePointer<Float>,
-                                              inputGradient dx: UnsafeMutablePointer<Float>?) {
-        if let dx { gather(high, s, u: cout, v: cin, kernel: k, bias: nil, rectify: false, into: dx) }
-        correlate(high, s, low: x, lowRowStride: s.width * cin, u: cout, v: cin, into: g)
+                                              inputGradient dx: UnsafeMutablePointer<Float>?, tiles: any StrideTwoTiles.Type) {
+        if let dx { tiles.gather(high, s, u: cout, v: cin, kernel: k, bias: nil, rectify: false, into: dx) }
+        tiles.correlate(high, s, low: x, lowRowStride: s.width * cin, u: cout, v: cin, into: g)
     }
 
     /// Runs `body(slice, frames, G, frameSums)` on fixed chunks of the frames on
@@ -285,6 +286,41 @@ enum StrideTwoConvolution {
             if c == 32 { for j in 0..<16 { sums[16 + j] += Double(s1[j]) } }
         }
     }
+
+    /// The kernels' register tiles for `tiles` (looked up when a layer is built).
+    static func kernels(for tiles: RegisterTiles) -> any StrideTwoTiles.Type {
+        switch tiles {
+        case .avx2: AVX2Tiles.self
+        case .avx512: AVX512Tiles.self
+        }
+    }
+
+    /// Tiles of 8-24 sixteen-float accumulators, for 32 zmm registers.
+    enum AVX512Tiles: StrideTwoTiles {}
+    /// Tiles of at most 12 eight-float (ymm) accumulators, for 16 ymm registers
+    /// (`StrideTwoConvolution+AVX2.swift`).
+    enum AVX2Tiles: StrideTwoTiles {}
+}
+
+/// One register-tile family of the three stride-2 kernels (`RegisterTiles`),
+/// each computing one frame; every family gives the same bits.
+protocol StrideTwoTiles {
+    /// `low = gather(high)` on a `stageHigh` buffer; `out` is `h x w x v`, written whole.
+    static func gather(_ high: UnsafePointer<Float>, _ s: StrideTwoConvolution.Shape, u: Int, v: Int,
+                       kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rectify: Bool,
+                       into out: UnsafeMutablePointer<Float>)
+    /// `high = scatter(low)` on a `stageLow` buffer; `out` is `2h x 2w x v`, written whole.
+    static func scatter(_ low: UnsafePointer<Float>, _ s: StrideTwoConvolution.Shape, u: Int, v: Int,
+                        kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rectify: Bool,
+                        into out: UnsafeMutablePointer<Float>)
+    /// `G += correlate(high, low)` for one frame, `G` packed as `K`.
+    static func correlate(_ high: UnsafePointer<Float>, _ s: StrideTwoConvolution.Shape, low: UnsafePointer<Float>,
+                          lowRowStride: Int, u: Int, v: Int, into g: UnsafeMutablePointer<Float>)
+}
+
+extension StrideTwoConvolution.AVX512Tiles {
+    typealias Vector = SIMD16<Float>
+    typealias Shape = StrideTwoConvolution.Shape
 
     // MARK: Kernels (one frame)
 

@@ -213,6 +213,7 @@ extension BuiltinRegistry {
                 fields += [("read", .string(o.read.rawValue)), ("frames", .number(Double(d.framesUsed)))]
                 let record = Record(kind: "drivers", fields: fields)
                 record.figure = try? figureValue(Figure.image(d.meanImage.data, width: d.map.shape[1], height: d.map.shape[0],
+                                                              limits: d.regionDrivers.flatMap(regionLimits),
                                                               overlay: d.map.data, colorbarLabel: "drives others",
                                                               options: FigureOptions(title: "drivers read from the model")))
                 return .record(record)
@@ -235,6 +236,15 @@ func cellOutlines(_ mean: NDArray, masks: NDArray, arrows: [ImageAnnotation] = [
     marks += arrows
     return try Figure.image(mean.data, width: W, height: H, colormap: .grey, annotations: marks,
                             options: FigureOptions(title: title))
+}
+
+/// The colour range of a drivers map painted over regions: from just below
+/// the weakest region's out-strength to the strongest's, so that the
+/// differences between regions show (least squares gives every region some
+/// out-strength; the smallest is the floor, not zero). nil when all are equal.
+func regionLimits(_ strengths: [Double]) -> ClosedRange<Double>? {
+    guard let lo = strengths.min(), let hi = strengths.max(), hi > lo, lo >= 0 else { return nil }
+    return (lo - 0.1 * (hi - lo))...hi
 }
 
 /// Each mask's weighted centre (row, column), n x 2.

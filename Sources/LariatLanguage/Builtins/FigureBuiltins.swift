@@ -122,11 +122,13 @@ extension BuiltinRegistry {
                 var options = try figureOptions(args)
                 var base: NDArray
                 var overlay: NDArray? = args.isGiven("overlay") ? try args.array("overlay") : nil
+                var limits: ClosedRange<Double>? = nil
                 if case .record(let r) = args["X"] {
                     // A record drawn as an image of its own (cells' outlines, a network over the mean image).
                     if r["map"] == nil, let f = r.figure, !args.isGiven("overlay") { return .figure(f) }
                     guard case .array(let map)? = r["map"] else { throw BuiltinError("image(): a \(r.kind) has no map to show") }
                     if case .array(let mean)? = r["mean_image"], overlay == nil { base = mean; overlay = map } else { base = map }
+                    if case .array(let strengths)? = r["region_drivers"] { limits = regionLimits(strengths.data) }
                     if options.title == nil { options.title = r.kind }
                 } else {
                     base = try args.array("X")
@@ -138,7 +140,7 @@ extension BuiltinRegistry {
                 }
                 let cmap = try args.optionalString("colormap").map { try Colormap.named($0) }
                 return figure(try Figure.image(base.data, width: base.shape[1], height: base.shape[0], colormap: cmap,
-                                               overlay: overlay?.data, options: options))
+                                               limits: overlay != nil ? limits : nil, overlay: overlay?.data, options: options))
             },
             Builtin("hist", [Parameter("values", [.array, .record], "numbers, or a sequence-test result (its null distribution, with the observed statistic marked)"),
                              Parameter("bins", .integer, default: Value.none, "number of bins (default: Freedman-Diaconis)"),

@@ -65,26 +65,18 @@ public final class LatentDynamicsModel {
 
         // Pass progress on, as one run of `options.epochs` epochs.
         let warmup = options.resolvedWarmup
-        func stage(_ epochs: Int, offset: Int) -> WorkContext {
-            WorkContext(cancellation: context.cancellation) { report in
-                var r = report
-                // TODO: typed progress; in-epoch reports count thousandths of an epoch.
-                let scale = report.total == epochs ? 1 : 1000
-                r.done = report.done + offset * scale
-                r.total = options.epochs * scale
-                r.values = report.values.map { $0.0 == "epoch" ? ("epoch", $0.1 + Double(offset)) : $0 }
-                context.report(r)
-            }
+        func stage(after offset: Int) -> (TrainingProgress) -> Void {
+            { context.report($0.rebased(after: offset, of: options.epochs).report) }
         }
         if warmup > 0 {
             trainer.options.epochs = warmup
-            try trainer.trainReconstruction(context: stage(warmup, offset: 0))
+            try trainer.trainReconstruction(context: context, progress: stage(after: 0))
         }
         if options.mode == .joint, options.epochs - warmup > 0 {
             let rest = options.epochs - warmup
             trainer.options.epochs = rest
             try trainer.trainJoint(lag: options.lag, penalty: options.penalty, weights: options.weights,
-                                   context: stage(rest, offset: warmup))
+                                   context: context, progress: stage(after: warmup))
         }
 
         // The final VAR on all training latents, standardised once.

@@ -97,10 +97,13 @@ public final class AutoencoderTrainer {
     }
 
     /// Trains for `options.epochs` epochs with `step`, which computes a
-    /// window's loss and the parameters' gradients. Reports epoch, loss and
-    /// ETA after every epoch (and within long epochs); checks cancellation
-    /// between windows and inside steps.
-    func train(task: String, context: WorkContext, _ step: (Range<Int>) throws -> TrainingLosses) throws {
+    /// window's loss and the parameters' gradients. Reports its progress
+    /// after every epoch (and within long epochs) to `progress`, or when that
+    /// is nil as `ProgressReport`s to `context`; checks cancellation between
+    /// windows and inside steps.
+    func train(task: String, context: WorkContext, progress: ((TrainingProgress) -> Void)?,
+               _ step: (Range<Int>) throws -> TrainingLosses) throws {
+        let report = progress ?? { context.report($0.report) }
         let start = Date()
         let epochs = options.epochs
         let parameters = network.parameters
@@ -121,17 +124,15 @@ public final class AutoencoderTrainer {
                     let done = Double(epoch) + Double(i + 1) / Double(windows.count)
                     let elapsed = Date().timeIntervalSince(start)
                     // Fractional progress in thousandths so the ETA moves within an epoch.
-                    context.report(ProgressReport(task: task, done: Int(done * 1000), total: epochs * 1000,
-                                                  values: [("epoch", Double(epoch + 1))] + (sum?.divided(by: Double(i + 1)).named ?? []),
-                                                  elapsed: elapsed, history: losses))
+                    report(TrainingProgress(task: task, epoch: epoch + 1, epochs: epochs, thousandthsDone: Int(done * 1000),
+                                            losses: sum!.divided(by: Double(i + 1)), elapsed: elapsed, history: losses))
                 }
             }
             let means = sum?.divided(by: Double(windows.count)) ?? TrainingLosses(total: .nan)
             losses.append(means.total)
             epochLosses.append(means)
-            context.report(ProgressReport(task: task, done: epoch + 1, total: epochs,
-                                          values: [("epoch", Double(epoch + 1))] + means.named,
-                                          elapsed: Date().timeIntervalSince(start), history: losses))
+            report(TrainingProgress(task: task, epoch: epoch + 1, epochs: epochs, losses: means,
+                                    elapsed: Date().timeIntervalSince(start), history: losses))
         }
     }
 
@@ -167,10 +168,11 @@ public final class AutoencoderTrainer {
 
     /// Reconstruction-only training (stage one of the two-stage baseline).
     /// Appends each epoch's mean reconstruction MSE (normalised units) to `losses`.
+    /// Progress goes to `progress` when given, else to `context` as reports.
     /// - Throws: `CancelledError` when cancelled (the weights stay as after
     ///   the last whole step), `NetworkError` on divergence.
-    public func trainReconstruction(context: WorkContext = .silent) throws {
-        try train(task: "fit", context: context) { window in
+    public func trainReconstruction(context: WorkContext = .silent, progress: ((TrainingProgress) -> Void)? = nil) throws {
+        try train(task: "fit", context: context, progress: progress) { window in
             TrainingLosses(total: try reconstructionGradients(window: window, cancellation: context.cancellation))
         }
     }

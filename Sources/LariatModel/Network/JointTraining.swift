@@ -87,11 +87,12 @@ extension AutoencoderTrainer {
 
     /// Joint training through the lasso-VAR for `options.epochs` epochs
     /// (typically after some reconstruction-only epochs). Appends each
-    /// epoch's mean total loss to `losses`; reports the parts as it goes.
+    /// epoch's mean total loss to `losses`; reports the parts as it goes (to
+    /// `progress` when given, else to `context`).
     public func trainJoint(lag: Int, penalty: SparseVAR.Penalty, weights: JointLossWeights = JointLossWeights(),
-                           context: WorkContext = .silent) throws {
+                           context: WorkContext = .silent, progress: ((TrainingProgress) -> Void)? = nil) throws {
         guard lag >= 1 else { throw NetworkError("lag must be at least 1, got \(lag)") }
-        try train(task: "fit", context: context) { window in
+        try train(task: "fit", context: context, progress: progress) { window in
             let l = try jointGradients(window: window, lag: lag, penalty: penalty, weights: weights,
                                        cancellation: context.cancellation)
             // The weighted latent residual is kept only when its weight

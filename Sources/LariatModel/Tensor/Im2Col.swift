@@ -96,7 +96,7 @@ func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, frames: Range<Int>,
 }
 
 /// The im2col buffer size aimed at, in floats (a tuning knob for benchmarks).
-nonisolated(unsafe) var im2colChunkValues = 1 << 20
+let im2colChunkValues = 1 << 20
 
 /// How many frames to process per chunk so the im2col buffer stays near
 /// `targetValues` floats: big enough for efficient GEMMs, small enough to

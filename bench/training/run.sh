@@ -16,7 +16,7 @@ if [ "${1:-}" = "--torch" ]; then torch_python="$2"; fi
 # Swift Testing runs tests off the main thread; one malloc arena keeps the
 # activations between steps as `lariat`'s main thread does (README.md here).
 lariat_out=$(LARIAT_BENCH=1 MALLOC_ARENA_MAX=1 swift test -c release -Xswiftc -enable-testing --skip-build \
-    --filter TrainingBenchmark 2>&1 | grep -E 'OpenBLAS|sgemm|step|memory|warning')
+    --filter TrainingBenchmark 2>&1 | grep -E 'OpenBLAS|tiles|sgemm|step|memory|warning')
 echo "$lariat_out"
 [ -n "$torch_python" ] || exit 0
 

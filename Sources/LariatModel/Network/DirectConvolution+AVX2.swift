@@ -7,9 +7,10 @@ import CVectorMath
 ///   sixteen-float register), per tile: 8 ymm accumulators beside the three
 ///   tap vectors of a kernel row (AVX-512: twice the pixels, 16 zmm);
 /// - backward: eight channels at a time, the weight gradient's nine sums
-///   in one pass over the frame and the input gradient (nine weight
-///   vectors) in another (AVX-512: all channels, both in one pass: 18
-///   registers of sums and weights).
+///   and the input gradient's nine weight vectors in one pass per group
+///   (AVX-512: all sixteen channels at once, 36 ymm on AVX2). Separate
+///   passes for the two, which fit in 16 ymm, ran slower: every gradient
+///   value was broadcast twice as often (LayerProfile, AMD EPYC).
 ///
 /// Every output, weight-gradient sum and input-gradient value takes its
 /// terms in the AVX-512 kernels' order, and the lane reductions are the
@@ -62,8 +63,11 @@ extension DirectConvolution.AVX2Tiles {
         }
     }
 
-    /// `vectorBackwardFrame`'s arithmetic eight channels at a time, the
-    /// weight gradient and the input gradient in separate passes.
+    /// `vectorBackwardFrame`'s arithmetic eight channels at a time: per
+    /// group one pass over the frame with the nine weight-gradient sums and
+    /// the nine weight vectors (18 ymm; LLVM reads a few weights from memory
+    /// inside the multiply-adds), so each gradient value is broadcast once
+    /// per group.
     static func backwardFrame(_ src: UnsafePointer<Float>, _ g: ConvGeometry, weight w: UnsafePointer<Float>,
                               dy grad: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
                               dx: UnsafeMutablePointer<Float>?, into dw: UnsafeMutablePointer<Float>,
@@ -75,47 +79,41 @@ extension DirectConvolution.AVX2Tiles {
         for iy in 0..<h { (padded + (iy + 1) * pw + 1).update(from: grad + iy * wd, count: wd) }
         // dy[iy + 1 - ky, ix + 1 - kx] is padded[iy + 2 - ky, ix + 2 - kx].
         for cb in stride(from: 0, to: c, by: 8) {
+            let wc = w + cb
+            let w0 = load8(wc), w1 = load8(wc + c), w2 = load8(wc + 2 * c), w3 = load8(wc + 3 * c), w4 = load8(wc + 4 * c)
+            let w5 = load8(wc + 5 * c), w6 = load8(wc + 6 * c), w7 = load8(wc + 7 * c), w8 = load8(wc + 8 * c)
             var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V(), d8 = V()
             for iy in 0..<h {
                 let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw   // ky = 0, 1, 2
                 let x = src + iy * wd * c + cb
-                for ix in 0..<wd {
-                    let xv = load8(x + ix * c)
-                    d0 = multiplyAdd(d0, xv, V(repeating: p0[ix])); d1 = multiplyAdd(d1, xv, V(repeating: p0[ix - 1]))
-                    d2 = multiplyAdd(d2, xv, V(repeating: p0[ix - 2])); d3 = multiplyAdd(d3, xv, V(repeating: p1[ix]))
-                    d4 = multiplyAdd(d4, xv, V(repeating: p1[ix - 1])); d5 = multiplyAdd(d5, xv, V(repeating: p1[ix - 2]))
-                    d6 = multiplyAdd(d6, xv, V(repeating: p2[ix])); d7 = multiplyAdd(d7, xv, V(repeating: p2[ix - 1]))
-                    d8 = multiplyAdd(d8, xv, V(repeating: p2[ix - 2]))
-                }
-            }
-            let dwc = dw + cb
-            add8(d0, dwc); add8(d1, dwc + c); add8(d2, dwc + 2 * c); add8(d3, dwc + 3 * c); add8(d4, dwc + 4 * c)
-            add8(d5, dwc + 5 * c); add8(d6, dwc + 6 * c); add8(d7, dwc + 7 * c); add8(d8, dwc + 8 * c)
-            guard let dx else { continue }
-            let wc = w + cb
-            let w0 = load8(wc), w1 = load8(wc + c), w2 = load8(wc + 2 * c), w3 = load8(wc + 3 * c), w4 = load8(wc + 4 * c)
-            let w5 = load8(wc + 5 * c), w6 = load8(wc + 6 * c), w7 = load8(wc + 7 * c), w8 = load8(wc + 8 * c)
-            for iy in 0..<h {
-                let p0 = padded + (iy + 2) * pw + 2, p1 = p0 - pw, p2 = p1 - pw
-                let out = dx + iy * dxRowStride + cb
                 var rowSum = V()
                 for ix in 0..<wd {
+                    let xv = load8(x + ix * c)
                     let b0 = V(repeating: p0[ix]), b1 = V(repeating: p0[ix - 1]), b2 = V(repeating: p0[ix - 2])
                     let b3 = V(repeating: p1[ix]), b4 = V(repeating: p1[ix - 1]), b5 = V(repeating: p1[ix - 2])
                     let b6 = V(repeating: p2[ix]), b7 = V(repeating: p2[ix - 1]), b8 = V(repeating: p2[ix - 2])
-                    // Two chains of the nine products, as `vectorBackwardFrame`.
-                    let e = b0.times(w0).multiplyAdd(b1, w1).multiplyAdd(b2, w2).multiplyAdd(b3, w3)
-                    let o = b4.times(w4).multiplyAdd(b5, w5).multiplyAdd(b6, w6).multiplyAdd(b7, w7).multiplyAdd(b8, w8)
-                    if staged != nil {
-                        let v = e.plus(o).masked(by: load8(src + (iy * wd + ix) * c + cb))
-                        store8(v, out + ix * c)
-                        rowSum = rowSum + v
-                    } else {
-                        store8(e.plus(o), out + ix * c)
+                    d0 = d0.multiplyAdd(xv, b0); d1 = d1.multiplyAdd(xv, b1); d2 = d2.multiplyAdd(xv, b2)
+                    d3 = d3.multiplyAdd(xv, b3); d4 = d4.multiplyAdd(xv, b4); d5 = d5.multiplyAdd(xv, b5)
+                    d6 = d6.multiplyAdd(xv, b6); d7 = d7.multiplyAdd(xv, b7); d8 = d8.multiplyAdd(xv, b8)
+                    if let dx {
+                        // Two chains of the nine products, as `vectorBackwardFrame`.
+                        let e = b0.times(w0).multiplyAdd(b1, w1).multiplyAdd(b2, w2).multiplyAdd(b3, w3)
+                        let o = b4.times(w4).multiplyAdd(b5, w5).multiplyAdd(b6, w6).multiplyAdd(b7, w7).multiplyAdd(b8, w8)
+                        let out = dx + iy * dxRowStride + ix * c + cb
+                        if staged != nil {
+                            let v = e.plus(o).masked(by: xv)
+                            store8(v, out)
+                            rowSum = rowSum.plus(v)
+                        } else {
+                            store8(e.plus(o), out)
+                        }
                     }
                 }
                 if let staged { rowSum.addLanes(into: staged.sums + cb) }
             }
+            let dwc = dw + cb
+            add8(d0, dwc); add8(d1, dwc + c); add8(d2, dwc + 2 * c); add8(d3, dwc + 3 * c); add8(d4, dwc + 4 * c)
+            add8(d5, dwc + 5 * c); add8(d6, dwc + 6 * c); add8(d7, dwc + 7 * c); add8(d8, dwc + 8 * c)
         }
     }
 }

@@ -1,8 +1,11 @@
 /// The network's 3x3, stride-2, padding-1 convolutions with 16 or 32
 /// channels on both sides (encoder Conv(16,32) and Conv(32,32), decoder
 /// ConvT(32,32), ConvT(32,16) and ConvT(16,16)), forward and backward,
-/// computed directly: every multiply-add is one AVX-512 FMA of a broadcast
-/// input value with sixteen weights, accumulated in registers.
+/// computed directly: every multiply-add is a vector FMA of a broadcast
+/// input value with sixteen (or eight) weights, accumulated in registers.
+/// The register tiles come in two families (`StrideTwoTiles`: `AVX512Tiles`
+/// below, `AVX2Tiles` in `StrideTwoConvolution+AVX2.swift`) that give the
+/// same bits; a layer looks its family up when it is built (`RegisterTiles`).
 ///
 /// Why: as GEMMs these layers have k = 144..288 and n = 16..64, so im2col
 /// (or the sub-pixel GEMM's neighbourhood gather and phase reordering)

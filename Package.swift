@@ -13,11 +13,17 @@ import PackageDescription
 // binary built here may not run on an older CPU; rebuild there.
 let numeric: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release))]
 
+// The readers of files a user hands us (TIFF and its codecs, NPY, HDF5,
+// NWB, raw binaries, suite2p pickles, model archives) keep Swift's bounds
+// and overflow checks: a guard missed there must trap, not corrupt memory.
+let checked: [SwiftSetting] = []
+
 let package = Package(
     name: "Lariat",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "lariat", targets: ["lariat"]),
+        .library(name: "LariatData", targets: ["LariatData"]),
         .library(name: "LariatModel", targets: ["LariatModel"]),
         .library(name: "LariatFigures", targets: ["LariatFigures"]),
         .library(name: "LariatLanguage", targets: ["LariatLanguage"]),
@@ -44,9 +50,13 @@ let package = Package(
         .systemLibrary(name: "CVectorMath"),
 
         // MARK: - Libraries
+        // Files in and out: the parsers and writers of movie, array, ROI and
+        // model files, the loader that streams them, and the values they
+        // return (NDArray, progress and cancellation). Compiled -O with checks.
+        .target(name: "LariatData", dependencies: ["CHDF5"], swiftSettings: checked),
         // Tensors, layers, LARS / lasso-VAR and its gradient, training, the
-        // sequence test, contribution maps, data loaders and the simulator.
-        .target(name: "LariatModel", dependencies: ["COpenBLAS", "CHDF5", "CVectorMath"], swiftSettings: numeric),
+        // sequence test, contribution maps, cells and the simulator; re-exports LariatData.
+        .target(name: "LariatModel", dependencies: ["LariatData", "COpenBLAS", "CVectorMath"], swiftSettings: numeric),
         // PNG figures: lines, heatmaps with colour bars, image grids, text.
         .target(name: "LariatFigures", dependencies: ["CPNG", "CFreeType"], swiftSettings: numeric),
         // The Lariat language: lexer, parser, interpreter, builtin registry.
@@ -63,6 +73,7 @@ let package = Package(
         ], linkerSettings: staticSwiftRuntime),
 
         // MARK: - Tests
+        .testTarget(name: "LariatDataTests", dependencies: ["LariatData"]),
         .testTarget(name: "LariatModelTests", dependencies: ["LariatModel"]),
         .testTarget(name: "LariatFiguresTests", dependencies: ["LariatFigures"]),
         .testTarget(name: "LariatLanguageTests", dependencies: ["LariatLanguage"],

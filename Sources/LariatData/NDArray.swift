@@ -3,6 +3,10 @@
 /// This is the value the language calls an array or a movie: a movie is
 /// `T x H x W`, a traces matrix `T x k`. The network itself runs on the
 /// float32 `Tensor`; statistics (the lasso, the VAR) stay in double.
+///
+/// It lives in LariatData (compiled with checks), beside the loaders that
+/// return it; the accessors the numeric code calls in its loops are
+/// `@inlinable`, so they compile into the caller's `-Ounchecked` code.
 public struct NDArray: Equatable, Sendable {
     public var shape: [Int]
     public var data: [Double]
@@ -12,7 +16,7 @@ public struct NDArray: Equatable, Sendable {
 
     public static func == (a: NDArray, b: NDArray) -> Bool { a.shape == b.shape && a.data == b.data }
 
-    public init(shape: [Int], data: [Double]) {
+    @inlinable public init(shape: [Int], data: [Double]) {
         precondition(shape.reduce(1, *) == data.count,
                      "NDArray: shape \(shape) holds \(shape.reduce(1, *)) values, data has \(data.count)")
         self.shape = shape
@@ -29,18 +33,18 @@ public struct NDArray: Equatable, Sendable {
         self.init(shape: [rows.count, cols], data: rows.flatMap { $0 })
     }
 
-    public var rank: Int { shape.count }
-    public var count: Int { data.count }
+    @inlinable public var rank: Int { shape.count }
+    @inlinable public var count: Int { data.count }
 
     /// Row-major strides, in elements.
-    public var strides: [Int] {
+    @inlinable public var strides: [Int] {
         var s = [Int](repeating: 1, count: shape.count)
         var acc = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
         return s
     }
 
-    public subscript(row: Int, column: Int) -> Double {
+    @inlinable public subscript(row: Int, column: Int) -> Double {
         get { data[row * shape[1] + column] }
         set { data[row * shape[1] + column] = newValue }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 /// TIFF files written by tifffile in the test venv, read by our own reader
 /// and compared with numpy's slicing and block mean of the same array.

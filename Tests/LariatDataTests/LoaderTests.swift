@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 /// `.npy` movies streamed from disk, pass-through of other arrays, and the
 /// loader's own checks (extension, options).

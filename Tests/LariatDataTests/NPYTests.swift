@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 @Suite struct NPYTests {
     @Test func readsWhatNumpyWrites() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 /// suite2p's registered movie: a raw little-endian int16 `data.bin`.
 @Suite struct Suite2pTests {

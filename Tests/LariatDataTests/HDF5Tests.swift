@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 /// HDF5 files written by h5py, read through libhdf5 hyperslabs.
 @Suite struct HDF5Tests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 /// Shared by the loader tests: numpy's own slicing and block mean, written
 /// by the test venv as float64 `.npy` references, compared value for value.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 /// The restricted pickle reader on what numpy writes (through Python) and
 /// on hostile pickles built byte by byte: code, exponential references,

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LariatModel
+@testable import LariatData
 
 /// What `save` writes, read back by numpy and tifffile, and by our loader.
 @Suite struct SaveTests {

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Runs Python from the test venv (`.venv/`, made by `scripts/setup.sh
+/// --venv`) to compute references that are not ours: scikit-learn,
+/// statsmodels, tifffile, h5py, numpy. A missing venv is a failure, not a
+/// skip: these references are the point of the tests that use them.
+enum PythonReference {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The package root (this file is Tests/LariatDataTests/PythonReference.swift,
+    /// a twin of Tests/LariatModelTests/PythonReference.swift: test bundles share no code).
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var python: String {
+        if let p = ProcessInfo.processInfo.environment["LARIAT_PYTHON"] { return p }
+        return packageRoot.appendingPathComponent(".venv/bin/python").path
+    }
+
+    /// A fresh temporary folder for one test's files.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lariat-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs `script` with the working directory `dir`; returns stdout.
+    /// Throws with stderr when Python fails.
+    @discardableResult
+    static func run(_ script: String, in dir: URL) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw Failure(description: "no test venv at \(python): run `bash scripts/setup.sh --venv`")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", script]
+        p.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw Failure(description: "python failed (\(p.terminationStatus)):\n" + (String(data: e, encoding: .utf8) ?? ""))
+        }
+        return String(data: o, encoding: .utf8) ?? ""
+    }
+}

@@ -1,15 +1,31 @@
 import Foundation
 
 /// What this kernel executed (with `store_history`), for `history_request`.
-/// In memory: history lives as long as the kernel process.
+/// In memory, for as long as the kernel process lives, and bounded: the
+/// newest `limit` entries at least, at most a tenth more (older ones are
+/// dropped a tenth at a time, so recording stays O(1) amortised).
+///
+/// History is the one thing a kernel keeps per execution: heaptrack over
+/// 2000 executions found nothing else retained (docs/hardening.md, "Kernel
+/// under load"), about 170 bytes each for a one-line cell. The bound makes
+/// that flat for a kernel that runs for days; frontends ask for far fewer
+/// (JupyterLab's console: the last 1000 inputs).
 struct History {
     struct Entry { var line: Int; var input: String; var output: String? }
 
     /// The session number reported in replies; one kernel run is one session.
     let session = 1
+    /// The newest entries always kept.
+    let limit: Int
     private(set) var entries: [Entry] = []
 
+    init(limit: Int = 10_000) { self.limit = max(1, limit) }
+
     mutating func record(line: Int, input: String) {
+        if entries.count >= limit + max(1, limit / 10) {
+            // removeFirst keeps the capacity: the array is not reallocated.
+            entries.removeFirst(entries.count - limit)
+        }
         entries.append(Entry(line: line, input: input, output: nil))
     }
 

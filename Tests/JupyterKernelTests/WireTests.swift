@@ -121,4 +121,17 @@ import Testing
         #expect(h.search(pattern: "a*", unique: true, n: nil).map(\.line) == [3])
         #expect(h.search(pattern: "*=*", unique: false, n: 2).map(\.line) == [2, 3])
     }
+
+    @Test func historyKeepsTheNewestEntriesWithinItsBound() {
+        var h = History(limit: 100)
+        for i in 1...1000 {
+            h.record(line: i, input: "x = \(i)")
+            #expect(h.entries.count <= 110)
+            #expect(h.entries.count >= min(i, 100))
+            #expect(h.entries.last?.line == i)
+        }
+        #expect(h.tail(100).map(\.line) == Array(901...1000))
+        #expect(h.range(session: 0, start: 990, stop: 0).map(\.line) == Array(990...1000))
+        #expect(h.range(session: 0, start: 1, stop: 5).isEmpty)
+    }
 }

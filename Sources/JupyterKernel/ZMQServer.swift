@@ -28,11 +28,12 @@ public final class ZMQServer: KernelTransport, @unchecked Sendable {
         // Every subscription reaches us, also a second client's to the same topic.
         iopub.setOption(ZMQ_XPUB_VERBOSE, 1)
         heartbeat = try ZMQSocket(context: ctx, type: ZMQ_REP)
-        try shell.bind(c.endpoint(c.shellPort))
-        try control.bind(c.endpoint(c.controlPort))
-        try stdin.bind(c.endpoint(c.stdinPort))
-        try iopub.bind(c.endpoint(c.iopubPort))
-        try heartbeat.bind(c.endpoint(c.hbPort))
+        for (socket, port) in [(shell, c.shellPort), (control, c.controlPort), (stdin, c.stdinPort),
+                               (iopub, c.iopubPort), (heartbeat, c.hbPort)] {
+            // A socket already listening since the process started (EarlyListener).
+            if c.transport == "tcp", let fd = EarlyListener.take(port: port) { socket.setOption(ZMQ_USE_FD, fd) }
+            try socket.bind(c.endpoint(port))
+        }
     }
 
     public func send(_ frames: [Data], on channel: Channel) {

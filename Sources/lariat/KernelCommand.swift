@@ -11,6 +11,20 @@ struct KernelCommand: ParsableCommand {
     @Option(name: .long, help: "The connection file Jupyter wrote.")
     var connectionFile: String
 
+    /// Opens the listening sockets of `lariat kernel --connection-file F`
+    /// before the argument parser runs (`EarlyListener`); does nothing for
+    /// other commands, and nothing but return for an unreadable file (`run`
+    /// reports that).
+    static func listenEarly(_ arguments: [String]) {
+        guard arguments.count > 2, arguments[1] == "kernel" else { return }
+        var path: String?
+        for (i, a) in arguments.enumerated().dropFirst(2) {
+            if a == "--connection-file", i + 1 < arguments.count { path = arguments[i + 1] }
+            if a.hasPrefix("--connection-file=") { path = String(a.dropFirst("--connection-file=".count)) }
+        }
+        if let path { EarlyListener.prepare(connectionFile: path) }
+    }
+
     func run() throws {
         // Errors name the field or endpoint; they are not usage errors.
         let connection = try ConnectionInfo(contentsOf: connectionFile)

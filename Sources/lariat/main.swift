@@ -15,6 +15,11 @@ struct Lariat: ParsableCommand {
 
 enum LariatVersion { static let string = "0.1.0" }
 
+// A kernel listens on its ports first of all: jupyter_client connects a few
+// milliseconds after the launch, and a refused connection is retried only
+// 100-200 ms later (EarlyListener).
+KernelCommand.listenEarly(CommandLine.arguments)
+
 // The executable, not the library, tunes this process's allocator for
 // training (large freed blocks stay in the heap; see AllocationRetention).
 AllocationRetention.retainLargeBlocks()

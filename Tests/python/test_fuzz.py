@@ -23,11 +23,17 @@ LIMITS = fuzz.Limits(timeout=10.0, address_space=4 << 30)
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
+def corpus(tmp_path_factory):
+    """The fuzzer's seed files (a suite2p member is read in a copy of its plane folder)."""
+    work = tmp_path_factory.mktemp("fuzz-corpus")
+    return work, fuzz.write_corpus(work / "corpus", kernel_support.lariat_bin())
+
+
+@pytest.fixture(scope="module")
+def baseline(corpus):
     """Peak RSS of the process itself, per format (libhdf5 loaded for .h5)."""
-    work = tmp_path_factory.mktemp("fuzz-baseline")
-    seeds = fuzz.write_corpus(work / "corpus")
-    return fuzz.measure_baselines(kernel_support.lariat_bin(), seeds, work, LIMITS)
+    work, seeds = corpus
+    return fuzz.measure_baselines(kernel_support.lariat_bin(), seeds, work, LIMITS, work / "corpus")
 
 
 def test_there_are_regression_files():
@@ -36,11 +42,13 @@ def test_there_are_regression_files():
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=[p.name for p in REGRESSIONS])
-def test_regression_file_is_refused_cleanly(path, tmp_path, baseline):
+def test_regression_file_is_refused_cleanly(path, tmp_path, corpus, baseline):
     script = tmp_path / "load.lariat"
-    script.write_text(fuzz.script_for(path))
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes())
+    script.write_text(fuzz.script_for(copy, corpus[0] / "corpus"))
     r = fuzz.run_once(kernel_support.lariat_bin(), script, LIMITS)
-    kind, _ = fuzz.classify(r, path.stat().st_size, baseline.get(path.suffix, max(baseline.values())))
+    kind, _ = fuzz.classify(r, path.stat().st_size, baseline.get(fuzz.format_of(path), max(baseline.values())))
     assert kind in ("ok", "error"), f"{path.name}: {kind}, exit {r['exit']}, signal {r['signal']}, " \
                                     f"{r['wall']:.1f} s, {r['rss'] >> 20} MiB\n{r['stderr'][-500:]}"
     if kind == "error":

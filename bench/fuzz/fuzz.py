@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 """A mutation fuzzer for Lariat's file parsers (TIFF and its codecs, NPY,
-HDF5, suite2p raw binaries).
+HDF5, NWB, suite2p raw binaries and plane folders, model archives).
 
-A corpus of small valid files is written by tifffile, numpy and h5py (and
-raw int16 for .bin). Each execution takes one seed, applies 1..8 random
-mutations (bit flips, interesting integers at random offsets, truncation,
-chunk deletion, duplication and insertion) with a fixed seed, and runs
+A corpus of small valid files is written by tifffile, numpy, h5py and pynwb
+(raw int16 for .bin; a suite2p plane folder of pickled stat.npy / ops.npy
+and plain iscell.npy / F.npy / Fneu.npy; a `.lariatmodel` saved by a tiny
+`fit`, and the same members re-zipped by Python's zipfile, stored and
+Deflate, as any .npz writer would). Each execution takes one seed, applies
+1..8 random mutations (bit flips, interesting integers at random offsets,
+truncation, chunk deletion, duplication and insertion) with a fixed seed,
+and runs the reader of its format:
 
     lariat run script.lariat        # x = load("FILE") ; print(shape(x))
+
+`rois("FILE")` for `*.rois.nwb`, `rois(FOLDER)` or `traces(FOLDER)` for a
+suite2p member (`*.s2p-stat.npy` is stat.npy put into a copy of the
+corpus's plane folder), `load` and the coefficients' shape for a model.
 
 under a wall-clock timeout and an address-space limit (`prlimit --as`).
 Each run's exit status, signal, wall time and peak RSS (GNU time's `%M`)
@@ -56,13 +64,16 @@ REGRESSIONS = ROOT / "Tests" / "fuzz-regressions"
 # as [H, W] so the frame count comes from the (mutated) file's length.
 BIN_SHAPE = (8, 8)
 
+# The files of a suite2p plane folder; `*.s2p-<member>.npy` is one of them.
+SUITE2P_MEMBERS = ("stat", "ops", "iscell", "F", "Fneu")
+
 
 # --------------------------------------------------------------------------
 # Corpus
 
 def _install_tiff_codecs():
     """PackBits and LZW encoders for tifffile without imagecodecs (TIFF 6.0
-    sections 9 and 13), as in Tests/LariatModelTests/LoaderReferenceTests.swift."""
+    sections 9 and 13), as in Tests/LariatDataTests/LoaderReferenceTests.swift."""
     import tifffile._imagecodecs as _ic
     import tifffile as _tf
 
@@ -119,8 +130,9 @@ def _install_tiff_codecs():
     _tf.TIFF.COMPRESSORS._codecs[32773] = _packbits
 
 
-def write_corpus(directory: Path) -> list[Path]:
-    """Small valid files of every format and variant Lariat reads."""
+def write_corpus(directory: Path, lariat: str | None = None) -> list[Path]:
+    """Small valid files of every format and variant Lariat reads; the
+    model archives need `lariat` (a tiny `fit` saves one)."""
     import numpy as np
     import tifffile
     import h5py
@@ -184,6 +196,107 @@ def write_corpus(directory: Path) -> list[Path]:
     p = directory / "data.bin"
     u16[:, :BIN_SHAPE[0], :BIN_SHAPE[1]].astype("<i2").tofile(p)
     out.append(p)
+
+    out += write_nwb_seeds(directory, u16)
+    out += write_suite2p_seeds(directory, rng)
+    if lariat is not None:
+        out += write_model_seeds(directory, lariat)
+    return out
+
+
+def write_nwb_seeds(directory: Path, movie) -> list[Path]:
+    """pynwb files (no cached spec, so they stay small): a TwoPhotonSeries
+    for `load`, and PlaneSegmentations with image masks and pixel masks
+    for `rois`."""
+    import datetime
+    import numpy as np
+    from pynwb import NWBFile, NWBHDF5IO
+    from pynwb.ophys import ImageSegmentation, OpticalChannel, TwoPhotonSeries
+
+    def nwb(name, image_masks=None, pixel_masks=None):
+        f = NWBFile(session_description="fuzz", identifier="lariat-fuzz",
+                    session_start_time=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+        device = f.create_device(name="scope")
+        channel = OpticalChannel(name="green", description="GCaMP", emission_lambda=520.0)
+        plane = f.create_imaging_plane(name="plane0", optical_channel=channel, description="L2/3",
+                                       device=device, excitation_lambda=920.0, imaging_rate=30.0,
+                                       indicator="GCaMP6f", location="V1")
+        f.add_acquisition(TwoPhotonSeries(name="TwoPhotonSeries", data=movie, imaging_plane=plane,
+                                          rate=30.0, unit="a.u."))
+        if image_masks is not None or pixel_masks is not None:
+            seg = ImageSegmentation()
+            ps = seg.create_plane_segmentation(name="PlaneSegmentation", description="rois", imaging_plane=plane)
+            for m in (image_masks if image_masks is not None else pixel_masks):
+                ps.add_roi(image_mask=m) if image_masks is not None else ps.add_roi(pixel_mask=m)
+            f.create_processing_module(name="ophys", description="ophys").add(seg)
+        p = directory / name
+        with NWBHDF5IO(str(p), "w") as io:
+            io.write(f, cache_spec=False)
+        return p
+
+    h, w = movie.shape[1:]
+    masks = np.zeros((2, h, w))
+    masks[0, 2:6, 3:8] = 1.0
+    masks[1, 9:13, 8:11] = 0.5
+    pixels = [[(2, 3, 0.25), (2, 4, 1.0), (5, 7, 0.5)], [(h - 1, w - 1, 2.0)]]
+    return [nwb("movie.nwb"), nwb("image.rois.nwb", image_masks=masks),
+            nwb("pixel.rois.nwb", pixel_masks=pixels)]
+
+
+def write_suite2p_seeds(directory: Path, rng) -> list[Path]:
+    """A suite2p plane folder as suite2p's run writes it (corpus/suite2p/plane0:
+    stat.npy and ops.npy pickled by np.save, iscell, F, Fneu), and a copy
+    of each member named `<member>.s2p-<member>.npy` to mutate."""
+    import numpy as np
+
+    n, Ly, Lx, T = 3, 12, 14, 20
+    stat = []
+    for i in range(n):
+        ypix, xpix = np.meshgrid(np.arange(2 + 3 * i, 5 + 3 * i), np.arange(1 + 4 * i, 5 + 4 * i), indexing="ij")
+        stat.append({"ypix": ypix.ravel().astype(np.int32), "xpix": xpix.ravel().astype(np.int32),
+                     "lam": rng.random(ypix.size).astype(np.float32), "med": [3 * i + 3, 4 * i + 2],
+                     "npix": np.int64(ypix.size), "radius": np.float64(1.5)})
+    folder = directory / "suite2p" / "plane0"
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "stat.npy", np.array(stat, dtype=object), allow_pickle=True)
+    np.save(folder / "ops.npy", {"Ly": Ly, "Lx": Lx, "fs": 30.0, "nframes": T, "filelist": ["a.tif"]},
+            allow_pickle=True)
+    np.save(folder / "iscell.npy", np.array([[1.0, 0.9], [0.0, 0.2], [1.0, 0.8]]))
+    np.save(folder / "F.npy", rng.normal(100, 10, size=(n, T)).astype(np.float32))
+    np.save(folder / "Fneu.npy", rng.normal(50, 5, size=(n, T)).astype(np.float32))
+    out = []
+    for m in SUITE2P_MEMBERS:
+        p = directory / f"{m}.s2p-{m}.npy"
+        shutil.copyfile(folder / f"{m}.npy", p)
+        out.append(p)
+    return out
+
+
+def write_model_seeds(directory: Path, lariat: str) -> list[Path]:
+    """A `.lariatmodel` from a tiny fit (Lariat's own ZIP writer, stored
+    members), and its members re-zipped by Python's zipfile, stored and
+    Deflate (what numpy's savez / savez_compressed write, without the
+    ZIP64 records Lariat refuses)."""
+    import zipfile
+
+    script = directory / "model.lariat"
+    model = directory / "model.lariatmodel"
+    script.write_text('s = simulate(neurons=3, frames=60, size=16, seed=5)\n'
+                      'm = fit(s.movie, latent=4, epochs=1, seed=1)\n'
+                      f'save(m, "{model}")\n')
+    r = subprocess.run([lariat, "run", str(script)], capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise SystemExit(f"could not write the model seed: {r.stderr.strip()}")
+    out = [model]
+    with zipfile.ZipFile(model) as z:
+        members = [(i.filename, z.read(i)) for i in z.infolist()]
+    for name, compression in [("zipfile_stored.lariatmodel", zipfile.ZIP_STORED),
+                              ("zipfile_deflate.lariatmodel", zipfile.ZIP_DEFLATED)]:
+        p = directory / name
+        with zipfile.ZipFile(p, "w", compression=compression) as z:
+            for member, data in members:
+                z.writestr(member, data)
+        out.append(p)
     return out
 
 
@@ -233,8 +346,36 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 # --------------------------------------------------------------------------
 # Execution
 
-def script_for(path: Path) -> str:
-    shape = f", shape=[{BIN_SHAPE[0]}, {BIN_SHAPE[1]}]" if path.suffix == ".bin" else ""
+def format_of(path: Path) -> str:
+    """The format a file is read as: `s2p-<member>` for `*.s2p-<member>.npy`,
+    `.rois.nwb` for `*.rois.nwb`, else its extension."""
+    for m in SUITE2P_MEMBERS:
+        if path.name.endswith(f".s2p-{m}.npy"):
+            return f"s2p-{m}"
+    if path.name.endswith(".rois.nwb"):
+        return ".rois.nwb"
+    return path.suffix
+
+
+def script_for(path: Path, corpus: Path | None = None) -> str:
+    """The script that reads `path` as its format is read. A suite2p member
+    is first put into a fresh copy of `corpus`/suite2p/plane0 beside it."""
+    fmt = format_of(path)
+    if fmt.startswith("s2p-"):
+        if corpus is None:
+            raise ValueError(f"{path.name}: a suite2p member needs the corpus's plane folder")
+        member = fmt[4:]
+        folder = path.parent / (path.name + ".plane0")
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(corpus / "suite2p" / "plane0", folder)
+        shutil.copyfile(path, folder / f"{member}.npy")
+        reader = "traces" if member in ("F", "Fneu") else "rois"
+        return f'x = {reader}("{folder}")\nprint(shape(x))\n'
+    if fmt == ".rois.nwb":
+        return f'x = rois("{path}")\nprint(shape(x))\n'
+    if fmt == ".lariatmodel":
+        return f'm = load("{path}")\nprint(shape(m.coefficients))\n'
+    shape = f", shape=[{BIN_SHAPE[0]}, {BIN_SHAPE[1]}]" if fmt == ".bin" else ""
     return f'x = load("{path}"{shape})\nprint(shape(x))\n'
 
 
@@ -328,7 +469,8 @@ def classify(r: dict, file_size: int, baseline: int) -> tuple[str, float]:
     return ("ok" if r["exit"] == 0 else "error"), ratio
 
 
-def measure_baselines(lariat: str, seeds: list[Path], work: Path, limits: Limits) -> dict[str, int]:
+def measure_baselines(lariat: str, seeds: list[Path], work: Path, limits: Limits,
+                      corpus: Path | None = None) -> dict[str, int]:
     """Peak RSS per format of loading the unmutated seeds (libhdf5 included),
     the process's own memory that the budget is counted above."""
     empty = work / "empty.lariat"
@@ -337,11 +479,15 @@ def measure_baselines(lariat: str, seeds: list[Path], work: Path, limits: Limits
     out = {}
     for s in seeds:
         sc = work / f"seed-{s.name}.lariat"
-        sc.write_text(script_for(s))
+        d = work / f"seed-{s.name}.d"
+        d.mkdir(exist_ok=True)
+        copy = d / s.name
+        shutil.copyfile(s, copy)
+        sc.write_text(script_for(copy, corpus or s.parent))
         r = run_once(lariat, sc, limits)
         if r["exit"] != 0:
             raise SystemExit(f"seed {s.name} does not load: {r['stderr'].strip()}")
-        fmt = s.suffix
+        fmt = format_of(s)
         out[fmt] = max(out.get(fmt, base), r["rss"] - result_bytes(r["stdout"]))
     return out
 
@@ -362,9 +508,9 @@ def main(argv=None) -> int:
 
     work = Path(args.work or tempfile.mkdtemp(prefix="lariat-fuzz-"))
     work.mkdir(parents=True, exist_ok=True)
-    seeds = write_corpus(work / "corpus")
+    seeds = write_corpus(work / "corpus", args.lariat)
     limits = Limits(args.timeout, args.address_space)
-    baselines = measure_baselines(args.lariat, seeds, work, limits)
+    baselines = measure_baselines(args.lariat, seeds, work, limits, work / "corpus")
     corpus = [(s, s.read_bytes()) for s in seeds]
 
     rng = random.Random(args.seed)
@@ -389,26 +535,27 @@ def main(argv=None) -> int:
             return None
         d = work / f"w{threading.get_ident()}"
         d.mkdir(exist_ok=True)
-        path = d / f"input{seed.suffix}"
+        fmt = format_of(seed)
+        path = d / ("input" + seed.name[seed.name.index("."):])
         path.write_bytes(data)
         script = d / "load.lariat"
-        script.write_text(script_for(path))
+        script.write_text(script_for(path, work / "corpus"))
         r = run_once(args.lariat, script, limits)
-        kind, ratio = classify(r, len(data), baselines[seed.suffix])
+        kind, ratio = classify(r, len(data), baselines[fmt])
         with lock:
             nonlocal max_ratio, max_excess, slowest
-            c = counts.setdefault(seed.suffix, {})
+            c = counts.setdefault(fmt, {})
             c[kind] = c.get(kind, 0) + 1
             if ratio > max_ratio[0]:
                 max_ratio = (ratio, f"{seed.name} #{i} ({len(data)} bytes, {kind})")
-            excess = r["rss"] - baselines[seed.suffix]
+            excess = r["rss"] - baselines[fmt]
             if excess > max_excess[0]:
                 max_excess = (excess, f"{seed.name} #{i} ({len(data)} bytes, {kind})")
             if r["wall"] > slowest[0]:
                 slowest = (r["wall"], f"{seed.name} #{i}")
             if kind in ("crash", "timeout", "memory"):
                 digest = hashlib.sha1(data).hexdigest()[:12]
-                name = f"{kind}-{digest}{seed.suffix}"
+                name = f"{kind}-{digest}" + seed.name[seed.name.index("."):]
                 found.append({"kind": kind, "file": name, "seed": seed.name, "execution": i,
                               "exit": r["exit"], "signal": r["signal"], "wall": round(r["wall"], 2),
                               "rss": r["rss"], "bytes": len(data), "stderr": r["stderr"].strip()[-300:]})
@@ -438,7 +585,7 @@ def main(argv=None) -> int:
     }
     print(f"{len(kinds)} executions in {elapsed:.0f} s over {len(seeds)} seed files")
     for fmt, c in sorted(counts.items()):
-        print(f"  {fmt:6} " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+        print(f"  {fmt:12} " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
     print(f"crashes {summary['crashes']}, timeouts {summary['timeouts']}, over memory {summary['over_memory']}; "
           f"max RSS above baseline / larger of file and result {max_ratio[0]:.1f} ({max_ratio[1]}); "
           f"max RSS above baseline {max_excess[0] / 2**20:.1f} MiB ({max_excess[1]}); slowest {slowest[0]:.2f} s")

@@ -39,6 +39,7 @@ struct HDF5Library {
     typealias TypeInsert = @convention(c) (hid_t, UnsafePointer<CChar>?, Int, hid_t) -> herr_t
     typealias FreeMemory = @convention(c) (UnsafeMutableRawPointer?) -> herr_t
     typealias IsHDF5Object = @convention(c) (hid_t) -> htri_t
+    typealias PointCount = @convention(c) (hid_t) -> hssize_t
 
     let open: Open
     let setAuto: SetAuto
@@ -65,6 +66,8 @@ struct HDF5Library {
     let attributeOpen: AttributeOpen
     let attributeType: Get
     let attributeRead: AttributeRead
+    let attributeSpace: Get
+    let spacePointCount: PointCount
     let attributeClose: Close
     let typeIsVariableString: IsHDF5Object
     let typeSize: TypeSize
@@ -129,6 +132,8 @@ struct HDF5Library {
         let attributeOpen = symbol("H5Aopen_by_name", AttributeOpen.self)
         let attributeType = symbol("H5Aget_type", Get.self)
         let attributeRead = symbol("H5Aread", AttributeRead.self)
+        let attributeSpace = symbol("H5Aget_space", Get.self)
+        let spacePointCount = symbol("H5Sget_simple_extent_npoints", PointCount.self)
         let attributeClose = symbol("H5Aclose", Close.self)
         let typeIsVariableString = symbol("H5Tis_variable_str", IsHDF5Object.self)
         let typeSize = symbol("H5Tget_size", TypeSize.self)
@@ -145,7 +150,8 @@ struct HDF5Library {
               let exists, let datasetOpen, let datasetClose, let datasetType, let datasetSpace, let typeClass, let typeClose,
               let spaceRank, let spaceDims, let spaceClose, let visit, let selectHyperslab, let spaceCreate,
               let spaceCreateSimple, let read, let nativeDouble, let attributeExists, let attributeOpen,
-              let attributeType, let attributeRead, let attributeClose, let typeIsVariableString, let typeSize,
+              let attributeType, let attributeRead, let attributeSpace, let spacePointCount, let attributeClose,
+              let typeIsVariableString, let typeSize,
               let typeCreate, let typeInsert, let freeMemory, let storageSize, let createPlist, let layout,
               let plistClose else {
             return .failure(LoadError(description:
@@ -159,7 +165,8 @@ struct HDF5Library {
             spaceDims: spaceDims, spaceClose: spaceClose, visit: visit, selectHyperslab: selectHyperslab,
             spaceCreate: spaceCreate, spaceCreateSimple: spaceCreateSimple, read: read,
             attributeExists: attributeExists, attributeOpen: attributeOpen, attributeType: attributeType,
-            attributeRead: attributeRead, attributeClose: attributeClose, typeIsVariableString: typeIsVariableString,
+            attributeRead: attributeRead, attributeSpace: attributeSpace, spacePointCount: spacePointCount,
+            attributeClose: attributeClose, typeIsVariableString: typeIsVariableString,
             typeSize: typeSize, typeCreate: typeCreate, typeInsert: typeInsert, freeMemory: freeMemory,
             storageSize: storageSize, createPlist: createPlist, layout: layout, plistClose: plistClose,
             nativeDoubleAddress: nativeDouble.assumingMemoryBound(to: hid_t.self)))

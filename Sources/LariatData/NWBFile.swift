@@ -1,5 +1,11 @@
 import CHDF5  // types and constants; the functions come from HDF5Library
 import Foundation
+#if canImport(Glibc)
+import Glibc
+// malloc.h is not part of the Glibc module.
+@_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+@_silgen_name("malloc_trim") private func mallocTrim(_ pad: Int) -> Int32
+#endif
 
 /// Neurodata Without Borders files (NWB 2, HDF5): the imaging movie and the
 /// ROI masks, found by their `neurodata_type` attributes as pynwb writes
@@ -28,37 +34,161 @@ public enum NWBFile {
     /// Opens `path` read-only, runs `body` with the file's id under the library lock, closes it.
     static func withFile<T>(_ path: String, _ body: (HDF5Library, hid_t) throws -> T) throws -> T {
         let lib = try library(path)
-        return try HDF5Reader.locked(lib) {
-            guard lib.isHDF5(path) > 0 else { throw DataFileError(path: path, problem: "not an NWB (HDF5) file, or a damaged one") }
-            let f = lib.fileOpen(path, 0 /* H5F_ACC_RDONLY */, hid_t(H5P_DEFAULT))
-            guard f >= 0 else { throw DataFileError(path: path, problem: "libhdf5 cannot open it (damaged or truncated)") }
-            defer { _ = lib.fileClose(f) }
-            return try body(lib, f)
-        }
+        return try HDF5Reader.locked(lib) { try withOpenFile(path, lib, body) }
+    }
+
+    /// `withFile` for a caller that holds the library lock.
+    private static func withOpenFile<T>(_ path: String, _ lib: HDF5Library, _ body: (HDF5Library, hid_t) throws -> T) throws -> T {
+        guard lib.isHDF5(path) > 0 else { throw DataFileError(path: path, problem: "not an NWB (HDF5) file, or a damaged one") }
+        let f = lib.fileOpen(path, 0 /* H5F_ACC_RDONLY */, hid_t(H5P_DEFAULT))
+        guard f >= 0 else { throw DataFileError(path: path, problem: "libhdf5 cannot open it (damaged or truncated)") }
+        defer { _ = lib.fileClose(f) }
+        return try body(lib, f)
     }
 
     /// Every group and dataset with a `neurodata_type`, in the file's name order.
+    ///
+    /// Listed in a child process (on Linux): `neurodata_type` is a
+    /// variable-length string kept in the file's global heap, and libhdf5
+    /// 1.10 trusts the sizes of a heap's objects; a damaged size made
+    /// `H5Aread` copy from past the heap's buffer and segfault (the fuzzer's
+    /// Tests/fuzz-regressions/crash-14aca01d80c8.rois.nwb, one byte changed).
+    /// No check of ours can see that heap before libhdf5 reads it, so a
+    /// crash there ends the child and is reported as a damaged file, and
+    /// the child may map only 8 MiB plus 4x the file's size more than it
+    /// inherited (at most 64 MiB; libhdf5's metadata cache is at most 32),
+    /// so a damaged string length fails to allocate: a vlen string lives in
+    /// the file's heap and cannot be longer than the file. The fork happens under the library
+    /// lock, so the child's copy of libhdf5 is between calls; the child
+    /// lists, writes the list to a pipe and `_exit`s.
     public static func typedObjects(path: String) throws -> [TypedObject] {
-        try withFile(path) { lib, f in
-            final class Found { var objects: [(String, Bool)] = [] }
-            let found = Found()
-            let visit: H5O_iterate_t = { _, name, info, op in
-                if let info, let name, let op, String(cString: name) != "." {
-                    let t = info.pointee.type
-                    if t == H5O_TYPE_GROUP || t == H5O_TYPE_DATASET {
-                        Unmanaged<Found>.fromOpaque(op).takeUnretainedValue().objects
-                            .append(("/" + String(cString: name), t == H5O_TYPE_DATASET))
-                    }
-                }
-                return 0
-            }
-            _ = lib.visit(f, H5_INDEX_NAME, H5_ITER_INC, visit, Unmanaged.passUnretained(found).toOpaque(),
-                          UInt32(H5O_INFO_BASIC))
-            return found.objects.compactMap { name, isDataset in
-                stringAttribute(lib, f, object: name, "neurodata_type").map { TypedObject(path: name, type: $0, isDataset: isDataset) }
-            }
+        let lib = try library(path)
+        return try HDF5Reader.locked(lib) {
+            #if os(Linux)
+            return try listedInChild(path) { try withOpenFile(path, lib, list) }
+            #else
+            return try withOpenFile(path, lib, list)
+            #endif
         }
     }
+
+    /// The typed objects of the open file `f` (lock held).
+    private static func list(_ lib: HDF5Library, _ f: hid_t) -> [TypedObject] {
+        final class Found { var objects: [(String, Bool)] = [] }
+        let found = Found()
+        let visit: H5O_iterate_t = { _, name, info, op in
+            if let info, let name, let op, String(cString: name) != "." {
+                let t = info.pointee.type
+                if t == H5O_TYPE_GROUP || t == H5O_TYPE_DATASET {
+                    Unmanaged<Found>.fromOpaque(op).takeUnretainedValue().objects
+                        .append(("/" + String(cString: name), t == H5O_TYPE_DATASET))
+                }
+            }
+            return 0
+        }
+        _ = lib.visit(f, H5_INDEX_NAME, H5_ITER_INC, visit, Unmanaged.passUnretained(found).toOpaque(),
+                      UInt32(H5O_INFO_BASIC))
+        return found.objects.compactMap { name, isDataset in
+            stringAttribute(lib, f, object: name, "neurodata_type").map { TypedObject(path: name, type: $0, isDataset: isDataset) }
+        }
+    }
+
+    #if os(Linux)
+    /// Lets this process map at most `growth` more bytes (`RLIMIT_AS`), so
+    /// that a damaged length libhdf5 believes fails to allocate instead of
+    /// being allocated and filled (the fuzzer's memory-f794e8054caf.rois.nwb:
+    /// 140 MB of string conversion from a 43 KB file).
+    private static func limitAddressSpace(growth: Int) {
+        // malloc's defaults back, and the free top of the heap returned:
+        // the lariat executable keeps 64 MiB of address space mapped at the
+        // heap's top, which the child could fill without mapping anything.
+        _ = mallopt(-2 /* M_TOP_PAD */, 128 << 10)
+        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 128 << 10)
+        _ = mallocTrim(0)
+        let fd = open("/proc/self/statm", O_RDONLY)
+        guard fd >= 0 else { return }
+        var text = [UInt8](repeating: 0, count: 128)
+        let n = text.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard n > 0, let pages = Int(String(decoding: text[0..<n].prefix { $0 != 0x20 }, as: UTF8.self)) else { return }
+        var rl = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0 else { return }
+        let wanted = rlim_t(pages * Int(sysconf(Int32(_SC_PAGESIZE))) + growth)
+        rl.rlim_cur = min(rl.rlim_cur, wanted)
+        _ = setrlimit(Int32(RLIMIT_AS.rawValue), &rl)
+    }
+
+    /// Runs `body` in a forked child and returns its objects; a child that
+    /// dies (a signal, libhdf5 crashing) or takes over 60 s is a damaged file.
+    /// The child's answer: "O" and NUL-separated triples (dataset flag,
+    /// type, path), or "E" and the message of the error it threw.
+    private static func listedInChild(_ path: String, _ body: () throws -> [TypedObject]) throws -> [TypedObject] {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return try body() }
+        let pid = fork()
+        guard pid >= 0 else { close(fds[0]); close(fds[1]); return try body() }
+        if pid == 0 {
+            close(fds[0])
+            // 8 MiB and 4x the file (its metadata, decoded), at most 64 MiB
+            // (twice libhdf5's largest metadata cache).
+            var st = stat()
+            let size = stat(path, &st) == 0 ? Int(st.st_size) : 0
+            limitAddressSpace(growth: min(64 << 20, (8 << 20) + 4 * min(size, 64 << 20)))
+            var out: [UInt8]
+            do {
+                out = [UInt8(ascii: "O")]
+                for o in try body() { out += Array("\(o.isDataset ? 1 : 0)\0\(o.type)\0\(o.path)\0".utf8) }
+            } catch {
+                out = [UInt8(ascii: "E")] + Array(((error as? DataFileError)?.problem ?? "\(error)").utf8)
+            }
+            var done = 0
+            while done < out.count {
+                let n = out.withUnsafeBytes { write(fds[1], $0.baseAddress! + done, $0.count - done) }
+                if n <= 0 { _exit(1) }
+                done += n
+            }
+            _exit(0)
+        }
+        close(fds[1])
+        defer { close(fds[0]) }
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var timedOut = false
+        while true {
+            var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let left = deadline - ContinuousClock.now
+            guard left > .zero, poll(&p, 1, Int32(clamping: left.components.seconds * 1000 + 1)) > 0 else {
+                timedOut = true; break
+            }
+            let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            answer += chunk[0..<n]
+        }
+        if timedOut { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7f, code = (status >> 8) & 0xff
+        guard !timedOut, signal == 0, code == 0, let kind = answer.first else {
+            throw DataFileError(path: path, problem: timedOut
+                ? "listing its objects took over 60 s (a damaged file)"
+                : signal != 0 ? "libhdf5 crashed (signal \(signal)) reading its objects' neurodata_type attributes (a damaged file)"
+                : "listing its objects failed (a damaged file)")
+        }
+        let text = answer.dropFirst()
+        guard kind == UInt8(ascii: "O") else {
+            throw DataFileError(path: path, problem: String(decoding: text, as: UTF8.self))
+        }
+        let fields = text.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        guard fields.count % 3 == 0 else {
+            throw DataFileError(path: path, problem: "listing its objects failed (a damaged file)")
+        }
+        return stride(from: 0, to: fields.count, by: 3).map {
+            TypedObject(path: fields[$0 + 2], type: fields[$0 + 1], isDataset: fields[$0] == "1")
+        }
+    }
+    #endif
 
     /// A string attribute of `object` (variable or fixed length), nil when absent (lock held).
     static func stringAttribute(_ lib: HDF5Library, _ f: hid_t, object: String, _ attribute: String) -> String? {
@@ -70,6 +200,14 @@ public enum NWBFile {
         guard type >= 0 else { return nil }
         defer { _ = lib.typeClose(type) }
         guard lib.typeClass(type) == H5T_STRING else { return nil }
+        // One string: H5Aread writes every element of the attribute's
+        // dataspace, and a damaged one may claim millions (the fuzzer's
+        // memory-f794e8054caf.rois.nwb made libhdf5 convert 75 MB of them).
+        let space = lib.attributeSpace(a)
+        guard space >= 0 else { return nil }
+        let elements = lib.spacePointCount(space)
+        _ = lib.spaceClose(space)
+        guard elements == 1 else { return nil }
         if lib.typeIsVariableString(type) > 0 {
             var p: UnsafeMutablePointer<CChar>?
             guard lib.attributeRead(a, type, &p) >= 0, let p else { return nil }
@@ -189,9 +327,21 @@ public enum NWBFile {
             _ = lib.spaceDims(space, &n, nil)
             let fileType = lib.datasetType(d)
             let cls = lib.typeClass(fileType)
+            let rowBytes = lib.typeSize(fileType)
             _ = lib.typeClose(fileType)
-            guard cls == H5T_COMPOUND else { throw fail("\(dataset) is not a compound (x, y, weight) dataset") }
+            guard cls == H5T_COMPOUND, rowBytes > 0 else { throw fail("\(dataset) is not a compound (x, y, weight) dataset") }
             guard n <= hsize_t(Int.max / 24) else { throw fail("\(dataset) claims \(n) rows") }
+            // The rows the file can hold, as HDF5Reader checks a dataset's
+            // shape: uncompressed layouts store every row, chunks at most
+            // Deflate's 1032:1 beyond a 64 MiB allowance for chunks never written.
+            let plist = lib.createPlist(d)
+            let layout = plist >= 0 ? lib.layout(plist) : H5D_LAYOUT_ERROR
+            if plist >= 0 { _ = lib.plistClose(plist) }
+            let stored = Int(min(lib.storageSize(d), hsize_t(Int.max / 2048)))
+            guard let need = MemoryBudget.product([Int(n), rowBytes]), layout != H5D_LAYOUT_ERROR,
+                  layout == H5D_CHUNKED ? need <= stored * 1032 + (64 << 20) : layout == H5D_VIRTUAL || need <= stored else {
+                throw fail("\(dataset) claims \(n) rows of \(rowBytes) bytes, but the file stores \(stored) bytes for it (damaged file)")
+            }
             try MemoryBudget.checkLoad(elements: [Int(n), 3], path: path)
             // libhdf5 converts each named member to a double.
             let memType = lib.typeCreate(H5T_COMPOUND, 24)

@@ -89,6 +89,26 @@ def test_var_penalised_equals_lars_path_on_centred_design(tmp_path):
     assert (ours == 0).sum() > 0
 
 
+def test_var_shrunk_toward_persistence_is_the_lasso_of_the_change(tmp_path):
+    """shrink_to="persistence": each equation is sklearn's lasso (lars_path)
+    of y_i - z_i,t-1 on the centred design, plus 1 on its own lag-1 entry."""
+    Z = simulate_var(seed=6)
+    np.save(tmp_path / "traces.npy", Z)
+    run(tmp_path, 'v = var(load("traces.npy"), lag=2, lambda=0.05, shrink_to="persistence")\n'
+                  'save(v.coefficients, "coef.npy")\nsave(v.intercept, "intercept.npy")\nsave(v.fitted, "fitted.npy")\n')
+    k = Z.shape[1]
+    X = np.hstack([Z[2 - l:len(Z) - l] for l in (1, 2)])
+    Y = Z[2:] - Z[1:-1]
+    Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+    B = np.vstack([lars_path(Xc, Yc[:, i], method="lasso", alpha_min=0.05)[2][:, -1] for i in range(k)])
+    assert (B == 0).sum() > 0
+    B[:, :k] += np.eye(k)
+    c = Z[2:].mean(0) - B @ X.mean(0)
+    np.testing.assert_allclose(np.load(tmp_path / "coef.npy"), B, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(np.load(tmp_path / "intercept.npy"), c, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(np.load(tmp_path / "fitted.npy"), X @ B.T + c, rtol=0, atol=1e-8)
+
+
 def test_var_lambda_ratio_one_is_all_zero(tmp_path):
     np.save(tmp_path / "traces.npy", simulate_var())
     run(tmp_path, 'v = var(load("traces.npy"), lag=1, lambda_ratio=1)\nsave(v.coefficients, "coef.npy")\n')

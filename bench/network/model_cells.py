@@ -62,7 +62,7 @@ save(c.traces, "regionF.npy")
 """
 
 MODEL = """sim = simulate({sim})
-m = fit(sim.movie, epochs={epochs}, seed=0, mode="{mode}"{decoder})
+m = fit(sim.movie, epochs={epochs}, seed=0, mode="{mode}"{decoder}{extra})
 save(m, "{key}.lariatmodel")
 net = network(m, sim.movie, masks=sim.footprints)
 save(net.matrix, "{key}_W.npy")
@@ -131,7 +131,8 @@ def unit_results(a, seed):
         for mode in a.modes:
             key = f"{dec}_{mode}"
             if not os.path.exists(f"{d}/{key}_scores.npy"):
-                run(a.lariat, MODEL.format(sim=sim, epochs=a.epochs, mode=MODES[mode], decoder=DECODERS[dec], key=key),
+                run(a.lariat, MODEL.format(sim=sim, epochs=a.epochs, mode=MODES[mode], decoder=DECODERS[dec], key=key,
+                                          extra=a.fit_extra),
                     d, f"{key}.lariat")
             out[f"{key}.cells"] = aucs(truth, np.load(f"{d}/{key}_W.npy"))
             out[f"{key}.latents"] = aucs(truth, np.load(f"{d}/{key}_Wlatents.npy"))
@@ -160,6 +161,7 @@ def main():
     ap.add_argument("--size", type=int, default=40)
     ap.add_argument("--rate", type=float, default=None)
     ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--fit-extra", default="", help='more fit() options, e.g. \', shrink_to="persistence"\'')
     ap.add_argument("--decoders", nargs="+", default=list(DECODERS), choices=list(DECODERS))
     ap.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES))
     a = ap.parse_args()

@@ -45,14 +45,18 @@ extension BuiltinRegistry {
                     [Parameter("traces", .array, "a T x k matrix: frames x series (e.g. suite2p traces transposed)"),
                      Parameter("lag", .integer, default: .number(1), "the order p: how many past frames predict the next"),
                      Parameter("lambda", [.number, .string], default: Value.none, "the l1 penalty: a number (0 is least squares), or \"bic\" / \"aic\" to choose it per equation along the path"),
-                     Parameter("lambda_ratio", .number, default: Value.none, "the penalty as a fraction of each equation's lambda_max (0..1), instead of lambda")],
+                     Parameter("lambda_ratio", .number, default: Value.none, "the penalty as a fraction of each equation's lambda_max (0..1), instead of lambda"),
+                     Parameter("shrink_to", .string, default: .string("zero"), "\"zero\", or \"persistence\": penalise the distance from z_t = z_{t-1} (each equation a lasso of the change), so a large penalty predicts no change")],
                     summary: "The sparse VAR(p): one lasso per series on the lagged traces, with an unpenalised intercept.",
                     documentation: """
                     Fits z_t = c + A_1 z_{t-1} + ... + A_p z_{t-p} + e_t with each row of [A_1 | ... | A_p]
                     minimising (1/(2n))||y_i - X b_i||^2 + lambda ||b_i||_1 on centred data (n = T - p),
                     by the exact LARS lasso path. `lambda=0` is ordinary least squares with an intercept,
                     the same as statsmodels' `VAR(traces).fit(lag)`. Without `lambda` or `lambda_ratio`
-                    the penalty is chosen per equation by BIC.
+                    the penalty is chosen per equation by BIC. `shrink_to="persistence"` fits each
+                    equation's lasso to the change `y_i - z_{i,t-1}` instead and adds 1 to its own lag-1
+                    coefficient (the Minnesota prior's random-walk centre): persistent series keep their
+                    persistence unpenalised.
 
                     Returns a record with `.coefficients` (k x k*lag, lag blocks side by side),
                     `.intercept` (k), `.lambdas` (the penalty each equation used), `.lambda_max`,
@@ -83,7 +87,8 @@ extension BuiltinRegistry {
                 default:
                     throw BuiltinError("var(): give either 'lambda' or 'lambda_ratio', not both")
                 }
-                let v = try lassoCall("var") { try SparseVAR.fit(traces, lag: lag, penalty: penalty, context: context.work) }
+                let shrink = try args.choice("shrink_to", of: SparseVAR.Shrinkage.self)
+                let v = try lassoCall("var") { try SparseVAR.fit(traces, lag: lag, penalty: penalty, shrinkTo: shrink, context: context.work) }
                 for w in v.warnings { context.warn("var: warning: \(w)\n") }
                 let k = v.variableCount
                 return .record(Record(kind: "sparse VAR", fields: [

@@ -11,6 +11,7 @@ extension BuiltinRegistry {
                 Parameter("lag", .integer, default: .number(1), "p, the order of the VAR"),
                 Parameter("lambda", .number, default: Value.none, "the lasso penalty on standardised latents"),
                 Parameter("lambda_ratio", .number, default: Value.none, "the penalty as a fraction of each equation's lambda_max (default 0.1 when lambda is not given)"),
+                Parameter("shrink_to", .string, default: .string("zero"), "what the lasso shrinks the VAR toward: \"zero\" (a large penalty predicts the mean) or \"persistence\" (own lag-1 coefficient 1: a large penalty predicts no change)"),
                 Parameter("epochs", .integer, default: .number(30), "passes over the training frames"),
                 Parameter("seed", .integer, default: .number(0), "fixes the initial weights and the window order"),
                 Parameter("mode", .string, default: .string("joint"), "\"joint\" (trained through the lasso) or \"two-stage\" (reconstruction only, then the lasso on frozen latents)"),
@@ -77,6 +78,7 @@ extension BuiltinRegistry {
                 } else if let r = try args.optionalNumber("lambda_ratio") {
                     o.penalty = .ratio(r)
                 }
+                o.shrinkTo = try args.choice("shrink_to", of: SparseVAR.Shrinkage.self)
                 o.epochs = try args.integer("epochs")
                 o.seed = UInt64(try args.integer("seed", in: 0...Int(Int32.max)))
                 o.mode = try args.choice("mode", of: FitOptions.Mode.self)
@@ -175,6 +177,7 @@ func modelRecord(_ m: LatentDynamicsModel, latents: NDArray) -> Record {
         ("lag", .number(Double(o.lag))),
         ("lambda", penalty),
         ("lambdas", .array(NDArray(shape: [m.dynamics.lambdas.count], data: m.dynamics.lambdas))),
+        ("shrink_to", .string(o.shrinkTo.rawValue)),
         ("skip", .bool(o.skip)),
         ("architecture", .string(o.architecture.description)),
         ("epochs", .number(Double(o.epochs))),

@@ -123,7 +123,7 @@ public struct CellNetwork: Sendable {
 
         // All latents once (standardised), then the VAR's predictions.
         let zs = try model.encode(movie, cancellation: context.cancellation)       // T x d
-        let dynamics = try options.penalty.map { try SparseVAR.fit(zs, lag: lag, penalty: $0, context: context) } ?? model.dynamics
+        let dynamics = try options.penalty.map { try SparseVAR.fit(zs, lag: lag, penalty: $0, shrinkTo: model.options.shrinkTo, context: context) } ?? model.dynamics
         let A1 = dynamics.lagMatrices[0]
         let sd = model.latentSD, mu = model.latentMean
         let pairs = T - lag

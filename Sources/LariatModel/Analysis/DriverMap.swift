@@ -131,7 +131,7 @@ public struct DriverMap: Sendable {
         let eps = 1e-6 * ((0..<d).map { G[$0 * d + $0] }.max() ?? 0) + 1e-300
         for a in 0..<d { G[a * d + a] += eps }
         let Ginv = try invert(G, d)
-        let dynamics = try options.penalty.map { try SparseVAR.fit(zs, lag: model.options.lag, penalty: $0, context: context) }
+        let dynamics = try options.penalty.map { try SparseVAR.fit(zs, lag: model.options.lag, penalty: $0, shrinkTo: model.options.shrinkTo, context: context) }
             ?? model.dynamics
         let A1 = dynamics.lagMatrices[0]
         var B = [Double](repeating: 0, count: d * d)

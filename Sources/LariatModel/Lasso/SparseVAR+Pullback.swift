@@ -32,6 +32,10 @@ extension SparseVAR {
             throw LassoInputError(argument: "interceptGradient", problem: "has \(d.count) values, expected \(k)")
         }
         let B = coefficients.data
+        // The lassos' own coefficients: shrunk toward persistence, each solved for
+        // A - E (E: 1 on the own lag-1 entries), on the change y_i - x_i.
+        var Blasso = B
+        if shrinkTo == .persistence { for i in 0..<k { Blasso[i * kp + i] -= 1 } }
         // The lagged design is not stored (LaggedDesign); built once here.
         let Xc = design.Xc
         var Bbar = coefficientGradient?.data ?? [Double](repeating: 0, count: k * kp)
@@ -70,8 +74,11 @@ extension SparseVAR {
         gemm(.noTrans, .trans, n, k, kp, Xc, kp, U, kp, &W, k, beta: 0)
         gemm(.noTrans, .noTrans, n, kp, k, residuals.data, k, U, kp, &Xcbar, kp, beta: 1)
         for idx in 0..<W.count { W[idx] = -W[idx] }
-        gemm(.noTrans, .noTrans, n, kp, k, W, k, B, kp, &Xcbar, kp, beta: 1)
+        gemm(.noTrans, .noTrans, n, kp, k, W, k, Blasso, kp, &Xcbar, kp, beta: 1)
         for idx in 0..<W.count { W[idx] = -W[idx] }
+        // W is the gradient of the lassos' targets; shrunk toward persistence,
+        // target i is y_i - x_i, so x_i (column i of the design) gets -W_i too.
+        if shrinkTo == .persistence { for r in 0..<n { for i in 0..<k { Xcbar[r * kp + i] -= W[r * k + i] } } }
 
         let dZ = design.seriesGradient(dXc: Xcbar, dYc: W, dxbar: xbarBar, dybar: ybarBar)
         return SparseVARPullback(traces: dZ, lambdas: lambdaBar)

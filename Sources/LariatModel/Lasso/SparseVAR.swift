@@ -10,6 +10,14 @@ import Dispatch
 /// on centred data (n = T - p), so the intercept c is unpenalised. All
 /// equations share one Gram matrix and run in parallel. With lambda = 0 it
 /// is ordinary least squares, the same as statsmodels' `VAR(Z).fit(p)`.
+///
+/// `shrinkTo: .persistence` penalises the distance from persistence instead
+/// (the random-walk centre of the Minnesota prior): each equation is the
+/// lasso of the change `y_i - z_{i,t-1}` on the same design, and the
+/// coefficients reported are that lasso's plus 1 on the own lag-1 entry. A
+/// large penalty then predicts "no change" rather than "the mean": slowly
+/// decaying series (calcium, latents that persist) keep their persistence
+/// for free, and the penalty falls on what moves them.
 public struct SparseVAR: Sendable {
     /// How lambda is chosen, for every equation.
     public enum Penalty: Sendable, Equatable {
@@ -21,7 +29,16 @@ public struct SparseVAR: Sendable {
         case criterion(InformationCriterion)
     }
 
+    /// What the penalty shrinks the coefficients toward.
+    public enum Shrinkage: String, Sendable, Equatable, CaseIterable {
+        /// Zero: a large penalty predicts each series' mean.
+        case zero
+        /// Persistence (own lag-1 coefficient 1, the rest 0): a large penalty predicts no change.
+        case persistence
+    }
+
     public let lag: Int
+    public let shrinkTo: Shrinkage
     /// k, the number of series.
     public let variableCount: Int
     /// `[A_1 | A_2 | ... | A_p]`: `k x k*p`, row i the equation of z_i.
@@ -50,7 +67,7 @@ public struct SparseVAR: Sendable {
     /// - Throws: `LassoInputError` naming `traces`, `lag` or `lambda` when
     ///   the series is empty, not finite, too short for the lag, or the
     ///   penalty is negative; `CancelledError` if cancelled first.
-    public static func fit(_ traces: NDArray, lag: Int, penalty: Penalty,
+    public static func fit(_ traces: NDArray, lag: Int, penalty: Penalty, shrinkTo: Shrinkage = .zero,
                            context: WorkContext = .silent) throws -> SparseVAR {
         try validate(traces, lag: lag, penalty: penalty)
         try context.cancellation.check()
@@ -68,7 +85,13 @@ public struct SparseVAR: Sendable {
                     let outBase = out.baseAddress!, lmaxBase = lmax.baseAddress!
                     // One equation per task; the Gram matrix is shared read-only.
                     Workers.perform(k) { i in
-                        let xy = (0..<kp).map { XY[$0 * k + i] }
+                        var xy = (0..<kp).map { XY[$0 * k + i] }
+                        var yyi = yy[i]
+                        if shrinkTo == .persistence {
+                            // The change y_i - x_i (x_i: column i, z_i at lag 1): X'(y - x_i) and its square.
+                            yyi += G[i * kp + i] - 2 * xy[i]
+                            for j in 0..<kp { xy[j] -= G[j * kp + i] }
+                        }
                         let lambdaMax = (xy.map(abs).max() ?? 0) / Double(n)
                         lmaxBase[i] = lambdaMax
                         let lambda: Double
@@ -81,7 +104,7 @@ public struct SparseVAR: Sendable {
                             o.relativeTolerance = 1e-12
                             o.recordPath = false
                             o.maxIterations = maxIterations
-                            o.yy = yy[i]
+                            o.yy = yyi
                             let run = xy.withUnsafeBufferPointer {
                                 LARS.run(gram: G, xy: $0.baseAddress!, featureCount: kp, sampleCount: n, options: o)
                             }
@@ -102,8 +125,9 @@ public struct SparseVAR: Sendable {
         for i in 0..<k {
             let b = solutions[i].coefficients
             for j in 0..<kp { B[i * kp + j] = b[j] }
+            if shrinkTo == .persistence { B[i * kp + i] += 1 }
             var cx = 0.0
-            for j in 0..<kp { cx += b[j] * design.xbar[j] }
+            for j in 0..<kp { cx += B[i * kp + j] * design.xbar[j] }
             c[i] = design.ybar[i] - cx
         }
         // Fitted = Xc B' + 1 ybar'; residuals = Yc - Xc B'.
@@ -123,7 +147,7 @@ public struct SparseVAR: Sendable {
         if n <= kp && penalty == .value(0) {
             warnings.append("lag \(lag) on \(k) series gives \(kp) regressors for \(n) rows: least squares is not unique; the LARS end point is returned.")
         }
-        return SparseVAR(lag: lag, variableCount: k,
+        return SparseVAR(lag: lag, shrinkTo: shrinkTo, variableCount: k,
                          coefficients: NDArray(shape: [k, kp], data: B), intercept: c,
                          lambdas: solutions.map(\.lambda), lambdaMax: maxima,
                          activeSets: solutions.map(\.active),

@@ -14,6 +14,8 @@ public struct FitOptions: Sendable, Equatable {
     public var lag: Int = 1
     /// The lasso penalty on standardised latents.
     public var penalty: SparseVAR.Penalty = .ratio(0.1)
+    /// What the lasso shrinks the VAR toward (training and the final VAR alike).
+    public var shrinkTo: SparseVAR.Shrinkage = .zero
     public var epochs: Int = 30
     public var seed: UInt64 = 0
     public var mode: Mode = .joint

@@ -75,7 +75,7 @@ public final class LatentDynamicsModel {
         if options.mode == .joint, options.epochs - warmup > 0 {
             let rest = options.epochs - warmup
             trainer.options.epochs = rest
-            try trainer.trainJoint(lag: options.lag, penalty: options.penalty, weights: options.weights,
+            try trainer.trainJoint(lag: options.lag, penalty: options.penalty, shrinkTo: options.shrinkTo, weights: options.weights,
                                    context: context, progress: stage(after: warmup))
         }
 
@@ -87,7 +87,8 @@ public final class LatentDynamicsModel {
         }
         let standard = LatentStandardisation(z)
         let (mean, sd) = (standard.mean, standard.sd)
-        let dynamics = try SparseVAR.fit(standard.standardised, lag: options.lag, penalty: options.penalty, context: context)
+        let dynamics = try SparseVAR.fit(standard.standardised, lag: options.lag, penalty: options.penalty,
+                                         shrinkTo: options.shrinkTo, context: context)
         let parts = ModelParts(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean, latentSD: sd)
         let heldOutMovie = NDArray(shape: [heldOut, movie.shape[1], movie.shape[2]],
                                    data: Array(movie.data[trainCount * movie.shape[1] * movie.shape[2] ..< movie.count]))

@@ -71,7 +71,7 @@ public enum ModelArchive {
             trainingFrames: model.trainingFrames,
             options: .init(latent: o.latent, lag: o.lag, penalty: penalty, epochs: o.epochs, seed: String(o.seed),
                            mode: o.mode.rawValue, skip: o.skip, window: o.window, learningRate: o.learningRate,
-                           holdout: o.holdout, warmup: o.warmupEpochs,
+                           holdout: o.holdout, warmup: o.warmupEpochs, shrinkTo: o.shrinkTo.rawValue,
                            weights: .init(reconstruction: o.weights.reconstruction, prediction: o.weights.prediction,
                                           latentResidual: o.weights.latentResidual,
                                           varianceFloor: o.weights.varianceFloor, floor: o.weights.floor)),
@@ -135,6 +135,10 @@ public enum ModelArchive {
         o.skip = opt.skip; o.window = opt.window
         o.learningRate = opt.learningRate; o.holdout = opt.holdout
         o.warmupEpochs = opt.warmup
+        guard let shrink = SparseVAR.Shrinkage(rawValue: opt.shrinkTo ?? "zero") else {
+            throw fail("options.shrink_to '\(opt.shrinkTo ?? "")' is unknown")
+        }
+        o.shrinkTo = shrink
         let w = opt.weights
         o.weights = JointLossWeights(reconstruction: w.reconstruction, prediction: w.prediction, latentResidual: w.latentResidual,
                                      varianceFloor: w.varianceFloor, floor: w.floor)
@@ -192,7 +196,7 @@ public enum ModelArchive {
             throw fail("var_series is \(series.shape), expected T x \(d)")
         }
         let refit: SparseVAR
-        do { refit = try SparseVAR.fit(series, lag: o.lag, penalty: o.penalty) } catch let e as LassoInputError {
+        do { refit = try SparseVAR.fit(series, lag: o.lag, penalty: o.penalty, shrinkTo: o.shrinkTo) } catch let e as LassoInputError {
             throw fail("var_series cannot be refitted: \(e)")
         }
         let rows = series.shape[0] - o.lag
@@ -203,7 +207,7 @@ public enum ModelArchive {
         guard h.varActiveSets.count == d, h.varActiveSets.allSatisfy({ $0.allSatisfy { (0..<kp).contains($0) } }) else {
             throw fail("the VAR's active sets do not match \(d) latents at lag \(o.lag)")
         }
-        let dynamics = SparseVAR(lag: o.lag, variableCount: d, coefficients: coefficients,
+        let dynamics = SparseVAR(lag: o.lag, shrinkTo: o.shrinkTo, variableCount: d, coefficients: coefficients,
                                  intercept: try vector("var_intercept", count: d),
                                  lambdas: try vector("var_lambdas", count: d), lambdaMax: try vector("var_lambda_max", count: d),
                                  activeSets: h.varActiveSets, fittedValues: fitted, residuals: residuals,
@@ -262,6 +266,8 @@ public enum ModelArchive {
             var learningRate: Float
             var holdout: Double
             var warmup: Int?
+            /// Absent in files written before it existed: "zero".
+            var shrinkTo: String?
             var weights: Weights
         }
         struct Architecture: Codable {

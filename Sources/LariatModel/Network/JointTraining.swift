@@ -41,6 +41,7 @@ extension AutoencoderTrainer {
     /// solution (active sets and signs held, lambda fixed) into the encoder.
     /// Accumulates every parameter gradient; the caller updates.
     public func jointGradients(window: Range<Int>, lag: Int, penalty: SparseVAR.Penalty,
+                               shrinkTo: SparseVAR.Shrinkage = .zero,
                                weights: JointLossWeights = JointLossWeights(),
                                cancellation: Cancellation? = nil) throws -> JointLosses {
         let x = frames.frames(window)
@@ -51,7 +52,7 @@ extension AutoencoderTrainer {
 
         // The VAR on standardised latents (double).
         try cancellation?.check()
-        let step = try LatentVARStep(latents: z, lag: lag, penalty: penalty)
+        let step = try LatentVARStep(latents: z, lag: lag, penalty: penalty, shrinkTo: shrinkTo)
 
         // Reconstruction of every frame of the window.
         var losses = JointLosses(total: 0, reconstruction: 0, prediction: 0, latentResidual: 0, varianceFloor: 0, latentFVU: 0)
@@ -89,11 +90,12 @@ extension AutoencoderTrainer {
     /// (typically after some reconstruction-only epochs). Appends each
     /// epoch's mean total loss to `losses`; reports the parts as it goes (to
     /// `progress` when given, else to `context`).
-    public func trainJoint(lag: Int, penalty: SparseVAR.Penalty, weights: JointLossWeights = JointLossWeights(),
+    public func trainJoint(lag: Int, penalty: SparseVAR.Penalty, shrinkTo: SparseVAR.Shrinkage = .zero,
+                           weights: JointLossWeights = JointLossWeights(),
                            context: WorkContext = .silent, progress: ((TrainingProgress) -> Void)? = nil) throws {
         guard lag >= 1 else { throw NetworkError("lag must be at least 1, got \(lag)") }
         try train(task: "fit", context: context, progress: progress) { window in
-            let l = try jointGradients(window: window, lag: lag, penalty: penalty, weights: weights,
+            let l = try jointGradients(window: window, lag: lag, penalty: penalty, shrinkTo: shrinkTo, weights: weights,
                                        cancellation: context.cancellation)
             // The weighted latent residual is kept only when its weight
             // makes it differ from the FVU (at weight 1 the two coincide).
@@ -114,10 +116,10 @@ struct LatentVARStep {
     /// The VAR's predictions of latents p..T-1 in the encoder's units, `(T - p) x d`.
     let prediction: Tensor
 
-    init(latents z: Tensor, lag: Int, penalty: SparseVAR.Penalty) throws {
+    init(latents z: Tensor, lag: Int, penalty: SparseVAR.Penalty, shrinkTo: SparseVAR.Shrinkage = .zero) throws {
         self.lag = lag
         standard = LatentStandardisation(z)
-        model = try SparseVAR.fit(standard.standardised, lag: lag, penalty: penalty)
+        model = try SparseVAR.fit(standard.standardised, lag: lag, penalty: penalty, shrinkTo: shrinkTo)
         prediction = standard.destandardise(model.fittedValues)
     }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -68,6 +69,18 @@ def png_count(cell) -> int:
                if o.get("output_type") in ("display_data", "execute_result") and "image/png" in o.get("data", {}))
 
 
+def without_figure_paths(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The kernel names each figure's temporary PNG file in its text/plain (for
+    text-only clients); a saved notebook carries the image itself, and the
+    path of a file that is gone would only be noise in it."""
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if "image/png" in data and "text/plain" in data:
+                data["text/plain"] = re.sub(r" \(PNG: [^)]*\)$", "", data["text/plain"])
+    return nb
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Execute the Lariat notebooks on the lariat kernel.")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/*.ipynb")
@@ -81,7 +94,7 @@ def main() -> None:
         nb = execute(path.resolve(), small=a.small, timeout=a.timeout)
         figures = sum(png_count(c) for c in nb.cells if c.cell_type == "code")
         if a.save:
-            nbformat.write(nb, path)
+            nbformat.write(without_figure_paths(nb), path)
         print(f"{path.name}: {figures} figures, {time.monotonic() - start:.1f}s{' (saved)' if a.save else ''}")
 
 

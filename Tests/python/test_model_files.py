@@ -104,6 +104,24 @@ def test_a_non_default_architecture_round_trips(tmp_path):
     assert "channel_norm" in r.stdout and "5x5" in r.stdout
 
 
+def test_shrinkage_toward_persistence_round_trips(tmp_path):
+    """shrink_to is stored; the loaded model's VAR, its predictions and its
+    refit on the same latents are those of the fitted one."""
+    script = (SIM + "m = fit(sim.movie, epochs=2, seed=1, mode=\"two-stage\", shrink_to=\"persistence\")\n"
+              "save(m, \"m.lariatmodel\")\nsave(m.coefficients, \"a.npy\")\n"
+              "save(predict(m, sim.movie), \"pa.npy\")\n")
+    r = run(script, tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run(SIM + "m = load(\"m.lariatmodel\")\nsave(m.coefficients, \"b.npy\")\n"
+            "save(predict(m, sim.movie), \"pb.npy\")\nprint(m.shrink_to)\n", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "persistence"
+    for x in ("", "p"):
+        assert np.load(tmp_path / f"{x}a.npy").tobytes() == np.load(tmp_path / f"{x}b.npy").tobytes()
+    # Shrunk toward persistence, the own lag-1 coefficients are near 1, not near 0.
+    assert np.diag(np.load(tmp_path / "a.npy")[:, :16]).mean() > 0.5
+
+
 @pytest.mark.parametrize("damage", ["truncate", "crc", "not_a_model", "missing_member"])
 def test_damaged_files_give_a_clear_error_naming_the_file(fitted, damage):
     src = (fitted / "m.lariatmodel").read_bytes()

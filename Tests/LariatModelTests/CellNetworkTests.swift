@@ -107,6 +107,13 @@ import Testing
         let regions = try #require(cells.regions), strengths = try #require(cells.regionDrivers)
         let found = try CellDetection.detect(sim.movie)
         #expect(regions == found.masks)
+        #expect(cells.read == .cells)
+        // A movie of noise shows no regions: the pixel read runs instead.
+        var rng = SeededRandom(seed: 9)
+        let noise = NDArray(shape: [240, 16, 16], data: (0..<(240 * 256)).map { _ in 100 + rng.normal() })
+        #expect(try CellDetection.detect(noise).masks.shape[0] < 2)
+        let fallback = try DriverMap.compute(model: model, movie: noise)
+        #expect(fallback.read == .pixels && fallback.regions == nil && fallback.map.shape == [16, 16])
         for p in [0, 37, 100, 255] {
             let painted = (0..<strengths.count).reduce(0.0) { $0 + strengths[$1] * regions.data[$1 * 256 + p] }
             #expect(abs(cells.map.data[p] - painted) <= 1e-12 * max(1, painted))

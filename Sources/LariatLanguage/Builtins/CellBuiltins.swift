@@ -176,7 +176,8 @@ extension BuiltinRegistry {
             is `network(m, movie, masks=regions)` (its reconstruction's region traces in the
             calcium-aware design), and each region's out-strength to the OTHER regions is painted
             over its mask: `.map[p] = sum_j drivers_j w_j(p)`. `.regions` (n x H x W) and
-            `.region_drivers` (n) come with it.
+            `.region_drivers` (n) come with it. When the movie shows fewer than two regions (or
+            fewer frames than regions + 8) it falls back to the pixel read (`.read` says which ran).
 
             `read="pixels"`: no regions. The decoder's Jacobian `J` (pixels x latents, averaged over
             frames) and the VAR's lag-1 coefficients `B` give the model's dynamics on frames,
@@ -210,7 +211,7 @@ extension BuiltinRegistry {
                 } else {
                     fields.append(("radius", .number(o.radius)))
                 }
-                fields += [("read", .string(o.read.rawValue)), ("frames", .number(Double(d.framesUsed)))]
+                fields += [("read", .string(d.read.rawValue)), ("frames", .number(Double(d.framesUsed)))]
                 let record = Record(kind: "drivers", fields: fields)
                 record.figure = try? figureValue(Figure.image(d.meanImage.data, width: d.map.shape[1], height: d.map.shape[0],
                                                               limits: d.regionDrivers.flatMap(regionLimits),

@@ -36,6 +36,9 @@ public struct DriverMap: Sendable {
     /// The movie's mean image (data units), for the overlay display.
     public let meanImage: NDArray
     public let framesUsed: Int
+    /// The read that ran: `.cells` falls back to `.pixels` when the movie
+    /// shows fewer than two regions (or fewer frames than regions + 8).
+    public var read: Read { regions == nil ? .pixels : .cells }
     /// `.cells`: the regions (n x H x W, peak 1) and their out-strengths.
     public let regions: NDArray?
     public let regionDrivers: [Double]?
@@ -73,8 +76,10 @@ public struct DriverMap: Sendable {
         let (H, W) = (model.frameHeight, model.frameWidth)
         let found = try CellDetection.detect(movie, options: options.detection, cancellation: context.cancellation)
         let n = found.masks.shape[0]
-        guard n >= 2 else {
-            throw NetworkError("drivers: \(n) region\(n == 1 ? "" : "s") found in the movie; need at least 2 to tell which drives which (try read=\"pixels\")")
+        // Too few regions, or too few frames for their dynamics: no region
+        // network to read; the pixel read needs neither (`read` says which ran).
+        guard n >= 2, movie.shape[0] >= n + 8 else {
+            return try readPixels(model: model, movie: movie, options: options, context: context)
         }
         var o = CellNetwork.Options()
         o.read = .cells

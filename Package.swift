@@ -73,8 +73,11 @@ let package = Package(
         ], linkerSettings: staticSwiftRuntime),
 
         // MARK: - Tests
-        .testTarget(name: "LariatDataTests", dependencies: ["LariatData"]),
-        .testTarget(name: "LariatModelTests", dependencies: ["LariatModel"]),
+        // What the test bundles share (test bundles cannot import each other):
+        // Python references from the test venv, byte mutations for fuzz tests.
+        .target(name: "LariatTestSupport", path: "Tests/LariatTestSupport"),
+        .testTarget(name: "LariatDataTests", dependencies: ["LariatData", "LariatTestSupport"]),
+        .testTarget(name: "LariatModelTests", dependencies: ["LariatModel", "LariatTestSupport"]),
         .testTarget(name: "LariatFiguresTests", dependencies: ["LariatFigures"]),
         .testTarget(name: "LariatLanguageTests", dependencies: ["LariatLanguage"],
                     resources: [.copy("Golden")]),

@@ -1,14 +1,15 @@
 import Foundation
+import LariatTestSupport
 import Testing
 @testable import LariatData
 
 /// Mutated suite2p pickles (stat.npy, ops.npy), read in-process: every one
 /// is refused with an error or read, none crashes the process (LariatData
 /// keeps bounds checks, so a missed guard traps here) and none takes long.
-/// Fixed seed; the mutations are those of ArchiveMutationTests (model files).
+/// Fixed seed; the mutations are `ByteMutation`s, as ArchiveMutationTests'.
 @Suite struct PickleMutationTests {
     /// SplitMix64 (Steele, Lea and Flood 2014): a seeded stream for the mutations.
-    struct Stream {
+    struct Stream: MutationRandom {
         var state: UInt64
         mutating func int(in range: Range<Int>) -> Int {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -18,24 +19,6 @@ import Testing
             z ^= z >> 31
             return range.lowerBound + Int(z % UInt64(range.count))
         }
-    }
-
-    /// Flips bits, writes interesting integers, truncates or deletes a run.
-    static func mutate(_ b: [UInt8], _ rng: inout Stream) -> [UInt8] {
-        var out = b
-        for _ in 0..<(1 + rng.int(in: 0..<4)) where !out.isEmpty {
-            let at = rng.int(in: 0..<out.count)
-            switch rng.int(in: 0..<5) {
-            case 0: out[at] ^= UInt8(1) << UInt8(rng.int(in: 0..<8))
-            case 1:
-                let v: [UInt8] = [[0xFF, 0xFF, 0xFF, 0x7F], [0, 0, 0, 0x80], [0xFF, 0xFF, 0xFF, 0xFF], [0, 0, 0, 0]][rng.int(in: 0..<4)]
-                for k in 0..<min(4, out.count - at) { out[at + k] = v[k] }
-            case 2: out.removeSubrange(at...)
-            case 3: out.removeSubrange(at..<min(out.count, at + 1 + rng.int(in: 0..<64)))
-            default: out[at] = UInt8(rng.int(in: 0..<256))
-            }
-        }
-        return out
     }
 
     @Test func mutatedSuite2pPicklesAreReadOrRefusedNeverCrash() throws {
@@ -54,7 +37,7 @@ import Testing
             var rng = Stream(state: 7)
             var outcomes = [0, 0]
             for _ in 0..<500 {
-                try Data(Self.mutate(original, &rng)).write(to: URL(fileURLWithPath: path))
+                try Data(ByteMutation.mutate(original, &rng)).write(to: URL(fileURLWithPath: path))
                 do { _ = try Suite2pFolder.objectArray(path: path); outcomes[0] += 1 } catch is DataFileError { outcomes[1] += 1 }
             }
             #expect(outcomes[1] > 0 && outcomes[0] + outcomes[1] == 500, "\(name): read \(outcomes[0]), refused \(outcomes[1])")

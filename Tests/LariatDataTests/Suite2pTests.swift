@@ -1,4 +1,5 @@
 import Foundation
+import LariatTestSupport
 import Testing
 @testable import LariatData
 

@@ -1,4 +1,5 @@
 import Foundation
+import LariatTestSupport
 import Testing
 @testable import LariatModel
 
@@ -6,24 +7,6 @@ import Testing
 /// error or read, none crashes the process and none takes long. Fixed
 /// seed, a few hundred. (The suite2p pickles' twin is in LariatDataTests.)
 @Suite(.serialized) struct ArchiveMutationTests {
-    /// Flips bits, writes interesting integers, truncates or deletes a run.
-    static func mutate(_ b: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
-        var out = b
-        for _ in 0..<(1 + rng.int(in: 0..<4)) where !out.isEmpty {
-            let at = rng.int(in: 0..<out.count)
-            switch rng.int(in: 0..<5) {
-            case 0: out[at] ^= UInt8(1) << UInt8(rng.int(in: 0..<8))
-            case 1:
-                let v: [UInt8] = [[0xFF, 0xFF, 0xFF, 0x7F], [0, 0, 0, 0x80], [0xFF, 0xFF, 0xFF, 0xFF], [0, 0, 0, 0]][rng.int(in: 0..<4)]
-                for k in 0..<min(4, out.count - at) { out[at + k] = v[k] }
-            case 2: out.removeSubrange(at...)
-            case 3: out.removeSubrange(at..<min(out.count, at + 1 + rng.int(in: 0..<64)))
-            default: out[at] = UInt8(rng.int(in: 0..<256))
-            }
-        }
-        return out
-    }
-
     @Test func mutatedModelFilesAreReadOrRefusedNeverCrash() throws {
         var s = SimulationOptions(); s.neurons = 3; s.frames = 80; s.size = 16; s.seed = 5
         let sim = try Simulator.simulate(s)
@@ -41,10 +24,12 @@ import Testing
         var refused = 0
         let start = Date()
         for _ in 0..<300 {
-            try Data(Self.mutate(original, &rng)).write(to: URL(fileURLWithPath: path))
+            try Data(ByteMutation.mutate(original, &rng)).write(to: URL(fileURLWithPath: path))
             do { _ = try ModelArchive.load(path: path) } catch is DataFileError { refused += 1 }
         }
         #expect(refused > 250, "most mutations break the CRC or the structure: \(refused) of 300 refused")
         #expect(Date().timeIntervalSince(start) < 120)
     }
 }
+
+extension SeededRandom: MutationRandom {}

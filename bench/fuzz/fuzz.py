@@ -208,31 +208,12 @@ def write_nwb_seeds(directory: Path, movie) -> list[Path]:
     """pynwb files (no cached spec, so they stay small): a TwoPhotonSeries
     for `load`, and PlaneSegmentations with image masks and pixel masks
     for `rois`."""
-    import datetime
     import numpy as np
-    from pynwb import NWBFile, NWBHDF5IO
-    from pynwb.ophys import ImageSegmentation, OpticalChannel, TwoPhotonSeries
+    sys.path.insert(0, str(ROOT / "Tests" / "python"))
+    from nwb_files import write_nwb
 
     def nwb(name, image_masks=None, pixel_masks=None):
-        f = NWBFile(session_description="fuzz", identifier="lariat-fuzz",
-                    session_start_time=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
-        device = f.create_device(name="scope")
-        channel = OpticalChannel(name="green", description="GCaMP", emission_lambda=520.0)
-        plane = f.create_imaging_plane(name="plane0", optical_channel=channel, description="L2/3",
-                                       device=device, excitation_lambda=920.0, imaging_rate=30.0,
-                                       indicator="GCaMP6f", location="V1")
-        f.add_acquisition(TwoPhotonSeries(name="TwoPhotonSeries", data=movie, imaging_plane=plane,
-                                          rate=30.0, unit="a.u."))
-        if image_masks is not None or pixel_masks is not None:
-            seg = ImageSegmentation()
-            ps = seg.create_plane_segmentation(name="PlaneSegmentation", description="rois", imaging_plane=plane)
-            for m in (image_masks if image_masks is not None else pixel_masks):
-                ps.add_roi(image_mask=m) if image_masks is not None else ps.add_roi(pixel_mask=m)
-            f.create_processing_module(name="ophys", description="ophys").add(seg)
-        p = directory / name
-        with NWBHDF5IO(str(p), "w") as io:
-            io.write(f, cache_spec=False)
-        return p
+        return write_nwb(directory / name, movie, image_masks=image_masks, pixel_masks=pixel_masks, cache_spec=False)
 
     h, w = movie.shape[1:]
     masks = np.zeros((2, h, w))

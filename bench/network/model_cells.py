@@ -43,10 +43,11 @@ import time
 
 import numpy as np
 from sklearn.linear_model import LassoLarsIC
-from sklearn.metrics import roc_auc_score
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import model_parts  # noqa: E402
+from classical import out_strength  # noqa: E402
 from ceiling import ar1_innov, detrend, ema, fit_rows  # noqa: E402
 
 DECODERS = {"conv": "", "parts": ', decoder="parts"'}
@@ -97,21 +98,14 @@ def lasso_bic(F):
     return W
 
 
-def out_strength(W):
-    A = np.abs(W) * ~np.eye(len(W), dtype=bool)
-    return A.sum(0)
-
-
 def aucs(truth, W):
-    off = ~np.eye(len(truth), dtype=bool)
-    drivers = (np.abs(truth) * off).sum(0) > 0
-    return [float(roc_auc_score(drivers, out_strength(W))), float(roc_auc_score((truth != 0)[off], np.abs(W)[off]))]
+    """[driver AUC, edge AUC], as model_parts.py scores them."""
+    return [float(x) for x in model_parts.aucs(truth, W)]
 
 
 def map_auc(truth, footprints, m):
-    drivers = (np.abs(truth) * ~np.eye(len(truth), dtype=bool)).sum(0) > 0
-    per_cell = (footprints * m).sum(axis=(1, 2)) / footprints.sum(axis=(1, 2))
-    return [float(roc_auc_score(drivers, per_cell)), float("nan")]
+    """[driver AUC of a map (footprint-weighted mean per cell), nan]."""
+    return [float(model_parts.map_auc(truth, footprints, m)), float("nan")]
 
 
 def unit_results(a, seed):

@@ -140,7 +140,7 @@ extension BuiltinRegistry {
                 var o = CellNetwork.Options()
                 o.read = try args.choice("read", of: CellNetwork.Read.self)
                 o.frames = try args.integer("frames", in: 1...10_000_000)
-                o.penalty = o.read == .latents ? try readoutPenalty(args) : try cellPenalty(args)
+                o.penalty = try readPenalty(args, throughLatents: o.read == .latents)
                 let net: CellNetwork
                 do { net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work) }
                 catch let e as NetworkError { throw BuiltinError("network(): \(e.description)", argument: e.option ?? "masks") }
@@ -197,7 +197,7 @@ extension BuiltinRegistry {
                 let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = DriverMap.Options()
                 o.read = try args.choice("read", of: DriverMap.Read.self)
-                if o.read == .pixels { o.penalty = try readoutPenalty(args) } else { o.cellPenalty = try cellPenalty(args) }
+                o.penalty = try readPenalty(args, throughLatents: o.read == .pixels)
                 o.radius = try args.number("radius")
                 o.frames = try args.integer("frames", in: 1...10_000_000)
                 let d: DriverMap
@@ -283,38 +283,25 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, centres: NDA
     return try cellOutlines(mean, masks: masks, arrows: arrows, outlineColor: Color(hex: 0xe0e0e0), title: title)
 }
 
-/// `lambda=` of network(read="cells") and drivers(read="cells"): each
-/// cell's equation at a number or "bic" / "aic"; left out, least squares (nil).
-func cellPenalty(_ args: Arguments) throws -> SparseVAR.Penalty? {
+/// `lambda=` of network() and drivers(): a number or "bic" / "aic". Read
+/// through the latents' VAR (`throughLatents`), the VAR refitted on the
+/// model's latents at it, default "bic", or "model" for the model's own VAR
+/// (nil); read from the cells' traces, each cell's equation at it, default
+/// least squares (nil).
+func readPenalty(_ args: Arguments, throughLatents: Bool) throws -> SparseVAR.Penalty? {
+    let choices = throughLatents ? "a number, \"bic\", \"aic\" or \"model\"" : "a number, \"bic\" or \"aic\""
     switch args["lambda"] {
-    case .none: return nil
+    case .none: return throughLatents ? .criterion(.bic) : nil
     case .number(let l):
         guard l >= 0, l.isFinite else { throw BuiltinError("\(args.function)(): 'lambda' must be >= 0, got \(formatNumber(l))", argument: "lambda") }
         return .value(l)
     case .string(let s):
+        if throughLatents, s.lowercased() == "model" { return nil }
         guard let ic = InformationCriterion(rawValue: s.lowercased()) else {
-            throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\" with read=\"cells\" (\"model\" reads the model's own VAR: read=\"latents\"), got \"\(s)\"", argument: "lambda")
+            let hint = s.lowercased() == "model" ? " (\"model\", the model's own VAR, goes with read=\"latents\" or \"pixels\")" : ""
+            throw BuiltinError("\(args.function)(): 'lambda' must be \(choices), got \"\(s)\"\(hint)", argument: "lambda")
         }
         return .criterion(ic)
-    default: throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\" or \"aic\"", argument: "lambda")
-    }
-}
-
-/// `lambda=` of network(read="latents") and drivers(read="pixels"): the VAR refitted on the model's
-/// latents at a number or "bic" / "aic" (default "bic"), or "model" for the
-/// model's own VAR (nil).
-func readoutPenalty(_ args: Arguments) throws -> SparseVAR.Penalty? {
-    switch args["lambda"] {
-    case .none: return .criterion(.bic)
-    case .number(let l):
-        guard l >= 0, l.isFinite else { throw BuiltinError("\(args.function)(): 'lambda' must be >= 0, got \(formatNumber(l))", argument: "lambda") }
-        return .value(l)
-    case .string(let s):
-        if s.lowercased() == "model" { return nil }
-        guard let ic = InformationCriterion(rawValue: s.lowercased()) else {
-            throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\", \"aic\" or \"model\", got \"\(s)\"", argument: "lambda")
-        }
-        return .criterion(ic)
-    default: throw BuiltinError("\(args.function)(): 'lambda' must be a number, \"bic\", \"aic\" or \"model\"", argument: "lambda")
+    default: throw BuiltinError("\(args.function)(): 'lambda' must be \(choices)", argument: "lambda")
     }
 }

@@ -26,8 +26,6 @@ public enum CellDynamics {
         public var baselinePercentile: Double = 20
         /// r of the regressor's exponential filter, 0 ..< 1 (0: the innovation at t-1 alone).
         public var filter: Double = 0.8
-        /// nil: least squares; else the lasso per equation at this penalty.
-        public var penalty: SparseVAR.Penalty? = nil
         public init() {}
     }
 
@@ -42,8 +40,9 @@ public enum CellDynamics {
         public let innovations: NDArray
     }
 
-    /// The dynamics of `traces` (T x n, one column per cell).
-    public static func fit(_ traces: NDArray, options o: Options = Options(),
+    /// The dynamics of `traces` (T x n, one column per cell); `penalty` nil
+    /// is least squares, else each cell's equation is a lasso at it.
+    public static func fit(_ traces: NDArray, options o: Options = Options(), penalty: SparseVAR.Penalty? = nil,
                            cancellation: Cancellation? = nil) throws -> Result {
         guard traces.rank == 2 else { throw NetworkError("traces must be T x n (frames x cells), got shape \(traces.shape)") }
         let (T, n) = (traces.shape[0], traces.shape[1])
@@ -79,11 +78,11 @@ public enum CellDynamics {
 
         // 4: u_t on e_{t-1}, both standardised.
         let rows = T - 1
-        var X = [Double](repeating: 0, count: rows * n), Y = [Double](repeating: 0, count: rows * n)
-        for r in 0..<rows { for j in 0..<n { X[r * n + j] = e[r * n + j]; Y[r * n + j] = u[(r + 1) * n + j] } }
+        var X = Array(e[0..<(rows * n)]), Y = Array(u[n...])
         standardiseColumns(&X, rows: rows, columns: n)
         standardiseColumns(&Y, rows: rows, columns: n)
-        let B = try regress(Y, on: X, rows: rows, columns: n, penalty: o.penalty ?? .value(0), cancellation: cancellation)
+        try cancellation?.check()
+        let B = regress(Y, on: X, rows: rows, columns: n, penalty: penalty ?? .value(0))
         var drivers = [Double](repeating: 0, count: n)
         for j in 0..<n { for i in 0..<n where i != j { drivers[j] += abs(B[i * n + j]) } }
         return Result(matrix: NDArray(shape: [n, n], data: B), drivers: drivers, decay: decay,
@@ -125,49 +124,21 @@ public enum CellDynamics {
     }
 
     /// B (k x p) with row i the coefficients of `Y[:, i]` on the centred `X`
-    /// (n x p), each equation a lasso at `penalty` on the shared Gram matrix
-    /// (`.value(0)`: least squares, the LARS path's end).
-    static func regress(_ Y: [Double], on X: [Double], rows n: Int, columns p: Int, penalty: SparseVAR.Penalty,
-                        cancellation: Cancellation?) throws -> [Double] {
+    /// (n x p): one lasso per equation at `penalty` on the shared Gram matrix
+    /// (`.value(0)`: least squares, the LARS path's end), as `SparseVAR`.
+    static func regress(_ Y: [Double], on X: [Double], rows n: Int, columns p: Int,
+                        penalty: SparseVAR.Penalty) -> [Double] {
         let k = Y.count / n
         let gram = X.withUnsafeBufferPointer { GramMatrix(design: $0.baseAddress!, rows: n, columns: p) }
-        var B = [Double](repeating: 0, count: k * p)
-        let maxIterations = 8 * p + 100
-        for i in 0..<k {
-            try cancellation?.check()
-            var xy = [Double](repeating: 0, count: p), yy = 0.0
-            for r in 0..<n {
-                let y = Y[r * k + i]
-                yy += y * y
-                for j in 0..<p { xy[j] += X[r * p + j] * y }
-            }
-            let lambdaMax = (xy.map(abs).max() ?? 0) / Double(n)
-            let lambda: Double = gram.values.withUnsafeBufferPointer { G in
-                switch penalty {
-                case .value(let v): return v
-                case .ratio(let r): return r * lambdaMax
-                case .criterion(let ic):
-                    var o = LARS.Options()
-                    o.tolerance = 0
-                    o.relativeTolerance = 1e-12
-                    o.recordPath = false
-                    o.maxIterations = maxIterations
-                    o.yy = yy
-                    let run = xy.withUnsafeBufferPointer {
-                        LARS.run(gram: G.baseAddress!, xy: $0.baseAddress!, featureCount: p, sampleCount: n, options: o)
-                    }
-                    return run.alphas[ic.bestKink(rss: run.rss, activeCounts: run.activeCounts, sampleCount: n)]
-                }
-            }
-            let solution = gram.values.withUnsafeBufferPointer { G in
-                xy.withUnsafeBufferPointer {
-                    LassoSolution.solve(gram: G.baseAddress!, xy: $0.baseAddress!, featureCount: p, sampleCount: n,
-                                        lambda: lambda, maxIterations: maxIterations)
-                }
-            }
-            for j in 0..<p { B[i * p + j] = solution.coefficients[j] }
+        var XY = [Double](repeating: 0, count: p * k)                      // X'Y, p x k
+        XY.withUnsafeMutableBufferPointer { c in
+            dgemm(transA: true, transB: false, m: p, n: k, k: n, a: X, lda: p, b: Y, ldb: k, beta: 0, c: c.baseAddress!, ldc: k)
         }
-        return B
+        var yy = [Double](repeating: 0, count: k)
+        for r in 0..<n { for i in 0..<k { yy[i] += Y[r * k + i] * Y[r * k + i] } }
+        let xy = (0..<k).map { i in (0..<p).map { XY[$0 * k + i] } }
+        let solutions = SparseVAR.solveEquations(gram: gram, xy: xy, yy: yy, sampleCount: n, penalty: penalty).solutions
+        return solutions.flatMap(\.coefficients)
     }
 }
 

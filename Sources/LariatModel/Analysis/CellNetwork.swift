@@ -76,8 +76,8 @@ public struct CellNetwork: Sendable {
                                    context: WorkContext = .silent) throws -> NDArray {
         try model.checkFrameSize(movie)
         let (T, H, W) = (movie.shape[0], model.frameHeight, model.frameWidth)
-        _ = try CellTraces.maskLists(masks, height: H, width: W)
-        let n = masks.shape[0], d = model.network.latent
+        let cells = try CellTraces.maskLists(masks, height: H, width: W)
+        let n = cells.count, d = model.network.latent
         let zs = try model.encode(movie, cancellation: context.cancellation)
         let staticImage = model.staticImage(of: movie)
         let window = 256
@@ -87,7 +87,7 @@ public struct CellNetwork: Sendable {
             let t1 = min(T, t0 + window)
             let z = NDArray(shape: [t1 - t0, d], data: Array(zs.data[(t0 * d)..<(t1 * d)]))
             let frames = try model.decode(z, staticImage: staticImage, cancellation: context.cancellation)
-            out += try CellTraces.traces(frames, masks: masks, cancellation: context.cancellation).data
+            out += CellTraces.traces(frames, cells: cells)
             context.report(ProgressReport(task: "network", done: t1, total: T, elapsed: Date().timeIntervalSince(start)))
         }
         return NDArray(shape: [T, n], data: out)
@@ -96,9 +96,8 @@ public struct CellNetwork: Sendable {
     static func readCells(model: LatentDynamicsModel, movie: NDArray, masks: NDArray, options: Options,
                           context: WorkContext) throws -> CellNetwork {
         let traces = try modelTraces(model: model, movie: movie, masks: masks, context: context)
-        var o = options.dynamics
-        o.penalty = options.penalty
-        let fitted = try CellDynamics.fit(traces, options: o, cancellation: context.cancellation)
+        let fitted = try CellDynamics.fit(traces, options: options.dynamics, penalty: options.penalty,
+                                          cancellation: context.cancellation)
         return CellNetwork(matrix: fitted.matrix, drivers: fitted.drivers, prediction: nil, reconstruction: nil,
                            traces: traces, decay: fitted.decay, framesUsed: movie.shape[0])
     }

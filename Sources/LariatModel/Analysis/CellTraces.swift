@@ -65,13 +65,21 @@ public enum CellTraces {
         let (T, H, W) = (movie.shape[0], movie.shape[1], movie.shape[2])
         guard neuropil >= 0, neuropil.isFinite else { throw NetworkError("neuropil must be >= 0, got \(neuropil)", option: "neuropil") }
         let cells = try maskLists(masks, height: H, width: W)
-        let n = cells.count
-        let totals = cells.map { $0.reduce(0) { $0 + $1.1 } }
         let rings = neuropil > 0 ? neuropilRings(cells, height: H, width: W, ringWidth: ringWidth) : []
         if let empty = rings.firstIndex(where: \.isEmpty) {
             throw NetworkError("cell \(empty) has no neuropil pixels around it (every pixel nearby is in a mask); use neuropil=0", option: "neuropil")
         }
-        let pixels = H * W
+        let out = traces(movie, cells: cells, rings: rings, neuropil: neuropil, cancellation: cancellation)
+        try cancellation?.check()
+        return NDArray(shape: [T, cells.count], data: out)
+    }
+
+    /// The traces (T x n, row-major) of checked mask lists; with `neuropil > 0`
+    /// one ring per cell. Stops early (a partial result) once cancelled.
+    static func traces(_ movie: NDArray, cells: [[(Int, Double)]], rings: [[Int]] = [], neuropil: Double = 0,
+                       cancellation: Cancellation? = nil) -> [Double] {
+        let (T, pixels, n) = (movie.shape[0], movie.shape[1] * movie.shape[2], cells.count)
+        let totals = cells.map { $0.reduce(0) { $0 + $1.1 } }
         var out = [Double](repeating: 0, count: T * n)
         movie.data.withUnsafeBufferPointer { x in
             for t in 0..<T {
@@ -90,7 +98,6 @@ public enum CellTraces {
                 }
             }
         }
-        try cancellation?.check()
-        return NDArray(shape: [T, n], data: out)
+        return out
     }
 }

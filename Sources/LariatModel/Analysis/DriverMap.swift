@@ -55,10 +55,10 @@ public struct DriverMap: Sendable {
         public var radius: Double = 4
         /// At most this many frames, evenly spaced, for the decoder's Jacobian.
         public var frames: Int = 256
-        /// `.pixels`: as `CellNetwork.Options.penalty`: nil reads the model's own VAR.
+        /// As `CellNetwork.Options.penalty` for the read: `.cells`, each
+        /// region's equation (nil: least squares); `.pixels`, the VAR refitted
+        /// on the latents (nil: the model's own).
         public var penalty: SparseVAR.Penalty? = nil
-        /// `.cells`: each region's equation (nil: least squares).
-        public var cellPenalty: SparseVAR.Penalty? = nil
         public init() {}
     }
 
@@ -83,7 +83,7 @@ public struct DriverMap: Sendable {
         }
         var o = CellNetwork.Options()
         o.read = .cells
-        o.penalty = options.cellPenalty
+        o.penalty = options.penalty
         let net = try CellNetwork.compute(model: model, movie: movie, masks: found.masks, options: o, context: context)
         let P = H * W
         var map = [Double](repeating: 0, count: P)

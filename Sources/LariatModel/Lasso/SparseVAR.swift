@@ -75,50 +75,19 @@ public struct SparseVAR: Sendable {
         let (n, k, kp) = (design.n, design.k, design.featureCount)
         let (gram, XY, yy) = design.crossProducts()
 
-        var solved = [LassoSolution?](repeating: nil, count: k)
-        var maxima = [Double](repeating: 0, count: k)
-        let maxIterations = 8 * kp + 100
-        gram.values.withUnsafeBufferPointer { g in
-            solved.withUnsafeMutableBufferPointer { out in
-                maxima.withUnsafeMutableBufferPointer { lmax in
-                    let G = g.baseAddress!
-                    let outBase = out.baseAddress!, lmaxBase = lmax.baseAddress!
-                    // One equation per task; the Gram matrix is shared read-only.
-                    Workers.perform(k) { i in
-                        var xy = (0..<kp).map { XY[$0 * k + i] }
-                        var yyi = yy[i]
-                        if shrinkTo == .persistence {
-                            // The change y_i - x_i (x_i: column i, z_i at lag 1): X'(y - x_i) and its square.
-                            yyi += G[i * kp + i] - 2 * xy[i]
-                            for j in 0..<kp { xy[j] -= G[j * kp + i] }
-                        }
-                        let lambdaMax = (xy.map(abs).max() ?? 0) / Double(n)
-                        lmaxBase[i] = lambdaMax
-                        let lambda: Double
-                        switch penalty {
-                        case .value(let v): lambda = v
-                        case .ratio(let r): lambda = r * lambdaMax
-                        case .criterion(let ic):
-                            var o = LARS.Options()
-                            o.tolerance = 0
-                            o.relativeTolerance = 1e-12
-                            o.recordPath = false
-                            o.maxIterations = maxIterations
-                            o.yy = yyi
-                            let run = xy.withUnsafeBufferPointer {
-                                LARS.run(gram: G, xy: $0.baseAddress!, featureCount: kp, sampleCount: n, options: o)
-                            }
-                            lambda = run.alphas[ic.bestKink(rss: run.rss, activeCounts: run.activeCounts, sampleCount: n)]
-                        }
-                        outBase[i] = xy.withUnsafeBufferPointer {
-                            LassoSolution.solve(gram: G, xy: $0.baseAddress!, featureCount: kp, sampleCount: n,
-                                                lambda: lambda, maxIterations: maxIterations)
-                        }
-                    }
-                }
+        // Each equation's X'y and y'y; shrunk toward persistence, those of the
+        // change y_i - x_i (x_i: column i, z_i at lag 1): X'y - G e_i and
+        // y'y - 2 x_i'y + G_ii.
+        var xy = [[Double]](), yyEq = [Double]()
+        for i in 0..<k {
+            var x = (0..<kp).map { XY[$0 * k + i] }, y = yy[i]
+            if shrinkTo == .persistence {
+                y += gram.values[i * kp + i] - 2 * x[i]
+                for j in 0..<kp { x[j] -= gram.values[j * kp + i] }
             }
+            xy.append(x); yyEq.append(y)
         }
-        let solutions = solved.map { $0! }
+        let (solutions, maxima) = solveEquations(gram: gram, xy: xy, yy: yyEq, sampleCount: n, penalty: penalty)
 
         var B = [Double](repeating: 0, count: k * kp)
         var c = [Double](repeating: 0, count: k)
@@ -164,6 +133,51 @@ public struct SparseVAR: Sendable {
             for i in 0..<k { for j in 0..<k { m[i, j] = coefficients.data[i * kp + l * k + j] } }
             return m
         }
+    }
+
+    /// One lasso per equation on a shared Gram matrix `G = X'X` (p x p, n
+    /// centred rows), in parallel (each equation on its own; the result does
+    /// not depend on the core count): equation i has `X'y_i = xy[i]` and
+    /// `y_i'y_i = yy[i]`, and its lambda from `penalty`. Returns the
+    /// solutions and each equation's lambda_max.
+    static func solveEquations(gram: GramMatrix, xy: [[Double]], yy: [Double], sampleCount n: Int,
+                               penalty: Penalty) -> (solutions: [LassoSolution], lambdaMax: [Double]) {
+        let (k, p) = (xy.count, gram.featureCount)
+        var solved = [LassoSolution?](repeating: nil, count: k)
+        var maxima = [Double](repeating: 0, count: k)
+        let maxIterations = 8 * p + 100
+        gram.values.withUnsafeBufferPointer { g in
+            solved.withUnsafeMutableBufferPointer { out in
+                maxima.withUnsafeMutableBufferPointer { lmax in
+                    let G = g.baseAddress!
+                    let outBase = out.baseAddress!, lmaxBase = lmax.baseAddress!
+                    Workers.perform(k) { i in
+                        xy[i].withUnsafeBufferPointer { xb in
+                            let x = xb.baseAddress!
+                            let lambdaMax = (xy[i].map(abs).max() ?? 0) / Double(n)
+                            lmaxBase[i] = lambdaMax
+                            let lambda: Double
+                            switch penalty {
+                            case .value(let v): lambda = v
+                            case .ratio(let r): lambda = r * lambdaMax
+                            case .criterion(let ic):
+                                var o = LARS.Options()
+                                o.tolerance = 0
+                                o.relativeTolerance = 1e-12
+                                o.recordPath = false
+                                o.maxIterations = maxIterations
+                                o.yy = yy[i]
+                                let run = LARS.run(gram: G, xy: x, featureCount: p, sampleCount: n, options: o)
+                                lambda = run.alphas[ic.bestKink(rss: run.rss, activeCounts: run.activeCounts, sampleCount: n)]
+                            }
+                            outBase[i] = LassoSolution.solve(gram: G, xy: x, featureCount: p, sampleCount: n,
+                                                             lambda: lambda, maxIterations: maxIterations)
+                        }
+                    }
+                }
+            }
+        }
+        return (solved.map { $0! }, maxima)
     }
 
     static func validate(_ traces: NDArray, lag: Int, penalty: Penalty) throws {

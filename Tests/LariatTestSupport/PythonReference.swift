@@ -1,26 +1,25 @@
 import Foundation
-@testable import LariatModel
 
 /// Runs Python from the test venv (`.venv/`, made by `scripts/setup.sh
 /// --venv`) to compute references that are not ours: scikit-learn,
 /// statsmodels, tifffile, h5py, numpy. A missing venv is a failure, not a
 /// skip: these references are the point of the tests that use them.
-enum PythonReference {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum PythonReference {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    /// The package root (this file is Tests/LariatModelTests/PythonReference.swift).
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    /// The package root (this file is Tests/LariatTestSupport/PythonReference.swift).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var python: String {
+    public static var python: String {
         if let p = ProcessInfo.processInfo.environment["LARIAT_PYTHON"] { return p }
         return packageRoot.appendingPathComponent(".venv/bin/python").path
     }
 
     /// A fresh temporary folder for one test's files.
-    static func temporaryDirectory() throws -> URL {
+    public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("lariat-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -30,7 +29,7 @@ enum PythonReference {
     /// Runs `script` with the working directory `dir`; returns stdout.
     /// Throws with stderr when Python fails.
     @discardableResult
-    static func run(_ script: String, in dir: URL) throws -> String {
+    public static func run(_ script: String, in dir: URL) throws -> String {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw Failure(description: "no test venv at \(python): run `bash scripts/setup.sh --venv`")
         }

@@ -7,6 +7,8 @@ protocol FrameSource {
     var frameCount: Int { get }
     var height: Int { get }
     var width: Int { get }
+    /// The type `readFrames` hands out (HDF5 converts to float64 in the library).
+    var sampleType: SampleType { get }
     /// Calls `body(i, samples, type)` for each frame `range.lowerBound + i`
     /// in order; `samples` is valid only during the call.
     func readFrames(_ range: Range<Int>, _ body: (Int, UnsafeRawPointer, SampleType) throws -> Void) throws

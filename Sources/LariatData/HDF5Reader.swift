@@ -21,6 +21,9 @@ final class HDF5Reader: FrameSource {
     var width: Int { shape.count > 2 ? shape[2] : 1 }
     private let file: hid_t
     private let data: hid_t
+    /// Whether float32 holds every stored value exactly (8/16-bit integers,
+    /// float16/32), so a movie need not keep float64.
+    let exactInFloat32: Bool
     private let lib: HDF5Library
 
     private static let lock = NSLock()
@@ -50,7 +53,7 @@ final class HDF5Reader: FrameSource {
         case .failure(let error): throw fail(error.description)
         }
         self.lib = lib
-        let opened: (hid_t, hid_t, String, [Int]) = try HDF5Reader.locked(lib) {
+        let opened: (hid_t, hid_t, String, [Int], Bool) = try HDF5Reader.locked(lib) {
             guard lib.isHDF5(path) > 0 else { throw fail("not an HDF5 file (or a damaged one)") }
             let f = lib.fileOpen(path, 0 /* H5F_ACC_RDONLY */, hid_t(H5P_DEFAULT))
             guard f >= 0 else { throw fail("libhdf5 cannot open it (damaged or truncated)") }
@@ -117,9 +120,10 @@ final class HDF5Reader: FrameSource {
                 _ = lib.datasetClose(d); _ = lib.fileClose(f)
                 throw fail("dataset '\(name)' stores \(stored) bytes of chunks, too few for its shape \(dims) of \(elementSize)-byte values (\(MemoryBudget.format(need))) even compressed (damaged file, or chunks never written)")
             }
-            return (f, d, name, rank == 0 ? [] : dims.map { Int($0) })
+            let exactInFloat32 = (cls == H5T_FLOAT && elementSize <= 4) || (cls == H5T_INTEGER && elementSize <= 2)
+            return (f, d, name, rank == 0 ? [] : dims.map { Int($0) }, exactInFloat32)
         }
-        (file, data, dataset, shape) = opened
+        (file, data, dataset, shape, exactInFloat32) = opened
     }
 
     deinit {
@@ -184,6 +188,10 @@ final class HDF5Reader: FrameSource {
             }
         }
     }
+
+    /// Samples reach `readFrames` as float64 (libhdf5 converts); a dataset
+    /// that float32 holds exactly says float32, so a movie is kept in 4 bytes.
+    var sampleType: SampleType { exactInFloat32 ? .float32 : .float64 }
 
     func readFrames(_ range: Range<Int>, _ body: (Int, UnsafeRawPointer, SampleType) throws -> Void) throws {
         let frame = height * width

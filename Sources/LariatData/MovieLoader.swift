@@ -46,6 +46,66 @@ public enum MovieLoader {
     public static func load(path: String, frameStart: Int?, frameEnd: Int?, downsample: Int = 1,
                             dataset: String? = nil, shape: [Int]? = nil,
                             context: WorkContext = .silent) throws -> NDArray {
+        switch try open(path: path, frameStart: frameStart, frameEnd: frameEnd, downsample: downsample,
+                        dataset: dataset, shape: shape, context: context) {
+        case .array(let a): return a
+        case .fortran(let npy, let r): return try loadFortranMovie(npy, range: r, factor: downsample, context: context)
+        case .frames(let source, let r, let (ho, wo)):
+            return try assemble(source, range: r, factor: downsample, outputShape: [r.count, ho, wo], context: context)
+        }
+    }
+
+    /// What `load` finds in a file: a movie loads as a `Movie` (float32, its
+    /// own 8/16-bit integers, or left on disk), anything else as an array.
+    public enum Loaded {
+        case movie(Movie)
+        case array(NDArray)
+    }
+
+    /// Loads `path` as `load` does, a movie at 4 bytes a pixel or less:
+    /// uint8, uint16 and int16 frames (without `downsample`) keep their type,
+    /// everything else becomes float32 (block means computed in double),
+    /// except float64 and 32/64-bit integer samples, which stay a float64
+    /// array (exact: masks and results saved by numpy come back as they
+    /// were). `lazy`: the frames stay in the file, read a window at a time
+    /// as float32 when used.
+    public static func loadMovie(path: String, frameStart: Int? = nil, frameEnd: Int? = nil, downsample: Int = 1,
+                                 dataset: String? = nil, shape: [Int]? = nil, lazy: Bool = false,
+                                 context: WorkContext = .silent) throws -> Loaded {
+        switch try open(path: path, frameStart: frameStart, frameEnd: frameEnd, downsample: downsample,
+                        dataset: dataset, shape: shape, context: context) {
+        case .array(let a):
+            if lazy { throw DataFileError(path: path, problem: "lazy=true needs a movie (T x H x W); this array has shape \(a.shape)") }
+            return .array(a)
+        case .fortran(let npy, let r):
+            if lazy {
+                throw DataFileError(path: path, problem: "lazy=true needs frames stored one after another; this .npy is in Fortran order (save it with numpy.ascontiguousarray)")
+            }
+            let a = try loadFortranMovie(npy, range: r, factor: downsample, context: context)
+            return [.float64, .int32, .uint32, .int64, .uint64].contains(npy.type) ? .array(a) : .movie(Movie(a))
+        case .frames(let source, let r, let (ho, wo)):
+            let type = source.sampleType
+            if !lazy, [.float64, .int32, .uint32, .int64, .uint64].contains(type) {
+                return .array(try assemble(source, range: r, factor: downsample, outputShape: [r.count, ho, wo], context: context))
+            }
+            if lazy {
+                return .movie(Movie(storage: .file(MovieFile(source: source, range: r, factor: downsample, sampleType: type)),
+                                    frames: r.count, height: ho, width: wo))
+            }
+            return .movie(try assembleMovie(source, range: r, factor: downsample, type: type, height: ho, width: wo, context: context))
+        }
+    }
+
+    enum Opened {
+        case array(NDArray)
+        case fortran(NPYReader, Range<Int>)
+        case frames(FrameSource, Range<Int>, (Int, Int))
+    }
+
+    /// Checks the options and opens the file: a movie's frame source with
+    /// its frame range and output frame size, or a finished non-movie array.
+    static func open(path: String, frameStart: Int?, frameEnd: Int?, downsample: Int, dataset: String?, shape: [Int]?,
+                     context: WorkContext) throws -> Opened {
         func fail(_ s: String) -> DataFileError { DataFileError(path: path, problem: s) }
         let ext = (path as NSString).pathExtension.lowercased()
         guard extensions.contains(ext) else {
@@ -74,22 +134,22 @@ public enum MovieLoader {
                 }
                 guard !npy.shape.isEmpty else {
                     if hasFrames { throw fail("frames= needs an array with a first axis; this one is a scalar") }
-                    return try NPY.read(path: path)
+                    return .array(try NPY.read(path: path))
                 }
                 if !hasFrames || npy.header.fortranOrder {
                     let all = try NPY.read(path: path)
-                    guard hasFrames else { return all }
+                    guard hasFrames else { return .array(all) }
                     let r = try resolve(frameStart, frameEnd, count: all.shape[0], path: path)
                     let row = all.count / max(all.shape[0], 1)
-                    return NDArray(shape: [r.count] + all.shape.dropFirst(),
-                                   data: Array(all.data[r.lowerBound * row ..< r.upperBound * row]))
+                    return .array(NDArray(shape: [r.count] + all.shape.dropFirst(),
+                                          data: Array(all.data[r.lowerBound * row ..< r.upperBound * row])))
                 }
                 let r = try resolve(frameStart, frameEnd, count: npy.frameCount, path: path)
-                return try assemble(npy, range: r, factor: 1, outputShape: [r.count] + npy.shape.dropFirst(), context: context)
+                return .array(try assemble(npy, range: r, factor: 1, outputShape: [r.count] + npy.shape.dropFirst(), context: context))
             }
             if npy.header.fortranOrder {
                 let r = try resolve(frameStart, frameEnd, count: npy.frameCount, path: path)
-                return try loadFortranMovie(npy, range: r, factor: downsample, context: context)
+                return .fortran(npy, r)
             }
             source = npy
         case "nwb":
@@ -109,14 +169,14 @@ public enum MovieLoader {
                     if hasFrames { throw fail("frames= needs an array with a first axis; dataset '\(h5.dataset)' is a scalar") }
                     var v = [0.0]
                     try h5.read(rows: nil, into: &v)
-                    return NDArray(shape: [], data: v)
+                    return .array(NDArray(shape: [], data: v))
                 }
                 let r = hasFrames ? try resolve(frameStart, frameEnd, count: h5.frameCount, path: path) : 0..<h5.frameCount
                 let outShape = [r.count] + h5.shape.dropFirst()
                 try MemoryBudget.checkLoad(elements: outShape, path: path)
                 var data = [Double](repeating: 0, count: outShape.reduce(1, *))
                 if !data.isEmpty { try data.withUnsafeMutableBufferPointer { try h5.read(rows: r, into: $0.baseAddress!) } }
-                return NDArray(shape: outShape, data: data)
+                return .array(NDArray(shape: outShape, data: data))
             }
             source = h5
         default:
@@ -127,7 +187,7 @@ public enum MovieLoader {
         guard ho > 0, wo > 0 else {
             throw fail("downsample=\(downsample) is larger than the \(source.height) x \(source.width) frame")
         }
-        return try assemble(source, range: r, factor: downsample, outputShape: [r.count, ho, wo], context: context)
+        return .frames(source, r, (ho, wo))
     }
 
     /// Frames `start..<end` checked against a movie of `count` frames.
@@ -170,6 +230,61 @@ public enum MovieLoader {
             initialized = total
         }
         return NDArray(shape: outputShape, data: data)
+    }
+
+    /// Streams `range` from `source` into a movie: 8/16-bit integer frames
+    /// as they are (without block means), everything else as float32.
+    static func assembleMovie(_ source: FrameSource, range: Range<Int>, factor k: Int, type: SampleType,
+                              height ho: Int, width wo: Int, context: WorkContext) throws -> Movie {
+        let keep: SampleType? = k == 1 && [.uint8, .uint16, .int16].contains(type) ? type : nil
+        let frame = ho * wo, total = range.count * frame
+        let bytes = MemoryBudget.product([range.count, ho, wo, keep?.size ?? 4])
+        if let s = MemoryBudget.shortfall(bytes: bytes, what: "the movie \(range.count) x \(ho) x \(wo) (as \(keep?.description ?? "float32"))") {
+            throw DataFileError(path: source.path, problem: s + "; load fewer frames with frames=a:b, average k x k blocks with downsample=k, or keep the frames on disk with lazy=true")
+        }
+        let clock = ContinuousClock.now
+        func progress(_ i: Int) {
+            guard i % 64 == 63 else { return }
+            let e = clock.duration(to: .now)
+            context.report(ProgressReport(task: "load", done: i + 1, total: range.count,
+                                          elapsed: Double(e.components.seconds) + Double(e.components.attoseconds) * 1e-18))
+        }
+        // Every frame is written, so nothing is zero-filled first (see `assemble`).
+        func integers<S: FixedWidthInteger>(_: S.Type) throws -> [S] {
+            try [S](unsafeUninitializedCapacity: total) { out, initialized in
+                initialized = 0
+                guard let base = out.baseAddress else { return }
+                try source.readFrames(range) { i, raw, _ in
+                    try context.cancellation.check()
+                    (base + i * frame).update(from: raw.assumingMemoryBound(to: S.self), count: frame)
+                    progress(i)
+                }
+                initialized = total
+            }
+        }
+        let storage: Movie.Storage
+        switch keep {
+        case .uint8?: storage = .uint8(try integers(UInt8.self))
+        case .uint16?: storage = .uint16(try integers(UInt16.self))
+        case .int16?: storage = .int16(try integers(Int16.self))
+        default:
+            var scratch = [Double](repeating: 0, count: frame)
+            storage = .float32(try [Float](unsafeUninitializedCapacity: total) { out, initialized in
+                initialized = 0
+                guard let base = out.baseAddress else { return }
+                try scratch.withUnsafeMutableBufferPointer { s in
+                    try source.readFrames(range) { i, raw, type in
+                        try context.cancellation.check()
+                        BlockMean.reduce(raw, type: type, height: source.height, width: source.width, factor: k, into: s.baseAddress!)
+                        let o = base + i * frame
+                        for j in 0..<frame { o[j] = Float(s[j]) }
+                        progress(i)
+                    }
+                }
+                initialized = total
+            })
+        }
+        return Movie(storage: storage, frames: range.count, height: ho, width: wo)
     }
 
     /// A Fortran-order T x H x W `.npy`: element (t, h, w) sits at

@@ -36,6 +36,8 @@ final class NPYReader: FrameSource {
     }
 
     /// Frames of a C-order array (rank >= 1), as rows of the first axis.
+    var sampleType: SampleType { type }
+
     func readFrames(_ range: Range<Int>, _ body: (Int, UnsafeRawPointer, SampleType) throws -> Void) throws {
         let rowCount = shape.dropFirst().reduce(1, *)
         let rowBytes = rowCount * type.size

@@ -44,6 +44,8 @@ final class RawBinaryReader: FrameSource {
         }
     }
 
+    var sampleType: SampleType { .int16 }
+
     func readFrames(_ range: Range<Int>, _ body: (Int, UnsafeRawPointer, SampleType) throws -> Void) throws {
         let frameBytes = height * width * RawBinaryReader.sampleBytes
         let buffer = FrameBuffer(bytes: frameBytes)

@@ -325,6 +325,8 @@ final class TIFFReader: FrameSource {
 
     // MARK: - Pixels
 
+    var sampleType: SampleType { type }
+
     func readFrames(_ range: Range<Int>, _ body: (Int, UnsafeRawPointer, SampleType) throws -> Void) throws {
         let frameBytes = pages[0].frameBytes
         let buffer = FrameBuffer(bytes: frameBytes)

@@ -49,7 +49,7 @@ public struct ValueType: OptionSet, Sendable {
             if contains(.list) { return true }
             return contains(.array) && (try? arrayFromValue(.list(items))) != nil
         case .range: return contains(.range)
-        case .array: return contains(.array)
+        case .array, .movie: return contains(.array)
         case .record: return contains(.record)
         case .figure: return contains(.figure)
         case .builtin: return contains(.builtin)
@@ -291,6 +291,19 @@ public struct Arguments {
         return a
     }
 
+    /// A movie: a loaded or computed movie as it is (float32, integers or
+    /// lazy), or a `T x H x W` array as a float32 copy.
+    public func movie(_ name: String) throws -> Movie {
+        switch self[name] {
+        case .movie(let m): return m
+        case .array(let a) where a.rank == 3:
+            guard a.shape[1] > 0, a.shape[2] > 0 else { throw fail(name, "must be a movie with frames of at least 1 x 1 pixel, got shape \(formatShape(a.shape))") }
+            return Movie(a)
+        case .array(let a): throw fail(name, "must be a movie T x H x W (3-D), got an array of shape \(formatShape(a.shape))")
+        default: throw fail(name, "must be a movie T x H x W, got \(self[name].describedForError)")
+        }
+    }
+
     public func record(_ name: String, kind: String? = nil) throws -> Record {
         guard case .record(let r) = self[name] else { throw fail(name, "must be a \(kind ?? "record"), got \(self[name].describedForError)") }
         if let k = kind, r.kind != k { throw fail(name, "must be a \(k), got a \(r.kind)") }
@@ -316,6 +329,8 @@ public struct Arguments {
 func arrayFromValue(_ v: Value) throws -> NDArray {
     switch v {
     case .array(let a): return a
+    case .movie(let m):
+        do { return try m.doubles() } catch let e as DataFileError { throw BuiltinError("could not be read: \(e.description)", kind: .io) }
     case .number(let x): return NDArray(shape: [], data: [x])
     case .bool(let b): return NDArray(shape: [], data: [b ? 1 : 0])
     case .list(let items):

@@ -35,6 +35,13 @@ extension Value {
                 d.metadata["image/png"] = ["width": f.width, "height": f.height]
             }
             return d
+        case .movie(let m):
+            var d = Display(data: ["text/plain": plainText()], metadata: [:], png: nil, kind: typeName)
+            if let f = moviePreview(m) {
+                d.data["image/png"] = Data(f.png).base64EncodedString()
+                d.metadata["image/png"] = ["width": f.width, "height": f.height]
+            }
+            return d
         case .array(let a) where a.displaysAsImage && a.rank == 2 && a.count > 0:
             // A map to look at (contributions' `.map`): shown as an image with
             // a colour bar, in a notebook and as a PNG from `lariat run`.
@@ -81,6 +88,8 @@ extension Value {
             return t
         case .array(let a):
             return limit != nil ? arraySummary(a) : arrayText(a)
+        case .movie(let m):
+            return limit != nil ? movieSummary(m) : movieText(m)
         case .record(let r):
             if limit != nil { return "<\(r.kind)>" }
             return r.plainText()
@@ -95,6 +104,7 @@ extension Value {
     var describedForError: String {
         switch self {
         case .array(let a): return "\(a.rank == 3 ? "a movie" : "an array") of shape \(formatShape(a.shape))"
+        case .movie(let m): return "a movie of shape \(formatShape(m.shape))"
         case .record(let r): return article(r.kind)
         case .none: return "none"
         default: return article(typeName) + " " + plainText(quoted: true, limit: 30)
@@ -105,6 +115,19 @@ extension Value {
 /// `array [3, 4] float64` — the one-line form used inside records and lists.
 func arraySummary(_ a: NDArray) -> String {
     "\(a.rank == 3 ? "movie" : "array") \(formatShape(a.shape)) float64"
+}
+
+/// `movie [2000, 128, 128] uint16`, and where a lazy movie's frames are.
+func movieSummary(_ m: Movie) -> String {
+    "movie \(formatShape(m.shape)) \(m.elementType)" + (m.lazyPath.map { ", lazy (frames read from \($0))" } ?? "")
+}
+
+/// A movie in memory small enough to look at shows its values as an
+/// array does (with its own element type); a large or lazy one its summary.
+func movieText(_ m: Movie) -> String {
+    guard !m.isLazy, m.frameCount * m.frameSize <= 1 << 24, let a = try? m.doubles() else { return movieSummary(m) }
+    let text = arrayText(a)
+    return movieSummary(m) + text.dropFirst(arraySummary(a).count)
 }
 
 /// The multi-line form: the summary line, statistics for large arrays,

@@ -48,6 +48,8 @@ enum Indexing {
         switch base {
         case .array(let a):
             return try indexArray(a, items.map(Selector.init))
+        case .movie(let m):
+            return try indexMovie(m, items.map(Selector.init))
         case .list(let xs):
             guard items.count == 1 else { throw BuiltinError("a list takes one index, got \(items.count)", kind: .index) }
             let (p, keeps) = try Selector(items[0]).positions(count: xs.count, axis: 0)
@@ -65,6 +67,37 @@ enum Indexing {
             return v
         default:
             throw BuiltinError("\(base.describedForError) cannot be indexed", kind: .type)
+        }
+    }
+
+    /// `movie[a:b]` is a view (a lazy movie stays lazy), `movie[t]` reads
+    /// one frame, anything else reads the frames selected on the first axis.
+    static func indexMovie(_ m: Movie, _ selectors: [Selector]) throws -> Value {
+        guard let first = selectors.first else { return .movie(m) }
+        guard selectors.count <= 3 else {
+            throw BuiltinError("too many indices: \(selectors.count) for a movie of shape \(formatShape(m.shape))", kind: .index)
+        }
+        let (p, keeps) = try first.positions(count: m.frameCount, axis: 0)
+        let contiguous = p.isEmpty || p.last! - p.first! == p.count - 1 && zip(p, p.dropFirst()).allSatisfy { $1 == $0 + 1 }
+        let frames = p.isEmpty ? 0..<0 : p.first!..<(p.last! + 1)
+        do {
+            if keeps, contiguous, selectors.count == 1 {
+                guard !p.isEmpty else { throw BuiltinError("an empty slice of a movie has no frames", kind: .index) }
+                return .movie(m.frames(frames))
+            }
+            let picked: NDArray
+            if contiguous {
+                picked = try m.frames(frames).doubles()
+            } else {
+                var data: [Double] = []
+                for t in p { data += try m.floats(t..<(t + 1)).map(Double.init) }
+                picked = NDArray(shape: [p.count, m.height, m.width], data: data)
+            }
+            let rest = Array(selectors.dropFirst())
+            if !keeps { return try indexArray(NDArray(shape: [m.height, m.width], data: picked.data), rest) }
+            return try indexArray(picked, [.slice(nil, nil, nil)] + rest)
+        } catch let e as DataFileError {
+            throw BuiltinError(e.description, kind: .io)
         }
     }
 

@@ -113,10 +113,20 @@ struct Interpreter {
             case "shape": return .list(a.shape.map { .number(Double($0)) })
             case "ndim": return .number(Double(a.rank))
             case "size": return .number(Double(a.count))
+            case "dtype": return .string("float64")
             case "T":
                 guard a.rank == 2 else { throw BuiltinError(".T needs a matrix, got shape \(formatShape(a.shape))") }
                 return .array(a.transposed())
-            default: throw BuiltinError("arrays have no field '\(name)' (fields: shape, ndim, size, T)", kind: .name)
+            default: throw BuiltinError("arrays have no field '\(name)' (fields: shape, ndim, size, dtype, T)", kind: .name)
+            }
+        case .movie(let m):
+            switch name {
+            case "shape": return .list(m.shape.map { .number(Double($0)) })
+            case "ndim": return .number(3)
+            case "size": return .number(Double(m.frameCount * m.frameSize))
+            case "dtype": return .string(m.elementType)
+            case "lazy": return .bool(m.isLazy)
+            default: throw BuiltinError("movies have no field '\(name)' (fields: shape, ndim, size, dtype, lazy)", kind: .name)
             }
         case .figure(let f):
             switch name {

@@ -26,10 +26,7 @@ enum Operations {
             break
         }
         if op == .matmul { return .array(try matmul(try operand(a, op), try operand(b, op))) }
-        if isNumeric(a) && isNumeric(b), case .array = a {
-            return .array(try broadcast(op, try operand(a, op), try operand(b, op)))
-        }
-        if isNumeric(a) && isNumeric(b), case .array = b {
+        if isNumeric(a) && isNumeric(b), isArray(a) || isArray(b) {
             return .array(try broadcast(op, try operand(a, op), try operand(b, op)))
         }
         if case .list(let x) = a, case .list(let y) = b, op == .add { return .list(x + y) }
@@ -41,9 +38,17 @@ enum Operations {
         throw BuiltinError("'\(op.rawValue)' does not apply to \(a.typeName) and \(b.typeName)", kind: .type)
     }
 
+    /// An array or a movie (which arithmetic reads whole, as float64).
+    static func isArray(_ v: Value) -> Bool {
+        switch v {
+        case .array, .movie: return true
+        default: return false
+        }
+    }
+
     static func isNumeric(_ v: Value) -> Bool {
         switch v {
-        case .number, .array: return true
+        case .number, .array, .movie: return true
         case .list: return (try? arrayFromValue(v)) != nil
         default: return false
         }

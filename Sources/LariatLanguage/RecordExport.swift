@@ -48,6 +48,8 @@ enum RecordExport {
             out += "]"
         case .range: out += string(v.plainText(quoted: false))
         case .array(let a): nested(a, axis: 0, offset: 0, into: &out)
+        case .movie(let m):
+            if let a = try? m.doubles() { nested(a, axis: 0, offset: 0, into: &out) } else { out += string(movieSummary(m)) }
         case .record(let r):
             out += "{\n"
             out += pad + "\"kind\": " + string(r.kind)

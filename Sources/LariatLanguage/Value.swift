@@ -11,6 +11,10 @@ public indirect enum Value {
     /// `a:b` (or `a:b:step`); `nil` ends are open and only meaningful as an index.
     case range(Double?, Double?, Double?)
     case array(NDArray)
+    /// A movie as loaded or computed: float32, its file's integers, or on
+    /// disk (`load(..., lazy=true)`). A `T x H x W` array is a movie too;
+    /// builtins that take movies accept both (`CallArguments.movie`).
+    case movie(Movie)
     case record(Record)
     case figure(FigureValue)
     case builtin(Builtin)
@@ -25,6 +29,7 @@ public indirect enum Value {
         case .list: return "list"
         case .range: return "range"
         case .array(let a): return a.rank == 3 ? "movie" : "array"
+        case .movie: return "movie"
         case .record(let r): return r.kind
         case .figure: return "figure"
         case .builtin: return "builtin"

@@ -118,7 +118,7 @@ struct TrainingBenchmark {
                                              options: TrainingOptions(epochs: 1, window: B, seed: 0), tiles: tiles)
         let net = trainer.network
         let params = net.parameters
-        print("input \(trainer.frames.shape) float32 (channels-last), params: \(params.valueCount)")
+        print("input \(trainer.movie.shape) float32 (channels-last), params: \(params.valueCount)")
 
         // FLOPs of the production step: forward, then weight and input
         // gradients (no input gradient for layers that read the data). The

@@ -44,8 +44,8 @@ extension BuiltinRegistry {
                 test.pvalue
             """) { args, ctx in
                 let m = try fittedModel(args)
-                let a = try args.array("a", rank: 3, what: "a movie T x H x W")
-                let b = try args.array("b", rank: 3, what: "a movie T x H x W")
+                let a = try args.movie("a")
+                let b = try args.movie("b")
                 var o = SequenceTest.Options()
                 o.resamples = try args.integer("resamples", in: 1...1_000_000)
                 o.seed = UInt64(try args.integer("seed", in: 0...Int(Int32.max)))

@@ -35,13 +35,17 @@ extension BuiltinRegistry {
                         throw BuiltinError(e.description, kind: .io)
                     }
                 }
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 guard !args["masks"].isNone else { throw BuiltinError("traces(): 'masks' is required with a movie (n x H x W, e.g. rois(...) or cells(movie).masks)", argument: "masks") }
                 if try args.bool("all") { throw BuiltinError("traces(): all= applies to suite2p folders", argument: "all") }
                 let masks = try args.array("masks", rank: 3, what: "cell masks n x H x W")
+                let neuropil = try args.optionalNumber("neuropil") ?? 0
                 do {
-                    return .array(try CellTraces.traces(movie, masks: masks, neuropil: try args.optionalNumber("neuropil") ?? 0,
-                                                        cancellation: ctx.work.cancellation))
+                    // A float64 array is traced as it is; a loaded movie a window at a time.
+                    if case .movie(let movie) = args["movie"] {
+                        return .array(try CellTraces.traces(movie, masks: masks, neuropil: neuropil, cancellation: ctx.work.cancellation))
+                    }
+                    let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                    return .array(try CellTraces.traces(movie, masks: masks, neuropil: neuropil, cancellation: ctx.work.cancellation))
                 } catch let e as NetworkError {
                     throw BuiltinError("traces(): \(e.description)", argument: e.option ?? "masks")
                 }

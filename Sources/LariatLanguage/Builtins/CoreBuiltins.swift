@@ -41,11 +41,13 @@ extension BuiltinRegistry {
                 case .array(let a):
                     guard a.rank > 0 else { throw BuiltinError("len(): a 0-dimensional array has no length") }
                     return .number(Double(a.shape[0]))
+                case .movie(let m): return .number(Double(m.frameCount))
                 default: return .none
                 }
             },
             Builtin("shape", [Parameter("value", [.array, .list], "an array, movie or list")],
                     summary: "The shape of an array as a list, e.g. [1500, 40, 40] for a movie.") { args, _ in
+                if case .movie(let m) = args["value"] { return .list(m.shape.map { .number(Double($0)) }) }
                 let a = try args.array("value")
                 return .list(a.shape.map { .number(Double($0)) })
             },

@@ -11,6 +11,7 @@ extension BuiltinRegistry {
                 Parameter("downsample", .integer, default: .number(1), "k: average k x k pixel blocks (a remainder row/column is dropped)"),
                 Parameter("dataset", .string, default: Value.none, "HDF5: the dataset, e.g. \"mov\" or \"/data/raw\"; NWB: another series' data (default: the first TwoPhotonSeries)"),
                 Parameter("shape", .list, default: Value.none, "raw int16 .bin (suite2p data.bin): [H, W] (Ly, Lx) or [T, H, W]"),
+                Parameter("lazy", .boolean, default: .bool(false), "keep the frames in the file and read them a window at a time when used: fit, encode, reconstruct, predict, score, traces and compare stream them"),
             ], summary: "Load a movie (T x H x W raw intensities) or array from a file.",
             documentation: """
             TIFF (multi-page, classic or BigTIFF, ImageJ hyperstacks, ScanImage; 8/16/32-bit integers and \
@@ -20,6 +21,12 @@ extension BuiltinRegistry {
             gives back the model `save` wrote. Frames \
             stream into the result, so memory stays near the size of what is returned. A .npy or HDF5 \
             array that is not 3-D comes back as it is (`frames` slices its first axis).
+
+            A movie is held at 4 bytes a pixel or less: 8- and 16-bit integer frames keep their type \
+            (uint8, uint16, int16), everything else (and every `downsample`) becomes float32. With \
+            `lazy=true` nothing is read until the movie is used, and then a window at a time: a fit's \
+            memory does not grow with the recording (docs/recordings.md). `movie[a:b]` of a lazy movie \
+            stays lazy.
 
             Example:
 
@@ -56,9 +63,12 @@ extension BuiltinRegistry {
                     }
                 }
                 do {
-                    return .array(try MovieLoader.load(path: path, frameStart: start, frameEnd: end, downsample: k,
-                                                       dataset: try args.optionalString("dataset"), shape: shape,
-                                                       context: ctx.work))
+                    switch try MovieLoader.loadMovie(path: path, frameStart: start, frameEnd: end, downsample: k,
+                                                     dataset: try args.optionalString("dataset"), shape: shape,
+                                                     lazy: try args.bool("lazy"), context: ctx.work) {
+                    case .movie(let m): return .movie(m)
+                    case .array(let a): return .array(a)
+                    }
                 } catch let e as DataFileError {
                     throw BuiltinError(e.description, kind: .io)
                 }

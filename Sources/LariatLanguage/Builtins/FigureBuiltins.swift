@@ -90,8 +90,8 @@ extension BuiltinRegistry {
                                Parameter("colormap", .string, default: .string("grey"), "\"grey\", \"viridis\" or \"hot\"")] + figureOptions,
                     summary: "A grid of movie frames on one shared intensity scale.",
                     documentation: "Example:\n\n    frames(movie, indices=0:6)") { args, _ in
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
-                let t = movie.shape[0]
+                let movie = try args.movie("movie")
+                let t = movie.frameCount
                 guard t > 0 else { throw BuiltinError("frames(): the movie has no frames") }
                 var idx: [Int]
                 switch args["indices"] {
@@ -108,8 +108,8 @@ extension BuiltinRegistry {
                 }
                 guard !idx.isEmpty, idx.count <= 100 else { throw BuiltinError("frames(): choose between 1 and 100 frames, got \(idx.count)") }
                 for i in idx where i < 0 || i >= t { throw BuiltinError("frames(): frame \(i) is out of range for \(t) frames") }
-                let frames = idx.map { movie.frame($0).data }
-                return figure(try Figure.frames(frames, width: movie.shape[2], height: movie.shape[1], indices: idx,
+                let frames = try idx.map { try movie.floats($0..<($0 + 1)).map(Double.init) }
+                return figure(try Figure.frames(frames, width: movie.width, height: movie.height, indices: idx,
                                                 columns: try args.optionalInteger("columns", in: 1...100),
                                                 colormap: try Colormap.named(try args.string("colormap")),
                                                 options: try figureOptions(args)))
@@ -130,6 +130,8 @@ extension BuiltinRegistry {
                     if case .array(let mean)? = r["mean_image"], overlay == nil { base = mean; overlay = map } else { base = map }
                     if case .array(let strengths)? = r["region_drivers"] { limits = regionLimits(strengths.data) }
                     if options.title == nil { options.title = r.kind }
+                } else if case .movie(let m) = args["X"] {
+                    base = NDArray(shape: [m.height, m.width], data: try m.meanFrame())
                 } else {
                     base = try args.array("X")
                     if base.rank == 3 { base = base.meanOverFirstAxis() }
@@ -268,12 +270,24 @@ private func lossPlot(_ v: Value, _ options: FigureOptions) throws -> Value {
 
 /// A small frame grid previewing a movie, for its rich display.
 func moviePreview(_ movie: NDArray) -> FigureValue? {
+    guard movie.rank == 3 else { return nil }
+    return moviePreview(frames: movie.shape[0], height: movie.shape[1], width: movie.shape[2]) { movie.frame($0).data }
+}
+
+/// The same for a loaded movie (six frames read, even from a lazy one).
+func moviePreview(_ movie: Movie) -> FigureValue? {
+    moviePreview(frames: movie.frameCount, height: movie.height, width: movie.width) {
+        try movie.floats($0..<($0 + 1)).map(Double.init)
+    }
+}
+
+private func moviePreview(frames t: Int, height: Int, width: Int, frame: (Int) throws -> [Double]) -> FigureValue? {
     // Frames smaller than 8 x 8 are numbers to read, not images to look at.
-    guard movie.rank == 3, movie.shape[0] > 0, movie.shape[1] >= 8, movie.shape[2] >= 8 else { return nil }
-    let t = movie.shape[0]
+    guard t > 0, height >= 8, width >= 8 else { return nil }
     let n = min(6, t)
     let idx = (0..<n).map { n == 1 ? 0 : Int((Double($0) * Double(t - 1) / Double(n - 1)).rounded()) }
-    guard let f = try? Figure.frames(idx.map { movie.frame($0).data }, width: movie.shape[2], height: movie.shape[1],
+    guard let frames = try? idx.map(frame),
+          let f = try? Figure.frames(frames, width: width, height: height,
                                      indices: idx, options: FigureOptions(width: 720, height: 300)) else { return nil }
     return FigureValue(png: f.png, width: f.width, height: f.height, description: f.description, kind: f.kind)
 }

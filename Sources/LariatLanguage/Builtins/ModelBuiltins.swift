@@ -66,7 +66,7 @@ extension BuiltinRegistry {
                 m.scores
                 heatmap(m)
             """) { args, ctx in
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                let movie = try args.movie("movie")
                 // Arguments are read here; their bounds are checked in one
                 // place, FitOptions.validate(), whose error names the argument.
                 var o = FitOptions()
@@ -100,24 +100,23 @@ extension BuiltinRegistry {
                 do { try o.validate() } catch let e as NetworkError {
                     throw BuiltinError("fit(): \(e.description)", argument: e.option)
                 }
-                let trainCount = Int((Double(movie.shape[0]) * (1 - o.holdout)).rounded())
+                let trainCount = Int((Double(movie.frameCount) * (1 - o.holdout)).rounded())
                 if trainCount < o.window { o.window = max(4, trainCount) }
                 let model = try LatentDynamicsModel.fit(movie, options: o, context: ctx.work)
                 for w in model.dynamics.warnings { ctx.warn("fit: \(w)\n") }
                 let latents = try model.encode(movie, cancellation: ctx.work.cancellation)
                 return .record(modelRecord(model, latents: latents))
             },
-            movieTransform("encode", "The model's standardised latents of a movie, T x d.") { try $0.encode($1, cancellation: $2) },
-            movieTransform("reconstruct", "The model's reconstruction of every frame of a movie, in the movie's units.") {
-                try $0.reconstruct($1, cancellation: $2)
-            },
-            movieTransform("predict", "The model's one-step predictions of frames lag..T-1, decoded from the VAR's latent predictions.") {
-                try $0.predictNext($1, cancellation: $2)
-            },
+            movieTransform("encode", "The model's standardised latents of a movie, T x d.",
+                           array: { try $0.encode($1, cancellation: $2) }, movie: { .array(try $0.encode($1, cancellation: $2)) }),
+            movieTransform("reconstruct", "The model's reconstruction of every frame of a movie, in the movie's units.",
+                           array: { try $0.reconstruct($1, cancellation: $2) }, movie: { .movie(try $0.reconstruct($1, cancellation: $2)) }),
+            movieTransform("predict", "The model's one-step predictions of frames lag..T-1, decoded from the VAR's latent predictions.",
+                           array: { try $0.predictNext($1, cancellation: $2) }, movie: { .movie(try $0.predictNext($1, cancellation: $2)) }),
             Builtin("score", [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "frames of the same field of view (e.g. another session)")],
                     summary: "The model's scale-free scores on a movie (as `m.scores`, but on any frames).") { args, ctx in
                 let m = try fittedModel(args)
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                let movie = try args.movie("movie")
                 return .record(scoresRecord(try m.evaluate(movie, staticFrom: movie, cancellation: ctx.work.cancellation)))
             },
         ]
@@ -125,13 +124,18 @@ extension BuiltinRegistry {
 }
 
 /// A builtin `name(model, movie)` that applies a fitted model to a movie
-/// of its field of view and returns an array.
+/// of its field of view, streamed a window at a time. A loaded movie gives
+/// float32 frames (`movie`); a float64 array (a simulation's movie, the
+/// result of arithmetic) gives float64 (`array`), as everything computed
+/// from arrays does.
 private func movieTransform(_ name: String, _ summary: String,
-                            _ apply: @escaping (LatentDynamicsModel, NDArray, Cancellation) throws -> NDArray) -> Builtin {
+                            array: @escaping (LatentDynamicsModel, NDArray, Cancellation) throws -> NDArray,
+                            movie: @escaping (LatentDynamicsModel, Movie, Cancellation) throws -> Value) -> Builtin {
     Builtin(name, [Parameter("model", .record, "a fitted model"), Parameter("movie", .array, "a movie of the same field of view")],
             summary: summary) { args, ctx in
         let m = try fittedModel(args)
-        return .array(try apply(m, try args.array("movie", rank: 3, what: "a movie T x H x W"), ctx.work.cancellation))
+        if case .array(let a) = args["movie"], a.rank == 3 { return .array(try array(m, a, ctx.work.cancellation)) }
+        return try movie(m, try args.movie("movie"), ctx.work.cancellation)
     }
 }
 

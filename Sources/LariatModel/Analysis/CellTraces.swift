@@ -74,6 +74,32 @@ public enum CellTraces {
         return NDArray(shape: [T, cells.count], data: out)
     }
 
+    /// `T x n` traces of a movie held as float32, integers or on disk,
+    /// read a window at a time.
+    public static func traces(_ movie: Movie, masks: NDArray, neuropil: Double = 0, ringWidth: Double = 5,
+                              cancellation: Cancellation? = nil) throws -> NDArray {
+        let (H, W) = (movie.height, movie.width)
+        guard neuropil >= 0, neuropil.isFinite else { throw NetworkError("neuropil must be >= 0, got \(neuropil)", option: "neuropil") }
+        let cells = try maskLists(masks, height: H, width: W)
+        let rings = neuropil > 0 ? neuropilRings(cells, height: H, width: W, ringWidth: ringWidth) : []
+        if let empty = rings.firstIndex(where: \.isEmpty) {
+            throw NetworkError("cell \(empty) has no neuropil pixels around it (every pixel nearby is in a mask); use neuropil=0", option: "neuropil")
+        }
+        let n = cells.count, pixels = movie.frameSize
+        let totals = cells.map { $0.reduce(0) { $0 + $1.1 } }
+        var out = [Double](repeating: 0, count: movie.frameCount * n)
+        try out.withUnsafeMutableBufferPointer { o in
+            try movie.forEachWindow(movie.streamingWindow) { r, values in
+                try cancellation?.check()
+                for t in r {
+                    frameTraces(values.baseAddress! + (t - r.lowerBound) * pixels, cells: cells, totals: totals, rings: rings,
+                                neuropil: neuropil, into: o.baseAddress! + t * n)
+                }
+            }
+        }
+        return NDArray(shape: [movie.frameCount, n], data: out)
+    }
+
     /// The traces (T x n, row-major) of checked mask lists; with `neuropil > 0`
     /// one ring per cell. Stops early (a partial result) once cancelled.
     static func traces(_ movie: NDArray, cells: [[(Int, Double)]], rings: [[Int]] = [], neuropil: Double = 0,
@@ -82,22 +108,32 @@ public enum CellTraces {
         let totals = cells.map { $0.reduce(0) { $0 + $1.1 } }
         var out = [Double](repeating: 0, count: T * n)
         movie.data.withUnsafeBufferPointer { x in
-            for t in 0..<T {
-                if t % 1024 == 1023, cancellation?.isCancelled == true { return }
-                let frame = x.baseAddress! + t * pixels
-                for i in 0..<n {
-                    var f = 0.0
-                    for (p, w) in cells[i] { f += w * frame[p] }
-                    f /= totals[i]
-                    if neuropil > 0 {
-                        var g = 0.0
-                        for p in rings[i] { g += frame[p] }
-                        f -= neuropil * g / Double(rings[i].count)
-                    }
-                    out[t * n + i] = f
+            out.withUnsafeMutableBufferPointer { o in
+                for t in 0..<T {
+                    if t % 1024 == 1023, cancellation?.isCancelled == true { return }
+                    frameTraces(x.baseAddress! + t * pixels, cells: cells, totals: totals, rings: rings, neuropil: neuropil,
+                                into: o.baseAddress! + t * n)
                 }
             }
         }
         return out
+    }
+
+    /// One frame's n trace values: each mask's weighted mean, minus
+    /// `neuropil` times its ring's mean.
+    @inline(__always)
+    static func frameTraces<F: BinaryFloatingPoint>(_ frame: UnsafePointer<F>, cells: [[(Int, Double)]], totals: [Double],
+                                                    rings: [[Int]], neuropil: Double, into out: UnsafeMutablePointer<Double>) {
+        for i in 0..<cells.count {
+            var f = 0.0
+            for (p, w) in cells[i] { f += w * Double(frame[p]) }
+            f /= totals[i]
+            if neuropil > 0 {
+                var g = 0.0
+                for p in rings[i] { g += Double(frame[p]) }
+                f -= neuropil * g / Double(rings[i].count)
+            }
+            out[i] = f
+        }
     }
 }

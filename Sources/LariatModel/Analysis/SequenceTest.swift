@@ -79,6 +79,15 @@ public struct SequenceTest: Sendable {
     /// runs the test on the latents.
     public static func compare(_ a: NDArray, _ b: NDArray, model: LatentDynamicsModel, options: Options = Options(),
                                context: WorkContext = .silent) throws -> SequenceTest {
+        try model.checkFrameSize(a)
+        try model.checkFrameSize(b)
+        return try compare(Movie(a), Movie(b), model: model, options: options, context: context)
+    }
+
+    /// The same for movies held as float32, integers or on disk (encoded a
+    /// window at a time).
+    public static func compare(_ a: Movie, _ b: Movie, model: LatentDynamicsModel, options: Options = Options(),
+                               context: WorkContext = .silent) throws -> SequenceTest {
         var o = options
         if o.lag == nil { o.lag = model.options.lag }
         if o.penalty == nil {

@@ -14,34 +14,21 @@ struct CarryPredictor {
     /// Per pixel, `H * W`.
     let rho: [Double]
 
-    /// Fits `rho` on a sequence: `x` frames `T x n`, `recon` D(z_t) `T x n`,
-    /// `predicted` D(zhat_t) for t = p..<T, `(T - p) x n` (all data units).
-    init(x: [Double], recon: [Double], predicted: [Double], frames T: Int, pixels n: Int, lag p: Int) {
-        var fit = Fit(pixels: n)
-        for r in 0..<(T - p) {
-            let t = r + p
-            fit.add(x: x[(t * n)..<((t + 1) * n)], previous: x[((t - 1) * n)..<(t * n)],
-                    previousRecon: recon[((t - 1) * n)..<(t * n)], predicted: predicted[(r * n)..<((r + 1) * n)])
-        }
-        self = fit.predictor
-    }
-
     init(rho: [Double]) { self.rho = rho }
 
     /// The least-squares sums behind `rho`, one frame at a time (in frame
-    /// order, so a fit fed frame by frame equals the fit of whole arrays):
+    /// order, so the fit does not depend on how frames are windowed):
     /// the decoded frames need not all be in memory at once.
     struct Fit {
         var num: [Double], den: [Double]
         init(pixels n: Int) { num = [Double](repeating: 0, count: n); den = num }
 
         /// Frame t: `x` = x_t, `previous` = x_{t-1}, `previousRecon` = D(z_{t-1}), `predicted` = D(zhat_t).
-        mutating func add(x: ArraySlice<Double>, previous: ArraySlice<Double>, previousRecon: ArraySlice<Double>,
-                          predicted: ArraySlice<Double>) {
-            let (a, b, c, e) = (x.startIndex, previous.startIndex, previousRecon.startIndex, predicted.startIndex)
+        mutating func add(x: UnsafePointer<Double>, previous: UnsafePointer<Double>, previousRecon: UnsafePointer<Double>,
+                          predicted: UnsafePointer<Double>) {
             for i in 0..<num.count {
-                let carried = previous[b + i] - previousRecon[c + i]
-                num[i] += carried * (x[a + i] - predicted[e + i])
+                let carried = previous[i] - previousRecon[i]
+                num[i] += carried * (x[i] - predicted[i])
                 den[i] += carried * carried
             }
         }
@@ -51,20 +38,17 @@ struct CarryPredictor {
         }
     }
 
-    /// Sums of squared errors of the carry predictor with the VAR's latent
-    /// (`withDynamics`) and with the latent held (`held`: `heldDecoded` is
-    /// D(z_{t-1}) for t = p..<T), in data units squared.
-    func sse(x: [Double], recon: [Double], predicted: [Double], heldDecoded: [Double],
-             frames T: Int, pixels n: Int, lag p: Int) -> (withDynamics: Double, held: Double) {
+    /// Squared errors of the carry predictor at frame t with the VAR's latent
+    /// (`withDynamics`) and with the latent held (D(z_{t-1}) in place of
+    /// D(zhat_t)), in data units squared.
+    func sse(x: UnsafePointer<Double>, previous: UnsafePointer<Double>, previousRecon: UnsafePointer<Double>,
+             predicted: UnsafePointer<Double>) -> (withDynamics: Double, held: Double) {
         var a = 0.0, b = 0.0
-        for r in 0..<(T - p) {
-            let t = r + p
-            for i in 0..<n {
-                let carried = rho[i] * (x[(t - 1) * n + i] - recon[(t - 1) * n + i])
-                let e1 = predicted[r * n + i] + carried - x[t * n + i]
-                let e2 = heldDecoded[r * n + i] + carried - x[t * n + i]
-                a += e1 * e1; b += e2 * e2
-            }
+        for i in 0..<rho.count {
+            let carried = rho[i] * (previous[i] - previousRecon[i])
+            let e1 = predicted[i] + carried - x[i]
+            let e2 = previousRecon[i] + carried - x[i]
+            a += e1 * e1; b += e2 * e2
         }
         return (a, b)
     }

@@ -42,14 +42,21 @@ public final class LatentDynamicsModel {
     ///   `CancelledError` when cancelled.
     public static func fit(_ movie: NDArray, options: FitOptions, context: WorkContext = .silent) throws -> LatentDynamicsModel {
         guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
+        return try fit(Movie(movie), options: options, context: context)
+    }
+
+    /// Trains on the first `1 - holdout` of `movie` and scores the rest,
+    /// reading the frames a window at a time: working memory beyond the
+    /// movie's own storage (none when lazy) does not grow with its length,
+    /// except for the latents.
+    public static func fit(_ movie: Movie, options: FitOptions, context: WorkContext = .silent) throws -> LatentDynamicsModel {
         try options.validate()
         // The whole movie, held-out frames too: a NaN there would pass training
         // and come back as NaN scores.
-        if let k = movie.data.firstIndex(where: { !$0.isFinite }) {
-            let n = movie.shape[1] * movie.shape[2]
-            throw NetworkError("the movie has a non-finite value (\(movie.data[k])) in frame \(k / n), row \((k % n) / movie.shape[2]), column \(k % movie.shape[2]); remove or replace NaN/Inf pixels first")
+        if let bad = try movie.firstNonFinite() {
+            throw NetworkError("the movie has a non-finite value (\(bad.value)) in frame \(bad.frame), row \(bad.row), column \(bad.column); remove or replace NaN/Inf pixels first")
         }
-        let T = movie.shape[0]
+        let T = movie.frameCount
         let trainCount = Int((Double(T) * (1 - options.holdout)).rounded())
         let heldOut = T - trainCount
         guard heldOut >= options.lag + 2 else {
@@ -58,10 +65,10 @@ public final class LatentDynamicsModel {
         var training = TrainingOptions(epochs: options.epochs, window: min(options.window, trainCount),
                                        learningRate: options.learningRate, seed: options.seed)
         training.divergenceFactor = 1e4
-        let train = NDArray(shape: [trainCount, movie.shape[1], movie.shape[2]],
-                            data: Array(movie.data[0 ..< trainCount * movie.shape[1] * movie.shape[2]]))
+        let train = movie.frames(0..<trainCount)
         let trainer = try AutoencoderTrainer(movie: train, latent: options.latent, skip: options.skip,
-                                             architecture: options.architecture, options: training)
+                                             architecture: options.architecture, options: training,
+                                             cancellation: context.cancellation)
 
         // Pass progress on, as one run of `options.epochs` epochs.
         let warmup = options.resolvedWarmup
@@ -90,8 +97,7 @@ public final class LatentDynamicsModel {
         let dynamics = try SparseVAR.fit(standard.standardised, lag: options.lag, penalty: options.penalty,
                                          shrinkTo: options.shrinkTo, context: context)
         let parts = ModelParts(options: options, trainer: trainer, dynamics: dynamics, latentMean: mean, latentSD: sd)
-        let heldOutMovie = NDArray(shape: [heldOut, movie.shape[1], movie.shape[2]],
-                                   data: Array(movie.data[trainCount * movie.shape[1] * movie.shape[2] ..< movie.count]))
+        let heldOutMovie = movie.frames(trainCount..<T)
         let scores = try parts.evaluate(heldOutMovie, staticFrom: nil, ar1From: train, cancellation: context.cancellation)
         guard dynamics.coefficients.data.allSatisfy(\.isFinite), dynamics.intercept.allSatisfy(\.isFinite),
               scores.reconstructionR2.isFinite, scores.predictionRatio.isFinite, scores.latentFVU.isFinite else {
@@ -108,7 +114,7 @@ public final class LatentDynamicsModel {
     // MARK: - Using a fitted model (ModelParts does the work)
 
     /// Standardised latents of a movie of the same field of view, `T x d`.
-    public func encode(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+    public func encode(_ movie: Movie, cancellation: Cancellation? = nil) throws -> NDArray {
         try parts.encode(movie, cancellation: cancellation)
     }
 
@@ -118,23 +124,46 @@ public final class LatentDynamicsModel {
         try parts.decode(latents, staticImage: staticImage, cancellation: cancellation)
     }
 
-    /// Reconstructions of a movie's frames (data units).
-    public func reconstruct(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+    /// Reconstructions of a movie's frames (data units, float32).
+    public func reconstruct(_ movie: Movie, cancellation: Cancellation? = nil) throws -> Movie {
         try parts.reconstruct(movie, cancellation: cancellation)
     }
 
     /// The decoded VAR predictions of frames `lag..<T` from the frames before
-    /// each (data units), `(T - lag) x H x W`.
-    public func predictNext(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+    /// each (data units, float32), `(T - lag) x H x W`.
+    public func predictNext(_ movie: Movie, cancellation: Cancellation? = nil) throws -> Movie {
         try parts.predictNext(movie, cancellation: cancellation)
     }
 
     /// Scores on `movie` (e.g. held-out frames). `staticFrom`: the movie whose
     /// mean is the static image (nil: the training frames' mean);
     /// `ar1From`: frames to fit the per-pixel AR(1) baseline on (nil: `movie` itself).
-    public func evaluate(_ movie: NDArray, staticFrom: NDArray? = nil, ar1From: NDArray? = nil,
+    public func evaluate(_ movie: Movie, staticFrom: Movie? = nil, ar1From: Movie? = nil,
                          cancellation: Cancellation? = nil) throws -> ModelScores {
         try parts.evaluate(movie, staticFrom: staticFrom, ar1From: ar1From, cancellation: cancellation)
+    }
+
+    // The same on float64 arrays (a simulation's movie, tests, analyses
+    // that hold the movie): the network reads float32, outputs stay float64.
+    public func encode(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+        try parts.checkFrameSize(movie)
+        return try encode(Movie(movie), cancellation: cancellation)
+    }
+
+    public func reconstruct(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+        try decode(try encode(movie, cancellation: cancellation), staticImage: staticImage(of: movie), cancellation: cancellation)
+    }
+
+    public func predictNext(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+        let zs = try encode(movie, cancellation: cancellation)
+        return try decode(dynamics.predict(zs), staticImage: staticImage(of: movie), cancellation: cancellation)
+    }
+
+    public func evaluate(_ movie: NDArray, staticFrom: NDArray? = nil, ar1From: NDArray? = nil,
+                         cancellation: Cancellation? = nil) throws -> ModelScores {
+        try parts.checkFrameSize(movie)
+        return try evaluate(Movie(movie), staticFrom: staticFrom.map(Movie.init), ar1From: ar1From.map(Movie.init),
+                            cancellation: cancellation)
     }
 
     /// The skip connection's input for a sequence: its own mean frame (normalised).
@@ -147,24 +176,42 @@ public final class LatentDynamicsModel {
 
 /// The per-pixel AR(1) baseline: x_{t+1} = a + b x_t fitted per pixel by
 /// least squares on `fit`, its one-step MSE on `score` over persistence's.
-func perPixelAR1Ratio(fit: NDArray, score: NDArray) -> Double {
-    let n = fit.shape[1] * fit.shape[2]
-    let Tf = fit.shape[0], Ts = score.shape[0]
+/// Both movies are streamed a window at a time.
+func perPixelAR1Ratio(fit: Movie, score: Movie, cancellation: Cancellation? = nil) throws -> Double {
+    let n = fit.frameSize
+    let Tf = fit.frameCount, Ts = score.frameCount
     guard Tf >= 3, Ts >= 2 else { return .nan }
-    var ssePred = 0.0, ssePersist = 0.0
-    for i in 0..<n {
-        var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
-        for t in 0..<(Tf - 1) {
-            let a = fit.data[t * n + i], b = fit.data[(t + 1) * n + i]
-            sx += a; sy += b; sxx += a * a; sxy += a * b
+    /// Calls `body(previous, current)` for each consecutive pair of frames.
+    func pairs(_ m: Movie, _ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) throws {
+        var previous = [Float](repeating: 0, count: n)
+        try m.forEachWindow(m.streamingWindow) { r, values in
+            try cancellation?.check()
+            for t in r {
+                let current = values.baseAddress! + (t - r.lowerBound) * n
+                if t > 0 { previous.withUnsafeBufferPointer { body($0.baseAddress!, current) } }
+                previous.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: current, count: n) }
+            }
         }
-        let m = Double(Tf - 1)
-        let vx = sxx - sx * sx / m
-        let slope = vx > 1e-12 ? (sxy - sx * sy / m) / vx : 0
-        let intercept = (sy - slope * sx) / m
-        for t in 0..<(Ts - 1) {
-            let a = score.data[t * n + i], b = score.data[(t + 1) * n + i]
-            let e = intercept + slope * a - b, e0 = a - b
+    }
+    var sx = [Double](repeating: 0, count: n), sy = sx, sxx = sx, sxy = sx
+    try pairs(fit) { a, b in
+        for i in 0..<n {
+            let (x, y) = (Double(a[i]), Double(b[i]))
+            sx[i] += x; sy[i] += y; sxx[i] += x * x; sxy[i] += x * y
+        }
+    }
+    let m = Double(Tf - 1)
+    var slope = [Double](repeating: 0, count: n), intercept = slope
+    for i in 0..<n {
+        let vx = sxx[i] - sx[i] * sx[i] / m
+        slope[i] = vx > 1e-12 ? (sxy[i] - sx[i] * sy[i] / m) / vx : 0
+        intercept[i] = (sy[i] - slope[i] * sx[i]) / m
+    }
+    var ssePred = 0.0, ssePersist = 0.0
+    try pairs(score) { a, b in
+        for i in 0..<n {
+            let (x, y) = (Double(a[i]), Double(b[i]))
+            let e = intercept[i] + slope[i] * x - y, e0 = x - y
             ssePred += e * e; ssePersist += e0 * e0
         }
     }

@@ -19,52 +19,33 @@ struct ModelParts {
     var frameWidth: Int { trainer.network.frameWidth }
 
     /// Standardised latents of a movie of the same field of view, `T x d`.
-    /// Normalised a window at a time (the trainer's windows), so a long
-    /// movie is never held twice.
-    func encode(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+    /// Read and normalised a window at a time (the trainer's windows), so a
+    /// long movie is never held twice, and a lazy one never at all.
+    func encode(_ movie: Movie, cancellation: Cancellation? = nil) throws -> NDArray {
         try checkFrameSize(movie)
-        let T = movie.shape[0], n = frameHeight * frameWidth, w = max(1, trainer.options.window)
-        var z: [Float] = []
-        z.reserveCapacity(T * network.latent)
+        let z = try trainer.latents(of: movie, cancellation: cancellation)
+        return LatentStandardisation.standardise(z.toNDArray(), mean: latentMean, sd: latentSD)
+    }
+
+    /// Decoded frames, flat float32 in data units, for destandardised
+    /// latents `z` (`T x d`), a window at a time.
+    func decodedFloats(_ z: Tensor, staticImage s: Tensor, cancellation: Cancellation?) throws -> [Float] {
+        let T = z.shape[0], w = max(1, options.window)
+        let (scale, offset) = (normalisation.scale, normalisation.offset)
+        var out: [Float] = []
+        out.reserveCapacity(T * frameHeight * frameWidth)
         for start in stride(from: 0, to: T, by: w) {
-            let end = min(T, start + w)
-            let window = NDArray(shape: [end - start, frameHeight, frameWidth], data: Array(movie.data[(start * n)..<(end * n)]))
-            z += try trainer.latents(of: normalisation.normalise(window), cancellation: cancellation).data
+            let y = try network.decode(z.frames(start..<min(T, start + w)), static: s, cancellation: cancellation)
+            out += y.data.map { Float(Double($0) * scale + offset) }
         }
-        return LatentStandardisation.standardise(Tensor(shape: [T, network.latent], data: z).toNDArray(),
-                                                 mean: latentMean, sd: latentSD)
+        return out
     }
 
-    /// Frames `window * k ..< window * (k + 1)` of `decode(latents)`, flat (data units).
-    func decodedWindow(_ k: Int, of z: Tensor, staticImage s: Tensor, cancellation: Cancellation?) throws -> [Double] {
-        let w = options.window, T = z.shape[0]
-        let chunk = z.frames((k * w)..<min(T, (k + 1) * w))
-        let out = try network.decode(chunk, static: s, cancellation: cancellation)
+    /// Frames `range` of `decode(z)` in data units, as double (the scores' working precision).
+    func decodedFrames(_ z: Tensor, _ range: Range<Int>, staticImage s: Tensor, cancellation: Cancellation?) throws -> [Double] {
+        guard !range.isEmpty else { return [] }
+        let out = try network.decode(z.frames(range), static: s, cancellation: cancellation)
         return normalisation.denormalise(out).data
-    }
-
-    /// The carry predictor fitted on `other`, decoding its frames a window
-    /// at a time (its reconstructions and predictions are never held whole).
-    func carryPredictor(fittedOn other: NDArray, staticImage s: Tensor, cancellation: Cancellation?) throws -> CarryPredictor {
-        let p = options.lag, T = other.shape[0], n = frameHeight * frameWidth, w = options.window
-        let zo = try encode(other, cancellation: cancellation)
-        let z = destandardise(zo), zhat = destandardise(dynamics.predict(zo))
-        var fit = CarryPredictor.Fit(pixels: n)
-        var recon: [Int: [Double]] = [:]       // decoded windows of z still needed
-        var predicted: (index: Int, frames: [Double]) = (-1, [])
-        for r in 0..<(T - p) {
-            let t = r + p
-            let (k, j) = ((t - 1) / w, r / w)
-            if recon[k] == nil {
-                recon = recon.filter { $0.key >= k }
-                recon[k] = try decodedWindow(k, of: z, staticImage: s, cancellation: cancellation)
-            }
-            if predicted.index != j { predicted = (j, try decodedWindow(j, of: zhat, staticImage: s, cancellation: cancellation)) }
-            let (a, b) = ((t - 1 - k * w) * n, (r - j * w) * n)
-            fit.add(x: other.data[(t * n)..<((t + 1) * n)], previous: other.data[((t - 1) * n)..<(t * n)],
-                    previousRecon: recon[k]![a..<(a + n)], predicted: predicted.frames[b..<(b + n)])
-        }
-        return fit.predictor
     }
 
     /// Decodes standardised latents `T x d` with a static image (normalised
@@ -81,24 +62,36 @@ struct ModelParts {
         return normalisation.denormalise(Tensor(shape: [T, frameHeight, frameWidth, 1], data: out))
     }
 
-    /// Reconstructions of a movie's frames (data units).
-    func reconstruct(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
-        try decode(try encode(movie, cancellation: cancellation), staticImage: staticImage(of: movie), cancellation: cancellation)
+    /// Reconstructions of a movie's frames (data units, float32), streamed.
+    func reconstruct(_ movie: Movie, cancellation: Cancellation? = nil) throws -> Movie {
+        let z = destandardise(try encode(movie, cancellation: cancellation))
+        let values = try decodedFloats(z, staticImage: try staticImage(of: movie), cancellation: cancellation)
+        return Movie(float32: values, frames: movie.frameCount, height: frameHeight, width: frameWidth)
     }
 
     /// The decoded VAR predictions of frames `lag..<T` from the frames before
-    /// each (data units), `(T - lag) x H x W`.
-    func predictNext(_ movie: NDArray, cancellation: Cancellation? = nil) throws -> NDArray {
+    /// each (data units, float32), `(T - lag) x H x W`.
+    func predictNext(_ movie: Movie, cancellation: Cancellation? = nil) throws -> Movie {
         let zs = try encode(movie, cancellation: cancellation)
-        return try decode(dynamics.predict(zs), staticImage: staticImage(of: movie), cancellation: cancellation)
+        let zhat = destandardise(dynamics.predict(zs))
+        let values = try decodedFloats(zhat, staticImage: try staticImage(of: movie), cancellation: cancellation)
+        return Movie(float32: values, frames: zhat.shape[0], height: frameHeight, width: frameWidth)
     }
 
     /// The skip connection's input for a sequence: its own mean frame
     /// (normalised), since the static content is per sequence.
+    func staticImage(of movie: Movie) throws -> Tensor {
+        normalisation.normaliseImage(try movie.meanFrame(), height: frameHeight, width: frameWidth)
+    }
+
     func staticImage(of movie: NDArray) -> Tensor {
-        let mean = movie.meanOverFirstAxis()
-        let n = normalisation
-        return Tensor(shape: [frameHeight, frameWidth], data: mean.data.map { Float(($0 - n.offset) / n.scale) })
+        normalisation.normaliseImage(movie.meanOverFirstAxis().data, height: frameHeight, width: frameWidth)
+    }
+
+    func checkFrameSize(_ movie: Movie) throws {
+        guard movie.height == frameHeight, movie.width == frameWidth else {
+            throw NetworkError("the model was trained on \(frameHeight) x \(frameWidth) frames; this movie has shape \(movie.shape)")
+        }
     }
 
     func checkFrameSize(_ movie: NDArray) throws {
@@ -107,46 +100,100 @@ struct ModelParts {
         }
     }
 
-    /// Scores on `movie` (e.g. held-out frames). `staticFrom`: the movie whose
-    /// mean is the static image (nil: the training frames' mean);
-    /// `ar1From`: frames to fit the per-pixel AR(1) baseline on (nil: `movie` itself).
-    func evaluate(_ movie: NDArray, staticFrom: NDArray? = nil, ar1From: NDArray? = nil,
-                         cancellation: Cancellation? = nil) throws -> ModelScores {
+    /// One frame t of a sequence as the scores see it, in data units:
+    /// x_t, x_{t-1}, D(z_t), D(z_{t-1}) and, for t >= lag, D(zhat_t) (the
+    /// VAR's decoded prediction). Pointers are valid during the call only.
+    struct ScoredFrame {
+        let t: Int
+        let x: UnsafePointer<Double>, previous: UnsafePointer<Double>?
+        let recon: UnsafePointer<Double>, previousRecon: UnsafePointer<Double>?
+        let predicted: UnsafePointer<Double>?
+    }
+
+    /// Walks frames 0..<T of `movie` in order, a window at a time (reading,
+    /// encoding and decoding only that window), handing each to `body`.
+    func walk(_ movie: Movie, staticImage s: Tensor, cancellation: Cancellation?,
+              _ body: (ScoredFrame) throws -> Void) throws {
+        let p = options.lag, T = movie.frameCount, n = frameHeight * frameWidth, w = max(1, options.window)
+        let zs = try encode(movie, cancellation: cancellation)
+        let z = destandardise(zs), zhat = destandardise(dynamics.predict(zs))   // zhat rows: t = p..<T
+        for a in stride(from: 0, to: T, by: w) {
+            try cancellation?.check()
+            let b = min(T, a + w), lo = max(0, a - 1)                  // frames lo..<b: the window and the one before
+            let x = try movie.floats(lo..<b).map(Double.init)
+            let recon = try decodedFrames(z, lo..<b, staticImage: s, cancellation: cancellation)
+            let pa = max(a, p)
+            let predicted = try decodedFrames(zhat, (pa - p)..<max(pa - p, b - p), staticImage: s, cancellation: cancellation)
+            try x.withUnsafeBufferPointer { xb in try recon.withUnsafeBufferPointer { rb in
+                try predicted.withUnsafeBufferPointer { pb in
+                    for t in a..<b {
+                        let k = t - lo
+                        try body(ScoredFrame(t: t, x: xb.baseAddress! + k * n, previous: t > 0 ? xb.baseAddress! + (k - 1) * n : nil,
+                                             recon: rb.baseAddress! + k * n, previousRecon: t > 0 ? rb.baseAddress! + (k - 1) * n : nil,
+                                             predicted: t >= p ? pb.baseAddress! + (t - pa) * n : nil))
+                    }
+                }
+            }}
+        }
+    }
+
+    /// The carry predictor fitted on `other`, walking its frames a window at
+    /// a time (its reconstructions and predictions are never held whole).
+    func carryPredictor(fittedOn other: Movie, staticImage s: Tensor, cancellation: Cancellation?) throws -> CarryPredictor {
+        var fit = CarryPredictor.Fit(pixels: frameHeight * frameWidth)
+        try walk(other, staticImage: s, cancellation: cancellation) { f in
+            guard let predicted = f.predicted, let previous = f.previous, let previousRecon = f.previousRecon else { return }
+            fit.add(x: f.x, previous: previous, previousRecon: previousRecon, predicted: predicted)
+        }
+        return fit.predictor
+    }
+
+    /// Scores on `movie` (e.g. held-out frames), streamed a window at a time.
+    /// `staticFrom`: the movie whose mean is the static image (nil: the
+    /// training frames' mean); `ar1From`: frames to fit the per-pixel AR(1)
+    /// baseline and the carry predictor on (nil: `movie` itself).
+    func evaluate(_ movie: Movie, staticFrom: Movie? = nil, ar1From: Movie? = nil,
+                  cancellation: Cancellation? = nil) throws -> ModelScores {
         try checkFrameSize(movie)
         let p = options.lag
-        let T = movie.shape[0], n = frameHeight * frameWidth
+        let T = movie.frameCount, n = frameHeight * frameWidth
         guard T >= p + 2 else { throw NetworkError("scoring needs at least \(p + 2) frames, got \(T)") }
-        let s = staticFrom.map(staticImage(of:)) ?? trainer.staticImage
-        let zs = try encode(movie, cancellation: cancellation)
-        let zhat = dynamics.predict(zs)                                  // rows: times p..<T
-        let recon = try decode(zs, staticImage: s, cancellation: cancellation)
-        let predicted = try decode(zhat, staticImage: s, cancellation: cancellation)
-        let held = try decode(NDArray(shape: [T - p, zs.shape[1]], data: Array(zs.data[(p - 1) * zs.shape[1] ..< (T - 1) * zs.shape[1]])),
-                              staticImage: s, cancellation: cancellation)   // z_{t-1} decoded as a guess of x_t
+        let s = try staticFrom.map(staticImage(of:)) ?? trainer.staticImage
+        // The carry predictor, its factors fitted on `ar1From` (else in-sample, a first walk).
+        let carry: CarryPredictor
+        if let other = ar1From, other.frameCount >= p + 2 {
+            let so = staticFrom == nil ? trainer.staticImage : try staticImage(of: other)
+            carry = try carryPredictor(fittedOn: other, staticImage: so, cancellation: cancellation)
+        } else {
+            carry = try carryPredictor(fittedOn: movie, staticImage: s, cancellation: cancellation)
+        }
         // Everything in normalised units so the sums are well scaled.
-        let x = movie.data, scale = normalisation.scale
-        var ssePred = 0.0, ssePersist = 0.0, sseHeld = 0.0, sseChange = 0.0
-        for r in 0..<(T - p) {
-            let t = r + p
+        let scale = normalisation.scale
+        let mean = try movie.meanFrame().reduce(0, +) / Double(n)
+        var ssePred = 0.0, ssePersist = 0.0, sseHeld = 0.0, sseChange = 0.0, sse = 0.0, sst = 0.0
+        var carryPred = 0.0, carryHeld = 0.0
+        try walk(movie, staticImage: s, cancellation: cancellation) { f in
             for i in 0..<n {
-                let target = x[t * n + i]
-                let e1 = (predicted.data[r * n + i] - target) / scale
-                let e2 = (x[(t - 1) * n + i] - target) / scale
-                let e3 = (held.data[r * n + i] - target) / scale
+                let e = (f.recon[i] - f.x[i]) / scale, c = (f.x[i] - mean) / scale
+                sse += e * e; sst += c * c
+            }
+            guard let predicted = f.predicted, let previous = f.previous, let held = f.previousRecon else { return }
+            // held: z_{t-1} decoded as a guess of x_t.
+            for i in 0..<n {
+                let target = f.x[i]
+                let e1 = (predicted[i] - target) / scale
+                let e2 = (previous[i] - target) / scale
+                let e3 = (held[i] - target) / scale
                 // x_{t-1} + D(zhat_t) - D(z_{t-1}): the frame moved by the decoded latent change.
-                let e4 = (x[(t - 1) * n + i] + predicted.data[r * n + i] - recon.data[(t - 1) * n + i] - target) / scale
+                let e4 = (previous[i] + predicted[i] - held[i] - target) / scale
                 ssePred += e1 * e1; ssePersist += e2 * e2; sseHeld += e3 * e3; sseChange += e4 * e4
             }
-        }
-        var mean = 0.0
-        for v in x { mean += v }
-        mean /= Double(x.count)
-        var sse = 0.0, sst = 0.0
-        for i in 0..<x.count {
-            let e = (recon.data[i] - x[i]) / scale, c = (x[i] - mean) / scale
-            sse += e * e; sst += c * c
+            let c = carry.sse(x: f.x, previous: previous, previousRecon: held, predicted: predicted)
+            carryPred += c.withDynamics; carryHeld += c.held
         }
         // Latent FVU: one-step residual over the variance around each coordinate's mean.
+        let zs = try encode(movie, cancellation: cancellation)
+        let zhat = dynamics.predict(zs)
         let d = zs.shape[1]
         var res = 0.0, tot = 0.0
         var mu = [Double](repeating: 0, count: d)
@@ -157,19 +204,12 @@ struct ModelParts {
             let e = zhat.data[r * d + i] - target, c = target - mu[i]
             res += e * e; tot += c * c
         }}
-        let ar1 = perPixelAR1Ratio(fit: ar1From ?? movie, score: movie)
-        // The carry predictor, its factors fitted on `ar1From` (else in-sample).
-        var carry = CarryPredictor(x: x, recon: recon.data, predicted: predicted.data, frames: T, pixels: n, lag: p)
-        if let other = ar1From, other.shape[0] >= p + 2 {
-            let so = staticFrom == nil ? trainer.staticImage : staticImage(of: other)
-            carry = try carryPredictor(fittedOn: other, staticImage: so, cancellation: cancellation)
-        }
-        let carrySSE = carry.sse(x: x, recon: recon.data, predicted: predicted.data, heldDecoded: held.data, frames: T, pixels: n, lag: p)
+        let ar1 = try perPixelAR1Ratio(fit: ar1From ?? movie, score: movie, cancellation: cancellation)
         return ModelScores(predictionRatio: ssePred / ssePersist, latentFVU: res / max(tot, 1e-300),
                            reconstructionR2: 1 - sse / max(sst, 1e-300), dynamicsGain: sseHeld / max(ssePred, 1e-300),
                            ar1PredictionRatio: ar1, changePredictionRatio: sseChange / max(ssePersist, 1e-300),
-                           carryPredictionRatio: carrySSE.withDynamics / max(ssePersist * scale * scale, 1e-300),
-                           carryDynamicsGain: carrySSE.held / max(carrySSE.withDynamics, 1e-300), frames: T)
+                           carryPredictionRatio: carryPred / max(ssePersist * scale * scale, 1e-300),
+                           carryDynamicsGain: carryHeld / max(carryPred, 1e-300), frames: T)
     }
 
     func destandardise(_ zs: NDArray) -> Tensor {

@@ -8,7 +8,7 @@ import Foundation
 /// ```swift
 /// let trainer = try AutoencoderTrainer(movie: movie, latent: 16, skip: true, options: .init(epochs: 20))
 /// try trainer.trainReconstruction(context: context)
-/// let z = try trainer.network.encode(trainer.frames)      // T x d
+/// let z = try trainer.latents()                          // T x d
 /// ```
 ///
 /// Deterministic: the same movie, options and seed give the same weights,
@@ -20,8 +20,9 @@ public final class AutoencoderTrainer {
     public let normalisation: MovieNormalisation
     public var options: TrainingOptions
     public let optimizer: Adam
-    /// The normalised training frames, `T x H x W x 1`.
-    public let frames: Tensor
+    /// The training frames in data units (float32, integers or on disk),
+    /// normalised a window at a time as training reads them.
+    public let movie: Movie
     /// The static image the skip connection reads: the mean normalised frame, `H x W`.
     public let staticImage: Tensor
     /// The mean loss of every epoch so far.
@@ -37,19 +38,24 @@ public final class AutoencoderTrainer {
     /// - Parameter tiles: the kernels' register tiles (by default the running
     ///   CPU's; benchmarks force one to compare them).
     /// - Throws: `NetworkError` for unusable movies or options.
-    public init(movie: NDArray, latent: Int, skip: Bool, architecture: Architecture = .standard,
-                options: TrainingOptions = TrainingOptions(), tiles: RegisterTiles = .detected) throws {
+    public convenience init(movie: NDArray, latent: Int, skip: Bool, architecture: Architecture = .standard,
+                            options: TrainingOptions = TrainingOptions(), tiles: RegisterTiles = .detected) throws {
         guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
-        try options.validate(frameCount: movie.shape[0])
-        normalisation = try MovieNormalisation(fitting: movie)
-        frames = normalisation.normalise(movie)
-        var s = sumFrames(frames).reshaped([movie.shape[1], movie.shape[2]])
-        let inv = 1 / Float(movie.shape[0])
-        for i in 0..<s.count { s.data[i] *= inv }
-        staticImage = s
-        network = try Autoencoder(frameHeight: movie.shape[1], frameWidth: movie.shape[2], latent: latent,
+        try self.init(movie: Movie(movie), latent: latent, skip: skip, architecture: architecture, options: options, tiles: tiles)
+    }
+
+    /// Trains on `movie` read a window at a time (nothing beyond one window
+    /// is normalised or copied, so a lazy movie stays on disk).
+    public init(movie: Movie, latent: Int, skip: Bool, architecture: Architecture = .standard,
+                options: TrainingOptions = TrainingOptions(), tiles: RegisterTiles = .detected,
+                cancellation: Cancellation? = nil) throws {
+        try options.validate(frameCount: movie.frameCount)
+        self.movie = movie
+        normalisation = try MovieNormalisation(fitting: movie, cancellation: cancellation)
+        staticImage = normalisation.normaliseImage(try movie.meanFrame(), height: movie.height, width: movie.width)
+        network = try Autoencoder(frameHeight: movie.height, frameWidth: movie.width, latent: latent,
                                   skip: skip, architecture: architecture, tiles: tiles, seed: options.seed)
-        if let parts = network.spatialParts { Self.startParts(parts, from: movie) }
+        if let parts = network.spatialParts { try Self.startParts(parts, from: movie) }
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)
         rng = SeededRandom(seed: options.seed, stream: 0x57494E)   // "WIN": window order
@@ -62,7 +68,7 @@ public final class AutoencoderTrainer {
         self.network = network
         self.normalisation = normalisation
         self.staticImage = staticImage
-        frames = Tensor(zeros: [0, network.frameHeight, network.frameWidth, 1])
+        movie = Movie(float32: [], frames: 0, height: network.frameHeight, width: network.frameWidth)
         self.options = options
         optimizer = Adam(learningRate: options.learningRate)
         rng = SeededRandom(seed: options.seed, stream: 0x57494E)
@@ -71,8 +77,10 @@ public final class AutoencoderTrainer {
     /// Starts a parts decoder from the movie's own cells (`CellDetection`,
     /// strongest first, peak 1), then its mean image scaled to peak 1 (the
     /// global changes: bleaching, illumination); later latents keep their
-    /// small random parts.
-    static func startParts(_ parts: SpatialParts, from movie: NDArray) {
+    /// small random parts. Cells are found in the first 128 MiB of frames
+    /// (as float64), so a long recording is never held whole for this.
+    static func startParts(_ parts: SpatialParts, from whole: Movie) throws {
+        let movie = try whole.frames(0..<min(whole.frameCount, max(2, (128 << 20) / (8 * whole.frameSize)))).doubles()
         let P = movie.shape[1] * movie.shape[2]
         var images: [[Float]] = []
         if let cells = try? CellDetection.detect(movie) {
@@ -88,7 +96,7 @@ public final class AutoencoderTrainer {
     /// The windows of one epoch: non-overlapping runs of `window` frames from
     /// a random offset, in a random order (both drawn from the seed).
     func epochWindows() -> [Range<Int>] {
-        let T = frames.shape[0], w = options.window
+        let T = movie.frameCount, w = options.window
         let offset = rng.int(in: 0..<(T - w + 1 > w ? w : T - w + 1))
         var windows: [Range<Int>] = []
         var start = offset
@@ -157,7 +165,7 @@ public final class AutoencoderTrainer {
     /// One reconstruction step on `window`: the loss `mean (D(E(x), static) - x)^2`
     /// and its gradients (the caller updates).
     public func reconstructionGradients(window: Range<Int>, cancellation: Cancellation? = nil) throws -> Double {
-        let x = frames.frames(window)
+        let x = try normalised(window)
         let (z, encTape) = try network.encodeRecording(x, cancellation: cancellation)
         let (y, decTape) = try network.decodeRecording(z, static: staticImage, cancellation: cancellation)
         let (loss, dy) = meanSquaredError(y, x)
@@ -177,9 +185,38 @@ public final class AutoencoderTrainer {
         }
     }
 
+    /// Training frames `window`, normalised, `count x H x W x 1`.
+    func normalised(_ window: Range<Int>) throws -> Tensor {
+        try normalised(movie, window)
+    }
+
+    /// Frames `window` of `movie`, normalised, `count x H x W x 1`.
+    func normalised(_ movie: Movie, _ window: Range<Int>) throws -> Tensor {
+        let inv = 1 / normalisation.scale, offset = normalisation.offset
+        var x = Tensor(zeros: [window.count, movie.height, movie.width, 1])
+        try x.data.withUnsafeMutableBufferPointer { p in
+            try movie.read(window, into: p.baseAddress!)
+            for i in p.indices { p[i] = Float((Double(p[i]) - offset) * inv) }
+        }
+        return x
+    }
+
+    /// Latents of a movie (default: the training frames), `T x d`, read,
+    /// normalised and encoded a window at a time.
+    public func latents(of movie: Movie? = nil, cancellation: Cancellation? = nil) throws -> Tensor {
+        let m = movie ?? self.movie, T = m.frameCount
+        var out: [Float] = []
+        out.reserveCapacity(T * network.latent)
+        for start in stride(from: 0, to: T, by: options.window) {
+            try cancellation?.check()
+            out += try network.encode(try normalised(m, start..<min(T, start + options.window)), cancellation: cancellation).data
+        }
+        return Tensor(shape: [T, network.latent], data: out)
+    }
+
     /// Latents of normalised frames, `T x d`, encoded in chunks of windows.
-    public func latents(of frames: Tensor? = nil, cancellation: Cancellation? = nil) throws -> Tensor {
-        let x = frames ?? self.frames
+    public func latents(of frames: Tensor, cancellation: Cancellation? = nil) throws -> Tensor {
+        let x = frames
         var out: [Float] = []
         let T = x.shape[0]
         for start in stride(from: 0, to: T, by: options.window) {

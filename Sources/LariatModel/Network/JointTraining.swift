@@ -44,7 +44,7 @@ extension AutoencoderTrainer {
                                shrinkTo: SparseVAR.Shrinkage = .zero,
                                weights: JointLossWeights = JointLossWeights(),
                                cancellation: Cancellation? = nil) throws -> JointLosses {
-        let x = frames.frames(window)
+        let x = try normalised(window)
         let T = x.shape[0], d = network.latent
         guard T >= lag + 2 else { throw NetworkError("a window of \(T) frames is too short for lag \(lag): need at least \(lag + 2)") }
         let (z, encTape) = try network.encodeRecording(x, cancellation: cancellation)

@@ -62,13 +62,11 @@ public enum MovieLoader {
         case array(NDArray)
     }
 
-    /// Loads `path` as `load` does, a movie at 4 bytes a pixel or less:
-    /// uint8, uint16 and int16 frames (without `downsample`) keep their type,
-    /// everything else becomes float32 (block means computed in double),
-    /// except float64 and 32/64-bit integer samples, which stay a float64
-    /// array (exact: masks and results saved by numpy come back as they
-    /// were). `lazy`: the frames stay in the file, read a window at a time
-    /// as float32 when used.
+    /// Loads `path` as `load` does, a movie (any 3-D array) at 4 bytes a
+    /// pixel or less (DESIGN.md): uint8, uint16 and int16 frames (without
+    /// `downsample`) keep their type, everything else becomes float32
+    /// (block means computed in double, then rounded). `lazy`: the frames
+    /// stay in the file, read a window at a time as float32 when used.
     public static func loadMovie(path: String, frameStart: Int? = nil, frameEnd: Int? = nil, downsample: Int = 1,
                                  dataset: String? = nil, shape: [Int]? = nil, lazy: Bool = false,
                                  context: WorkContext = .silent) throws -> Loaded {
@@ -81,13 +79,9 @@ public enum MovieLoader {
             if lazy {
                 throw DataFileError(path: path, problem: "lazy=true needs frames stored one after another; this .npy is in Fortran order (save it with numpy.ascontiguousarray)")
             }
-            let a = try loadFortranMovie(npy, range: r, factor: downsample, context: context)
-            return [.float64, .int32, .uint32, .int64, .uint64].contains(npy.type) ? .array(a) : .movie(Movie(a))
+            return .movie(Movie(try loadFortranMovie(npy, range: r, factor: downsample, context: context)))
         case .frames(let source, let r, let (ho, wo)):
             let type = source.sampleType
-            if !lazy, [.float64, .int32, .uint32, .int64, .uint64].contains(type) {
-                return .array(try assemble(source, range: r, factor: downsample, outputShape: [r.count, ho, wo], context: context))
-            }
             if lazy {
                 return .movie(Movie(storage: .file(MovieFile(source: source, range: r, factor: downsample, sampleType: type)),
                                     frames: r.count, height: ho, width: wo))

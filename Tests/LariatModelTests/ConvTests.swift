@@ -132,7 +132,8 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         // direct formula are the references.
         var rng = SeededRandom(seed: 51)
         let layer = Conv2D(name: "o", inChannels: channels, outChannels: 1, kernel: 3, padding: 1, rng: &rng)
-        #expect(layer.usesDirectKernel)
+        #expect(layer.kernelName == ([8, 16].contains(channels) ? "DirectConvolution (vector)" : "DirectConvolution"))
+        let generic = Conv2D(sharing: layer, kernels: .generic)   // the same weights through im2col
         let x = randomTensor([3, 6, width, channels], seed: 52)
         let y = layer.forward(x)
         #expect(zip(y.data, naiveConv(x, layer).data).allSatisfy { abs($0 - $1) < 1e-4 })
@@ -140,14 +141,12 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         layer.parameters.zeroGradients()
         let dx = layer.backward(r, input: x)!
         let direct = layer.parameters.map(\.grad)
-        layer.kernels = .generic
         layer.parameters.zeroGradients()
-        let dxRef = layer.backward(r, input: x)!
+        let dxRef = generic.backward(r, input: x)!
         #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
         for (a, b) in zip(direct, layer.parameters.map(\.grad)) {
             #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 })
         }
-        layer.kernels = .all
         #expect(gradientError(at: x, analytic: dx) { dot(layer.forward($0), r) } < 1e-3)
         let saved = layer.weight.value
         let err = gradientError(at: saved, analytic: direct[0]) { v in
@@ -181,20 +180,20 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         // the same layer forced through im2col + col2im is the reference,
         // for the output, the ReLU-fused output, and every gradient.
         var rng = SeededRandom(seed: 71)
+        // The GEMM decomposition; StrideTwoConvolution has its own tests.
         let t = ConvTranspose2D(name: "t", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
-                                outputPadding: 1, rng: &rng)
-        t.kernels.remove(.strideTwo)   // the GEMM decomposition; StrideTwoConvolution has its own tests
-        #expect(t.usesSubPixel)
+                                outputPadding: 1, kernels: KernelChoice.all.subtracting(.strideTwo), rng: &rng)
+        #expect(t.implementation == SubPixelTransposedConvolution.ConvTranspose2DPath.self)
+        let generic = ConvTranspose2D(sharing: t, kernels: .generic)
         let x = randomTensor([3, height, width, cin], seed: 72)
         let y = t.forward(x, rectified: rectified)
         let r = randomTensor(y.shape, seed: 73)
         t.parameters.zeroGradients()
         let dx = t.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
         let grads = t.parameters.map(\.grad)
-        t.kernels = .generic
-        let yRef = t.forward(x, rectified: rectified)
+        let yRef = generic.forward(x, rectified: rectified)
         t.parameters.zeroGradients()
-        let dxRef = t.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
+        let dxRef = generic.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
         #expect(y.shape == yRef.shape && dx.shape == dxRef.shape)
         #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
         #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
@@ -235,7 +234,8 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         // weight gradient); the same layer forced through im2col is the reference.
         var rng = SeededRandom(seed: 91)
         let layer = Conv2D(name: "s", inChannels: 1, outChannels: cout, kernel: 3, stride: stride, padding: padding, rng: &rng)
-        #expect(layer.usesSingleChannelKernel)
+        #expect(layer.implementation == SingleChannelConvolution.Conv2DPath.self)
+        let generic = Conv2D(sharing: layer, kernels: .generic)
         let x = randomTensor([5, 9, 8, 1], seed: 92)
         let y = layer.forward(x)
         #expect(zip(y.data, naiveConv(x, layer).data).allSatisfy { abs($0 - $1) < 1e-4 })
@@ -243,13 +243,11 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         layer.parameters.zeroGradients()
         #expect(layer.backward(r, input: x, inputGradient: false) == nil)
         let direct = layer.parameters.map(\.grad)
-        layer.kernels = .generic
         layer.parameters.zeroGradients()
-        layer.backward(r, input: x, inputGradient: false)
+        generic.backward(r, input: x, inputGradient: false)
         for (a, b) in zip(direct, layer.parameters.map(\.grad)) {
             #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
         }
-        layer.kernels = .all
         let saved = layer.weight.value
         let err = gradientError(at: saved, analytic: direct[0]) { v in
             layer.weight.value = v; defer { layer.weight.value = saved }
@@ -265,19 +263,20 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         // Widths whose halves are not multiples of the register tiles (8 and
         // 4 pixels) exercise the discarded tile columns.
         var rng = SeededRandom(seed: 101)
-        let layer = Conv2D(name: "c", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1, rng: &rng)
+        let layer = Conv2D(name: "c", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
+                           inputSize: (height, width), rng: &rng)
         let x = randomTensor([3, height, width, cin], seed: 102)
-        #expect(layer.usesStrideTwo(x.shape))
+        #expect(layer.implementation == StrideTwoConvolution.Conv2DPath.self)
+        let generic = Conv2D(sharing: layer, kernels: .generic)
+        #expect(generic.implementation == Conv2D.Im2colPath.self)
         let y = layer.forward(x, rectified: rectified)
         let r = randomTensor(y.shape, seed: 103)
         layer.parameters.zeroGradients()
         let dx = layer.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
         let grads = layer.parameters.map(\.grad)
-        layer.kernels = .generic
-        #expect(!layer.usesStrideTwo(x.shape))
-        let yRef = layer.forward(x, rectified: rectified)
+        let yRef = generic.forward(x, rectified: rectified)
         layer.parameters.zeroGradients()
-        let dxRef = layer.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
+        let dxRef = generic.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
         #expect(y.shape == yRef.shape && dx.shape == dxRef.shape)
         #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
         #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
@@ -293,16 +292,16 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         let t = ConvTranspose2D(name: "t", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
                                 outputPadding: 1, rng: &rng)
         let x = randomTensor([3, height, width, cin], seed: 112)
-        #expect(t.usesStrideTwo(x.shape))
+        #expect(t.implementation == StrideTwoConvolution.ConvTranspose2DPath.self)
+        let generic = ConvTranspose2D(sharing: t, kernels: .generic)
         let y = t.forward(x, rectified: rectified)
         let r = randomTensor(y.shape, seed: 113)
         t.parameters.zeroGradients()
         let dx = t.backward(r, input: x, rectifiedOutput: rectified ? y : nil)!
         let grads = t.parameters.map(\.grad)
-        t.kernels = .generic
-        let yRef = t.forward(x, rectified: rectified)
+        let yRef = generic.forward(x, rectified: rectified)
         t.parameters.zeroGradients()
-        let dxRef = t.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
+        let dxRef = generic.backward(r, input: x, rectifiedOutput: rectified ? yRef : nil)!
         #expect(y.shape == yRef.shape && dx.shape == dxRef.shape)
         #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
         #expect(zip(dx.data, dxRef.data).allSatisfy { abs($0 - $1) < 1e-4 })
@@ -315,13 +314,14 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         // The rectified conv and transposed conv on the direct path against
         // finite differences; the loss ignores outputs within 0.1 of the kink.
         var rng = SeededRandom(seed: 121)
-        let conv = Conv2D(name: "c", inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1, rng: &rng)
+        let conv = Conv2D(name: "c", inChannels: 16, outChannels: 32, kernel: 3, stride: 2, padding: 1,
+                          inputSize: (6, 4), rng: &rng)
         let t = ConvTranspose2D(name: "t", inChannels: 32, outChannels: 16, kernel: 3, stride: 2, padding: 1,
                                 outputPadding: 1, rng: &rng)
         let x = randomTensor([2, 6, 4, 16], seed: 122)
-        #expect(conv.usesStrideTwo(x.shape))
+        #expect(conv.implementation == StrideTwoConvolution.Conv2DPath.self)
         let pre = conv.forward(x)
-        #expect(t.usesStrideTwo(pre.shape))
+        #expect(t.implementation == StrideTwoConvolution.ConvTranspose2DPath.self)
         func check(forward: @escaping (Tensor) -> Tensor, preActivation: Tensor, input: Tensor,
                    backward: (Tensor, Tensor) -> Tensor, parameters: [Parameter]) {
             let y = forward(input)
@@ -353,6 +353,7 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         // masked weight and bias gradients) against im2col plus a separate ReLU.
         var rng = SeededRandom(seed: 131)
         let layer = Conv2D(name: "s", inChannels: 1, outChannels: cout, kernel: 3, stride: stride, padding: padding, rng: &rng)
+        let generic = Conv2D(sharing: layer, kernels: .generic)
         let x = randomTensor([4, 10, 9, 1], seed: 132)
         let y = layer.forward(x, rectified: true)
         #expect(y.data.contains { $0 == 0 } && y.data.contains { $0 > 0 })
@@ -360,11 +361,10 @@ private func naiveConv(_ x: Tensor, _ layer: Conv2D) -> Tensor {
         layer.parameters.zeroGradients()
         #expect(layer.backward(r, input: x, rectifiedOutput: y, inputGradient: false) == nil)
         let fused = layer.parameters.map(\.grad)
-        layer.kernels = .generic
-        let yRef = ReLU.forward(layer.forward(x))
+        let yRef = ReLU.forward(generic.forward(x))
         #expect(zip(y.data, yRef.data).allSatisfy { abs($0 - $1) < 1e-5 })
         layer.parameters.zeroGradients()
-        layer.backward(ReLU.backward(r, output: yRef), input: x, inputGradient: false)
+        generic.backward(ReLU.backward(r, output: yRef), input: x, inputGradient: false)
         for (a, b) in zip(fused, layer.parameters.map(\.grad)) {
             #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-3 * max(1, abs($1)) })
         }

@@ -50,8 +50,8 @@ import Testing
         try check("Conv(\(cin),\(cout)) s2 on \(height)x\(width)", input: x) { kernels, tiles in
             var rng = SeededRandom(seed: 2)
             let layer = Conv2D(name: "c", inChannels: cin, outChannels: cout, kernel: 3, stride: 2, padding: 1,
-                               activation: .relu, kernels: kernels, tiles: tiles, rng: &rng)
-            #expect(layer.usesStrideTwo(x.shape) == (kernels == .all))
+                               activation: .relu, inputSize: (height, width), kernels: kernels, tiles: tiles, rng: &rng)
+            #expect((layer.implementation == StrideTwoConvolution.Conv2DPath.self) == (kernels == .all))
             return layer
         }
     }

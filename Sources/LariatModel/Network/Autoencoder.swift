@@ -72,11 +72,13 @@ public final class Autoencoder {
         let (k, act) = (architecture.kernel, architecture.activation)
         var rng = SeededRandom(seed: seed, stream: 0x4E_4554)   // "NET"
         let widths = [1] + architecture.channels + [mapChannels]
+        // Each layer is built for the frame size it sees (its kernels may depend on it).
+        let (encoderInput, decoderInput) = ((paddedHeight, paddedWidth), (mapHeight, mapWidth))
         let stages = architecture.depth
         encoderConvs = (0..<stages).map { i in
             Conv2D(name: "encoder.conv\(i + 1)", inChannels: widths[i], outChannels: widths[i + 1],
                    kernel: k, stride: 2, padding: k / 2, activation: i < stages - 1 ? act : .identity,
-                   kernels: kernels, tiles: tiles, rng: &rng)
+                   inputSize: (encoderInput.0 >> i, encoderInput.1 >> i), kernels: kernels, tiles: tiles, rng: &rng)
         }
         encoderLinear = direct ? nil : Linear(name: "encoder.linear", inFeatures: area * mapChannels, outFeatures: latent, rng: &rng)
         decoderLinear = direct || architecture.decoder != .convolutional ? nil : Linear(name: "decoder.linear", inFeatures: latent, outFeatures: area * mapChannels, rng: &rng)
@@ -85,16 +87,20 @@ public final class Autoencoder {
         decoderConvs = !convolutionalDecoder ? [] : (0..<stages).map { i in
             ConvTranspose2D(name: "decoder.convT\(i + 1)", inChannels: decWidths[i], outChannels: decWidths[i + 1],
                             kernel: k, stride: 2, padding: k / 2, outputPadding: 1, activation: act,
-                            kernels: kernels, tiles: tiles, rng: &rng)
+                            inputSize: (decoderInput.0 << i, decoderInput.1 << i), kernels: kernels, tiles: tiles, rng: &rng)
         }
         let s = architecture.skipChannels, hidden = architecture.channels[0]
         let outFanIn = (hidden + (skip ? s : 0)) * k * k
+        // The output layer and the skip branch see frames of the movie's size.
+        let frame = (height: frameHeight, width: frameWidth)
         output = !convolutionalDecoder ? nil : Conv2D(name: "decoder.output", inChannels: hidden, outChannels: 1, kernel: k,
-                                                      padding: k / 2, initFanIn: outFanIn, kernels: kernels, tiles: tiles, rng: &rng)
+                                                      padding: k / 2, initFanIn: outFanIn, inputSize: frame,
+                                                      kernels: kernels, tiles: tiles, rng: &rng)
         staticConv = skip ? Conv2D(name: "skip.conv", inChannels: 1, outChannels: s, kernel: k, padding: k / 2,
-                                   activation: act, kernels: kernels, tiles: tiles, rng: &rng) : nil
+                                   activation: act, inputSize: frame, kernels: kernels, tiles: tiles, rng: &rng) : nil
         staticOutput = skip ? Conv2D(name: "skip.output", inChannels: s, outChannels: 1, kernel: k, padding: k / 2,
-                                     bias: false, initFanIn: outFanIn, kernels: kernels, tiles: tiles, rng: &rng) : nil
+                                     bias: false, initFanIn: outFanIn, inputSize: frame, kernels: kernels, tiles: tiles,
+                                     rng: &rng) : nil
 
         // Registered layers after each hidden convolution, drawn from their
         // own stream so the convolutions start as without them.
@@ -221,10 +227,28 @@ extension Autoencoder {
         return try asFrames(s, "decode: static image")
     }
 
+    /// The kernel each convolution runs (`ConvolutionKernels`), resolved when
+    /// the network was built, in network order: encoder, decoder, skip branch,
+    /// e.g. `("encoder.conv2", "StrideTwoConvolution")`. Layers run as one
+    /// fused pair name the fusion.
+    public var convolutionKernels: [(layer: String, kernel: String)] {
+        ([encoder, decoder] + (staticBranch.map { [$0] } ?? [])).flatMap { sequence in
+            sequence.plan.flatMap { layer -> [(layer: String, kernel: String)] in
+                switch layer {
+                case let c as Conv2D: [(c.name, c.kernelName)]
+                case let t as ConvTranspose2D: [(t.name, t.kernelName)]
+                case let f as FusedDecoderTail.Fused:
+                    [(f.transposed.name, "FusedDecoderTail"), (f.output.name, "FusedDecoderTail")]
+                default: []
+                }
+            }
+        }
+    }
+
     /// Whether the decoder's last transposed convolution and its output layer
-    /// run fused (`FusedDecoderTail`) for a batch of `frames`.
-    func fusesDecoderTail(_ frames: Int) -> Bool {
-        decoder.plan(for: [frames, latent]).contains { $0 is FusedDecoderTail.Fused }
+    /// run fused (`FusedDecoderTail`).
+    var fusesDecoderTail: Bool {
+        decoder.plan.contains { $0 is FusedDecoderTail.Fused }
     }
 
     /// `decode`, also returning the tape for `decoderBackward`.

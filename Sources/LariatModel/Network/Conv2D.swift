@@ -3,13 +3,17 @@
 ///     y[n, oy, ox, co] = b[co] + sum_{ky,kx,ci} W[co, (ky*k + kx)*Cin + ci] * x[n, oy*s - p + ky, ox*s - p + kx, ci]
 ///
 /// with zero padding `p` and stride `s`; `x` is `N x H x W x Cin`, `y` is
-/// `N x Ho x Wo x Cout`, `Ho = (H + 2p - k) / s + 1`. Computed directly for
-/// the network's shapes (`StrideTwoConvolution` for 16/32 channels at
-/// stride 2, `SingleChannelConvolution` from one channel,
-/// `DirectConvolution` to one channel), otherwise by im2col and one sgemm
-/// per chunk of frames. The weight is `Cout x (k*k*Cin)` with the
-/// patch in (ky, kx, ci) order (PyTorch stores (ci, ky, kx)).
+/// `N x Ho x Wo x Cout`, `Ho = (H + 2p - k) / s + 1`. The definition is
+/// im2col and one sgemm per chunk of frames (`Im2colPath`); the layer
+/// resolves, when it is built, the registered fast path that accepts its
+/// shape (`ConvolutionKernels`: `StrideTwoConvolution` for 16/32 channels
+/// at stride 2 on even frames, `SingleChannelConvolution` from one channel,
+/// `DirectConvolution` to one channel) and runs it (`implementation`).
+/// The weight is `Cout x (k*k*Cin)` with the patch in (ky, kx, ci) order
+/// (PyTorch stores (ci, ky, kx)).
 public final class Conv2D {
+    /// The prefix of its parameters' names, e.g. `encoder.conv1`.
+    public let name: String
     public let inChannels: Int, outChannels: Int
     public let kernel: Int, stride: Int, padding: Int
     public let weight: Parameter
@@ -18,54 +22,70 @@ public final class Conv2D {
     /// The nonlinearity after the convolution (a rectifier is fused into the kernels).
     public let activation: Activation
     /// The fast paths this layer may take (`.generic`: im2col + sgemm only).
-    public var kernels: KernelChoice
+    public let kernels: KernelChoice
     /// The register tiles of its fast paths (the running CPU's unless a test forces one).
     public let tiles: RegisterTiles
+    /// What the kernels were chosen for: geometry, channels, tiles and frame size.
+    public let shape: ConvolutionShape
+    /// The kernel that runs this layer, resolved once from `shape` and `kernels`.
+    let implementation: any Conv2DKernel.Type
     /// The stride-2 kernels for `tiles`, looked up once.
     let strideTwoTiles: any StrideTwoTiles.Type
 
-    public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0, bias: Bool = true, activation: Activation = .identity, initFanIn: Int? = nil,
-                kernels: KernelChoice = .all, tiles: RegisterTiles = .detected, rng: inout SeededRandom) {
+    /// `inputSize`, when given, is the only frame size `forward` accepts,
+    /// and lets kernels that need one (even frames for `StrideTwoConvolution`) accept the layer.
+    public convenience init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+                            padding: Int = 0, bias: Bool = true, activation: Activation = .identity, initFanIn: Int? = nil,
+                            inputSize: (height: Int, width: Int)? = nil, kernels: KernelChoice = .all,
+                            tiles: RegisterTiles = .detected, rng: inout SeededRandom) {
         precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
                      "Conv2D \(name): bad configuration")
-        self.inChannels = inChannels; self.outChannels = outChannels
-        self.kernel = kernel; self.stride = stride; self.padding = padding
-        self.activation = activation; self.kernels = kernels
-        self.tiles = tiles; strideTwoTiles = StrideTwoConvolution.kernels(for: tiles)
         // `initFanIn` lets a layer that is one part of a wider convolution
         // (the decoder's output split by channel groups) draw like the whole.
         let fanIn = initFanIn ?? inChannels * kernel * kernel
-        weight = Parameter(name: name + ".weight",
-                           value: kaimingUniform(shape: [outChannels, kernel * kernel * inChannels], fanIn: fanIn, using: &rng))
-        self.bias = bias ? Parameter(name: name + ".bias", value: kaimingUniform(shape: [outChannels], fanIn: fanIn, using: &rng)) : nil
+        let weight = Parameter(name: name + ".weight",
+                               value: kaimingUniform(shape: [outChannels, kernel * kernel * inChannels], fanIn: fanIn, using: &rng))
+        let bias = bias ? Parameter(name: name + ".bias", value: kaimingUniform(shape: [outChannels], fanIn: fanIn, using: &rng)) : nil
+        self.init(name: name, inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
+                  padding: padding, weight: weight, bias: bias, activation: activation, inputSize: inputSize,
+                  kernels: kernels, tiles: tiles)
+    }
+
+    /// The same layer (the same parameters, shared) with other kernels or tiles:
+    /// tests run a fast path and the generic op on one set of weights.
+    public convenience init(sharing layer: Conv2D, kernels: KernelChoice, tiles: RegisterTiles? = nil) {
+        self.init(name: layer.name, inChannels: layer.inChannels, outChannels: layer.outChannels, kernel: layer.kernel,
+                  stride: layer.stride, padding: layer.padding, weight: layer.weight, bias: layer.bias,
+                  activation: layer.activation,
+                  inputSize: layer.shape.inputHeight.map { ($0, layer.shape.inputWidth!) },
+                  kernels: kernels, tiles: tiles ?? layer.tiles)
+    }
+
+    private init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int,
+                 weight: Parameter, bias: Parameter?, activation: Activation, inputSize: (height: Int, width: Int)?,
+                 kernels: KernelChoice, tiles: RegisterTiles) {
+        self.name = name
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+        self.weight = weight; self.bias = bias
+        self.activation = activation; self.kernels = kernels
+        self.tiles = tiles; strideTwoTiles = StrideTwoConvolution.kernels(for: tiles)
+        shape = ConvolutionShape(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
+                                 padding: padding, outputPadding: 0, inputHeight: inputSize?.height,
+                                 inputWidth: inputSize?.width, tiles: tiles)
+        implementation = ConvolutionKernels.conv2D(for: shape, allowed: kernels)
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    /// One output channel at stride 1 runs the direct kernel (an im2col GEMM
-    /// would be a memory-bound matrix-vector product).
-    var usesDirectKernel: Bool { kernels.contains(.directOutput) && outChannels == 1 && stride == 1 }
-    /// One input channel (the layers reading the movie) runs
-    /// `SingleChannelConvolution`, except for an input gradient.
-    var usesSingleChannelKernel: Bool {
-        kernels.contains(.singleChannel) && SingleChannelConvolution.applies(inChannels: inChannels, outChannels: outChannels)
-    }
-
-    /// 16/32-channel stride-2 layers on even frames run `StrideTwoConvolution`.
-    func usesStrideTwo(_ shape: [Int]) -> Bool {
-        kernels.contains(.strideTwo) && shape.count == 4
-            && StrideTwoConvolution.applies(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
-                                            outChannels: outChannels, highHeight: shape[1], highWidth: shape[2])
-    }
-
-    func strideTwoShape(_ shape: [Int]) -> StrideTwoConvolution.Shape {
-        .init(frames: shape[0], height: shape[1] / 2, width: shape[2] / 2)
-    }
+    /// The name of the kernel that runs this layer, e.g. "StrideTwoConvolution".
+    public var kernelName: String { implementation.name }
 
     func geometry(_ shape: [Int]) -> ConvGeometry {
         precondition(shape.count == 4 && shape[3] == inChannels,
                      "Conv2D: expected N x H x W x \(inChannels), got \(shape)")
+        precondition(self.shape.inputHeight.map { $0 == shape[1] && self.shape.inputWidth! == shape[2] } ?? true,
+                     "Conv2D \(name): built for \(self.shape.inputHeight ?? 0)x\(self.shape.inputWidth ?? 0) frames, got \(shape)")
         let g = ConvGeometry(height: shape[1], width: shape[2], channels: inChannels,
                              kernel: kernel, stride: stride, padding: padding)
         precondition(g.outputHeight > 0 && g.outputWidth > 0, "Conv2D: input \(shape) is smaller than the kernel")
@@ -85,66 +105,7 @@ public final class Conv2D {
 
     /// `y = conv(x)`, see the type's formula; `ReLU(conv(x))` when `rectified`.
     public func forward(_ x: Tensor, rectified: Bool = false) -> Tensor {
-        let g = geometry(x.shape)
-        let n = x.shape[0], cout = outChannels
-        if usesStrideTwo(x.shape) {
-            var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])   // written whole
-            x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeMutableBufferPointer { yp in
-            weight.value.data.withUnsafeBufferPointer { wp in
-            withOptionalPointer(bias?.value.data) { bp in
-                StrideTwoConvolution.convolution(xp.baseAddress!, strideTwoShape(x.shape), inChannels: inChannels,
-                                                 outChannels: cout, weight: wp.baseAddress!, bias: bp, rectify: rectified,
-                                                 tiles: strideTwoTiles, into: yp.baseAddress!)
-            }}}}
-            return y
-        }
-        if usesSingleChannelKernel {
-            var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])   // written whole
-            x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeMutableBufferPointer { yp in
-            weight.value.data.withUnsafeBufferPointer { wp in
-                SingleChannelConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, outChannels: cout,
-                                                 bias: bias?.value.data, rectify: rectified, tiles: tiles, into: yp.baseAddress!)
-            }}}
-            return y
-        }
-        var y = unrectifiedForward(x, g)
-        if rectified { ReLU.forwardInPlace(&y) }
-        return y
-    }
-
-    private func unrectifiedForward(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
-        let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
-        // Every value is written: by the direct kernel, or by the bias and the GEMM.
-        var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])
-        if usesDirectKernel {
-            x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeMutableBufferPointer { yp in
-            weight.value.data.withUnsafeBufferPointer { wp in
-                DirectConvolution.forward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!,
-                                          bias: bias?.value.data[0] ?? 0, tiles: tiles, into: yp.baseAddress!)
-            }}}
-            return y
-        }
-        let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
-        var col = Tensor(overwritten: [chunk * rows * length]).data   // im2col writes every entry
-        x.data.withUnsafeBufferPointer { xp in
-        y.data.withUnsafeMutableBufferPointer { yp in
-        col.withUnsafeMutableBufferPointer { cp in
-        weight.value.data.withUnsafeBufferPointer { wp in
-            for start in Swift.stride(from: 0, to: n, by: chunk) {
-                let frames = start..<min(n, start + chunk)
-                im2col(xp.baseAddress!, g, frames: frames, into: cp.baseAddress!)
-                let out = yp.baseAddress! + start * rows * cout
-                let m = frames.count * rows
-                if let b = bias?.value.data { for r in 0..<m { for c in 0..<cout { out[r * cout + c] = b[c] } } }
-                // Y[rows, Cout] = col[rows, k*k*Cin] * W^T
-                sgemm(transB: true, m: m, n: cout, k: length, a: cp.baseAddress!, lda: length,
-                      b: wp.baseAddress!, ldb: length, beta: bias == nil ? 0 : 1, c: out, ldc: cout)
-            }
-        }}}}
-        return y
+        implementation.forward(self, x, geometry(x.shape), rectified: rectified)
     }
 
     /// Given `dy = dL/dy` for `y = forward(x)`, adds `dL/dW` and `dL/db` to
@@ -154,88 +115,83 @@ public final class Conv2D {
     @discardableResult
     public func backward(_ dy: Tensor, input x: Tensor, rectifiedOutput: Tensor? = nil, inputGradient: Bool = true) -> Tensor? {
         let g = geometry(x.shape)
-        let n = x.shape[0], cout = outChannels
-        precondition(dy.shape == [n, g.outputHeight, g.outputWidth, cout], "Conv2D.backward: dy has shape \(dy.shape)")
+        precondition(dy.shape == [x.shape[0], g.outputHeight, g.outputWidth, outChannels],
+                     "Conv2D.backward: dy has shape \(dy.shape)")
         precondition(rectifiedOutput.map { $0.shape == dy.shape } ?? true, "Conv2D.backward: output and dy differ in shape")
-        if usesStrideTwo(x.shape) {
-            var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // written whole
-            let biasGradient = x.data.withUnsafeBufferPointer { xp in
-            dy.data.withUnsafeBufferPointer { dyp in
-            weight.value.data.withUnsafeBufferPointer { wp in
-            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-            withOptionalPointer(rectifiedOutput?.data) { mask in
-            withOptionalMutablePointer(&dx) { dxp in
-                StrideTwoConvolution.convolutionBackward(dyp.baseAddress!, input: xp.baseAddress!, strideTwoShape(x.shape),
-                                                         inChannels: inChannels, outChannels: cout, weight: wp.baseAddress!,
-                                                         rectifiedOutput: mask, weightGradient: dwp.baseAddress!,
-                                                         inputGradient: dxp, tiles: strideTwoTiles)
-            }}}}}}
-            if let bias { for c in 0..<cout { bias.grad.data[c] += biasGradient[c] } }
-            return dx
-        }
-        if usesSingleChannelKernel && !inputGradient {
-            let biasGradient = x.data.withUnsafeBufferPointer { xp in
-            dy.data.withUnsafeBufferPointer { dyp in
-            withOptionalPointer(rectifiedOutput?.data) { mask in
-            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-                SingleChannelConvolution.weightGradient(xp.baseAddress!, g, frames: n, dy: dyp.baseAddress!, rectifiedOutput: mask,
-                                                        outChannels: cout, into: dwp.baseAddress!)
-            }}}}
-            if let bias { for c in 0..<cout { bias.grad.data[c] += biasGradient[c] } }
-            return nil
-        }
-        return unrectifiedBackward(rectifiedOutput.map { ReLU.backward(dy, output: $0) } ?? dy, input: x, g,
-                                   inputGradient: inputGradient)
+        return implementation.backward(self, dy, input: x, g, rectifiedOutput: rectifiedOutput, inputGradient: inputGradient)
     }
+}
 
-    private func unrectifiedBackward(_ dy: Tensor, input x: Tensor, _ g: ConvGeometry, inputGradient: Bool) -> Tensor? {
-        let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = outChannels
-        if usesDirectKernel {
-            var dx: Tensor? = inputGradient ? Tensor(overwritten: x.shape) : nil   // the kernel writes every value
+extension Conv2D {
+    /// The definition: im2col and one sgemm per chunk of frames, for every shape.
+    enum Im2colPath: Conv2DKernel {
+        static let name = "im2col + sgemm"
+        static let choice: KernelChoice = []
+        static func accepts(_ shape: ConvolutionShape) -> Bool { true }
+
+        static func forward(_ layer: Conv2D, _ x: Tensor, _ g: ConvGeometry, rectified: Bool) -> Tensor {
+            let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = layer.outChannels
+            // Every value is written: by the bias and the GEMM.
+            var y = Tensor(overwritten: [n, g.outputHeight, g.outputWidth, cout])
+            let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
+            var col = Tensor(overwritten: [chunk * rows * length]).data   // im2col writes every entry
+            x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+            col.withUnsafeMutableBufferPointer { cp in
+            layer.weight.value.data.withUnsafeBufferPointer { wp in
+                for start in Swift.stride(from: 0, to: n, by: chunk) {
+                    let frames = start..<min(n, start + chunk)
+                    im2col(xp.baseAddress!, g, frames: frames, into: cp.baseAddress!)
+                    let out = yp.baseAddress! + start * rows * cout
+                    let m = frames.count * rows
+                    if let b = layer.bias?.value.data { for r in 0..<m { for c in 0..<cout { out[r * cout + c] = b[c] } } }
+                    // Y[rows, Cout] = col[rows, k*k*Cin] * W^T
+                    sgemm(transB: true, m: m, n: cout, k: length, a: cp.baseAddress!, lda: length,
+                          b: wp.baseAddress!, ldb: length, beta: layer.bias == nil ? 0 : 1, c: out, ldc: cout)
+                }
+            }}}}
+            if rectified { ReLU.forwardInPlace(&y) }
+            return y
+        }
+
+        static func backward(_ layer: Conv2D, _ dy: Tensor, input x: Tensor, _ g: ConvGeometry,
+                             rectifiedOutput: Tensor?, inputGradient: Bool) -> Tensor? {
+            let dy = rectifiedOutput.map { ReLU.backward(dy, output: $0) } ?? dy
+            let n = x.shape[0], rows = g.rowsPerFrame, length = g.patchSize, cout = layer.outChannels
+            var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil   // col2im adds into it
+            let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
+            var col = Tensor(overwritten: [chunk * rows * length]).data   // im2col writes every entry
             x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
-            weight.value.data.withUnsafeBufferPointer { wp in
-            weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-            withOptionalMutablePointer(&dx) { dxp in
-                DirectConvolution.backward(xp.baseAddress!, g, frames: n, weight: wp.baseAddress!, dy: dyp.baseAddress!,
-                                           dw: dwp.baseAddress!, dx: dxp, tiles: tiles)
-            }}}}}
-            if let bias { addChannelSums(of: dy, into: bias) }
-            return dx
-        }
-        var dx: Tensor? = inputGradient ? Tensor(zeros: x.shape) : nil   // col2im adds into it
-        let chunk = framesPerChunk(rowsPerFrame: rows, rowLength: length, frames: n)
-        var col = Tensor(overwritten: [chunk * rows * length]).data   // im2col writes every entry
-        x.data.withUnsafeBufferPointer { xp in
-        dy.data.withUnsafeBufferPointer { dyp in
-        col.withUnsafeMutableBufferPointer { cp in
-        weight.value.data.withUnsafeBufferPointer { wp in
-        weight.grad.data.withUnsafeMutableBufferPointer { dwp in
-            for start in Swift.stride(from: 0, to: n, by: chunk) {
-                let frames = start..<min(n, start + chunk)
-                let m = frames.count * rows
-                let dyChunk = dyp.baseAddress! + start * rows * cout
-                im2col(xp.baseAddress!, g, frames: frames, into: cp.baseAddress!)
-                // dW[Cout, k*k*Cin] += dY^T * col
-                if cout % 8 == 0 && cout * length <= 512 {
-                    smallWeightGradient(dy: dyChunk, col: cp.baseAddress!, rows: m, outputs: cout, length: length,
-                                        into: dwp.baseAddress!)
-                } else {
-                    sgemm(transA: true, m: cout, n: length, k: m, a: dyChunk, lda: cout,
-                          b: cp.baseAddress!, ldb: length, beta: 1, c: dwp.baseAddress!, ldc: length)
-                }
-                if dx != nil {
-                    // dcol[rows, k*k*Cin] = dY * W, then col2im onto dx.
-                    sgemm(m: m, n: length, k: cout, a: dyChunk, lda: cout, b: wp.baseAddress!, ldb: length,
-                          beta: 0, c: cp.baseAddress!, ldc: length)
-                    dx!.data.withUnsafeMutableBufferPointer { dxp in
-                        col2im(cp.baseAddress!, g, frames: frames, into: dxp.baseAddress!)
+            col.withUnsafeMutableBufferPointer { cp in
+            layer.weight.value.data.withUnsafeBufferPointer { wp in
+            layer.weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+                for start in Swift.stride(from: 0, to: n, by: chunk) {
+                    let frames = start..<min(n, start + chunk)
+                    let m = frames.count * rows
+                    let dyChunk = dyp.baseAddress! + start * rows * cout
+                    im2col(xp.baseAddress!, g, frames: frames, into: cp.baseAddress!)
+                    // dW[Cout, k*k*Cin] += dY^T * col (a narrow product: registers, else the transA GEMM)
+                    if cout % 8 == 0 && cout * length <= 512 {
+                        smallWeightGradient(dy: dyChunk, col: cp.baseAddress!, rows: m, outputs: cout, length: length,
+                                            into: dwp.baseAddress!)
+                    } else {
+                        sgemm(transA: true, m: cout, n: length, k: m, a: dyChunk, lda: cout,
+                              b: cp.baseAddress!, ldb: length, beta: 1, c: dwp.baseAddress!, ldc: length)
+                    }
+                    if dx != nil {
+                        // dcol[rows, k*k*Cin] = dY * W, then col2im onto dx.
+                        sgemm(m: m, n: length, k: cout, a: dyChunk, lda: cout, b: wp.baseAddress!, ldb: length,
+                              beta: 0, c: cp.baseAddress!, ldc: length)
+                        dx!.data.withUnsafeMutableBufferPointer { dxp in
+                            col2im(cp.baseAddress!, g, frames: frames, into: dxp.baseAddress!)
+                        }
                     }
                 }
-            }
-        }}}}}
-        if let bias { addChannelSums(of: dy, into: bias) }
-        return dx
+            }}}}}
+            if let bias = layer.bias { addChannelSums(of: dy, into: bias) }
+            return dx
+        }
     }
 }
 

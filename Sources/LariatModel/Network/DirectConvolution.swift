@@ -16,13 +16,10 @@ import CVectorMath
 /// single one made every multiply-add wait for the previous: the kernel was
 /// latency-bound); edge pixels check each tap.
 enum DirectConvolution {
-    /// `y[n, oy, ox] = b + sum w[(ky*k + kx)*C + c] * x[n, oy - p + ky, ox - p + kx, c]`.
+    /// `y[n, oy, ox] = b + sum w[(ky*k + kx)*C + c] * x[n, oy - p + ky, ox - p + kx, c]`,
+    /// for any kernel and channel count (`vectorForward` for `hasVectorPath` layers).
     static func forward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
-                        bias: Float, tiles: RegisterTiles, into y: UnsafeMutablePointer<Float>) {
-        if hasVectorPath(g) {
-            vectorForward(x, g, frames: frames, weight: w, bias: bias, tiles: tiles, into: y)
-            return
-        }
+                        bias: Float, into y: UnsafeMutablePointer<Float>) {
         let (oh, ow, c, k, p, h) = (g.outputHeight, g.outputWidth, g.channels, g.kernel, g.padding, g.height)
         let run = k * c
         let (lo, hi) = interior(g)
@@ -109,7 +106,8 @@ enum DirectConvolution {
     }
 
     /// Adds `dL/dW` into `dw` and (when `dx` is given) writes `dL/dx` into `dx`
-    /// for `dy = dL/dy`. Frames are split into fixed chunks whose partial
+    /// for `dy = dL/dy`, for any kernel and channel count (`vectorBackward`
+    /// for `hasVectorPath` layers). Frames are split into fixed chunks whose partial
     /// weight gradients are summed in chunk order: deterministic.
     ///
     /// Both are gathers, so each output element is written once per kernel
@@ -117,12 +115,7 @@ enum DirectConvolution {
     /// output row (ox) before touching memory, and dx at an input pixel sums
     /// its taps in registers.
     static func backward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, frames: Int, weight w: UnsafePointer<Float>,
-                         dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                         tiles: RegisterTiles) {
-        if hasVectorPath(g) {
-            vectorBackward(x, g, frames: frames, weight: w, dy: dy, dw: dw, dx: dx, tiles: tiles)
-            return
-        }
+                         dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
         let (oh, ow) = (g.outputHeight, g.outputWidth)
         let length = g.patchSize
         let chunks = WorkChunks(count: frames)
@@ -280,6 +273,11 @@ extension DirectConvolution {
     /// pass over the frame with no edge tests.
     static func hasVectorPath(_ g: ConvGeometry) -> Bool {
         g.kernel == 3 && g.padding == 1 && g.stride == 1 && (g.channels == 16 || g.channels == 8)
+    }
+
+    /// `hasVectorPath` for a layer's shape (input channels, one output channel).
+    static func hasVectorPath(_ s: ConvolutionShape) -> Bool {
+        s.kernel == 3 && s.padding == 1 && s.stride == 1 && (s.inChannels == 16 || s.inChannels == 8) && s.outChannels == 1
     }
 
     /// Tap `t`'s weights as one register: 16 channels, or 8 repeated for two pixels.

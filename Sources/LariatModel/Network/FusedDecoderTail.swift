@@ -19,9 +19,8 @@
 ///
 /// A `LayerFusion`: `Sequential` offers it every adjacent pair of layers.
 enum FusedDecoderTail: LayerFusion {
-    static func fuse(_ first: any Layer, _ second: any Layer, input shape: [Int]) -> (any Layer)? {
-        guard let t = first as? ConvTranspose2D, let o = second as? Conv2D,
-              applies(transposed: t, output: o, input: shape) else { return nil }
+    static func fuse(_ first: any Layer, _ second: any Layer) -> (any Layer)? {
+        guard let t = first as? ConvTranspose2D, let o = second as? Conv2D, accepts(transposed: t, output: o) else { return nil }
         return Fused(transposed: t, output: o)
     }
 
@@ -38,18 +37,18 @@ enum FusedDecoderTail: LayerFusion {
         }
     }
 
-    /// Whether `output(ReLU(transposed(x)))` takes this path for input shape `x`
-    /// with no cropping in between.
-    static func applies(transposed t: ConvTranspose2D, output o: Conv2D, input shape: [Int]) -> Bool {
-        guard t.kernels.contains(.fusedDecoderTail), t.activation == .relu, o.activation == .identity,
-              t.usesStrideTwo(shape), t.outChannels == 16, o.inChannels == 16 else { return false }
-        let g = o.geometry(t.outputShape(shape))
-        return o.usesDirectKernel && DirectConvolution.hasVectorPath(g)
+    /// Whether `output(ReLU(transposed(x)))` takes this path: the two layers
+    /// run the kernels it is made of (`StrideTwoConvolution` to 16 channels,
+    /// then `DirectConvolution`'s vector path from them), with the ReLU between.
+    static func accepts(transposed t: ConvTranspose2D, output o: Conv2D) -> Bool {
+        t.kernels.contains(.fusedDecoderTail) && t.activation == .relu && o.activation == .identity
+            && t.implementation == StrideTwoConvolution.ConvTranspose2DPath.self && t.outChannels == 16
+            && o.implementation == DirectConvolution.VectorConv2DPath.self && o.inChannels == 16
     }
 
     /// `output(ReLU(transposed(x)))`.
     static func forward(_ x: Tensor, transposed t: ConvTranspose2D, output o: Conv2D) -> Tensor {
-        let s = t.strideTwoShape(x.shape)
+        let s = StrideTwoConvolution.ConvTranspose2DPath.lowShape(x)
         let (n, cin, cout) = (x.shape[0], t.inChannels, t.outChannels)
         var y = Tensor(overwritten: [n, 2 * s.height, 2 * s.width, 1])         // written whole
         let g = o.geometry(t.outputShape(x.shape))
@@ -86,7 +85,7 @@ enum FusedDecoderTail: LayerFusion {
 
     /// Adds both layers' parameter gradients for `dy = dL/dy` and returns `dL/dx`.
     static func backward(_ dy: Tensor, input x: Tensor, transposed t: ConvTranspose2D, output o: Conv2D) -> Tensor {
-        let s = t.strideTwoShape(x.shape)
+        let s = StrideTwoConvolution.ConvTranspose2DPath.lowShape(x)
         let (cin, cout) = (t.inChannels, t.outChannels)
         let g = o.geometry(t.outputShape(x.shape))
         var dx = Tensor(overwritten: x.shape)                                   // written whole

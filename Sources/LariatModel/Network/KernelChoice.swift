@@ -1,14 +1,15 @@
 /// Which registered fast paths a layer may take. Each fast path is a
 /// specialisation of a generic operation (im2col + sgemm for a convolution,
-/// sgemm + col2im for a transposed one) that says which shapes it accepts;
-/// a layer takes the first accepted one among those its choice allows,
-/// else the generic operation. Tests pass `.generic` (or a subset) to
-/// compare a fast path with the definition; production layers take `.all`.
+/// sgemm + col2im for a transposed one) registered in `ConvolutionKernels`
+/// with the shapes it accepts; a layer resolves, when it is built, the
+/// first accepted one among those its choice allows, else the generic
+/// operation. Tests pass `.generic` (or a subset) to compare a fast path
+/// with the definition; production layers take `.all`.
 public struct KernelChoice: OptionSet, Sendable, Hashable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
 
-    /// `StrideTwoConvolution`: 16/32-channel stride-2 layers (k3, p1; op1 transposed) on even frames.
+    /// `StrideTwoConvolution`: 16/32-channel stride-2 layers (k3, p1; op1 transposed), convolutions on even frames of a known size.
     public static let strideTwo = KernelChoice(rawValue: 1 << 0)
     /// `SingleChannelConvolution`: convolutions reading one channel (forward and weight gradient).
     public static let singleChannel = KernelChoice(rawValue: 1 << 1)

@@ -2,19 +2,34 @@
 ///
 /// Its pullback runs the layers' pullbacks in reverse (the chain rule), so
 /// the encoder, the decoder and the skip branch are compositions with no
-/// gradient code of their own. Before running, adjacent layers are offered
+/// gradient code of their own. When it is built, adjacent layers are offered
 /// to the registered fusions (`LayerFusionRegistry.registered`): a pair one of them
 /// accepts runs as one fused layer with the same arithmetic (e.g.
 /// `FusedDecoderTail`), so a composition takes the fast path without
-/// knowing it exists.
+/// knowing it exists; `plan` lists what runs.
 public final class Sequential: Layer {
     public let layers: [any Layer]
     /// The fusions this composition may use (tests pass `[]` for the plain layers).
     public let fusions: [any LayerFusion.Type]
 
+    /// The layers that run, after fusion (decided once, here).
+    public let plan: [any Layer]
+
     public init(_ layers: [any Layer], fusions: [any LayerFusion.Type] = LayerFusionRegistry.registered) {
         self.layers = layers
         self.fusions = fusions
+        var planned: [any Layer] = []
+        var i = 0
+        while i < layers.count {
+            if i + 1 < layers.count, let fused = fusions.lazy.compactMap({ $0.fuse(layers[i], layers[i + 1]) }).first {
+                planned.append(fused)
+                i += 2
+            } else {
+                planned.append(layers[i])
+                i += 1
+            }
+        }
+        plan = planned
     }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
@@ -27,28 +42,9 @@ public final class Sequential: Layer {
         try applied(to: x, cancellation: nil)
     }
 
-    /// The layers to run for an input shape, after fusion.
-    public func plan(for shape: [Int]) -> [any Layer] {
-        var planned: [any Layer] = []
-        var s = shape
-        var i = 0
-        while i < layers.count {
-            if i + 1 < layers.count,
-               let fused = fusions.lazy.compactMap({ $0.fuse(self.layers[i], self.layers[i + 1], input: s) }).first {
-                planned.append(fused)
-                i += 2
-            } else {
-                planned.append(layers[i])
-                i += 1
-            }
-            s = planned.last!.outputShape(s)
-        }
-        return planned
-    }
-
     /// `applied(to:)`, checking `cancellation` between layers (forward and back).
     public func applied(to x: Tensor, cancellation: Cancellation?) throws -> (output: Tensor, pullback: Pullback) {
-        let plan = plan(for: x.shape)
+        let plan = plan
         var h = x
         var pullbacks: [Pullback] = []
         pullbacks.reserveCapacity(plan.count)
@@ -78,10 +74,11 @@ public final class Sequential: Layer {
 }
 
 /// A fast path spanning two adjacent layers, registered here and offered
-/// every adjacent pair by `Sequential`: `fuse` returns the fused layer when
-/// it accepts the pair at that input shape (and the machine), else nil.
+/// every adjacent pair by `Sequential` when it is built: `fuse` returns the
+/// fused layer when it accepts the pair (as built: their kernels, shapes
+/// and the machine's tiles), else nil.
 public protocol LayerFusion {
-    static func fuse(_ first: any Layer, _ second: any Layer, input shape: [Int]) -> (any Layer)?
+    static func fuse(_ first: any Layer, _ second: any Layer) -> (any Layer)?
 }
 
 /// The registry of fusions: a new one is added to this list and nowhere else.

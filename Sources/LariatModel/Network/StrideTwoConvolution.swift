@@ -29,13 +29,11 @@
 enum StrideTwoConvolution {
     typealias Vector = SIMD16<Float>
 
-    /// Whether a layer's geometry and channels take this path. `highHeight`
-    /// and `highWidth` are the full-resolution side's size, which must be even.
-    static func applies(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int,
-                        highHeight: Int, highWidth: Int) -> Bool {
+    /// Whether a layer's geometry and channels take this path (its
+    /// full-resolution side must also be of even size: `Conv2DPath`).
+    static func accepts(_ s: ConvolutionShape) -> Bool {
         // 16 or 32 channels: `copyRow`'s bias sums hold two channel vectors.
-        kernel == 3 && stride == 2 && padding == 1 && [16, 32].contains(inChannels) && [16, 32].contains(outChannels)
-            && highHeight % 2 == 0 && highWidth % 2 == 0 && highHeight > 0 && highWidth > 0
+        s.kernel == 3 && s.stride == 2 && s.padding == 1 && [16, 32].contains(s.inChannels) && [16, 32].contains(s.outChannels)
     }
 
     /// Pixels per register tile: 8 outputs of `gather`, 4 neighbourhoods (16 outputs) of `scatter`.

@@ -16,9 +16,9 @@
 /// in that reordering. The dense weight does 16/9 of the useful
 /// multiply-adds, in a shape BLAS runs near its peak.
 enum SubPixelTransposedConvolution {
-    /// Whether a layer has the geometry this decomposition is written for.
-    static func applies(kernel: Int, stride: Int, padding: Int, outputPadding: Int) -> Bool {
-        kernel == 3 && stride == 2 && padding == 1 && outputPadding == 1
+    /// Whether a layer has the geometry this decomposition is written for (any channels, any frame size).
+    static func accepts(_ s: ConvolutionShape) -> Bool {
+        s.kernel == 3 && s.stride == 2 && s.padding == 1 && s.outputPadding == 1
     }
 
     /// The kernel tap along one axis that joins output phase `phase` to input offset `offset`.

@@ -126,10 +126,17 @@ extension BuiltinRegistry {
             the latents mix cells, and a sparse cell network is dense in their basis
             (docs/network.md measures both reads beside the classical pipeline).
 
+            `.t` (n x n, `read="cells"`): each coefficient over its least-squares standard error
+            (residual variance and `(X'X)^-1` of cell i's regression, as statsmodels' OLS; with
+            `lambda=` the lasso's coefficients and residuals, a guide rather than a test).
+
             The result also has `.centres` (n x 2), `.read` and `.frames`; it displays as the graph
             over the mean image (arrows from driver to driven cell, width by strength, red
-            excitatory, blue inhibitory); `heatmap(net)` draws the links (the matrix without its
-            diagonal).
+            excitatory, blue inhibitory). With `read="cells"` the graph draws only the significant
+            links, `|t|` above the 5% two-sided normal quantile Bonferroni-corrected over the
+            n(n-1) links (3.45 for 10 cells), or the 3 largest `|t|` when none passes (the title
+            says which); with `read="latents"` the strongest links (up to 3n). `heatmap(net)` draws
+            every link (the matrix without its diagonal).
 
             Example:
 
@@ -153,6 +160,7 @@ extension BuiltinRegistry {
                     ("matrix", .array(net.matrix)),
                     ("drivers", .array(NDArray(shape: [net.drivers.count], data: net.drivers))),
                 ]
+                if let t = net.t { fields.append(("t", .array(t))) }
                 if let t = net.traces { fields.append(("traces", .array(t))) }
                 if let g = net.decay { fields.append(("decay", .array(NDArray(shape: [g.count], data: g)))) }
                 if let M = net.prediction { fields.append(("prediction", .array(M))) }
@@ -161,7 +169,7 @@ extension BuiltinRegistry {
                            ("frames", .number(Double(net.framesUsed)))]
                 let record = Record(kind: "network", fields: fields)
                 record.figure = try? figureValue(networkGraph(movie.meanOverFirstAxis(), masks: masks, matrix: net.matrix,
-                                                              centres: centres, title: "network read from the model"))
+                                                              t: net.t, centres: centres, title: "network read from the model"))
                 return .record(record)
             },
             Builtin("drivers", [
@@ -267,16 +275,42 @@ func maskCentres(_ masks: NDArray) -> NDArray {
     return NDArray(shape: [n, 2], data: out)
 }
 
-/// The network as arrows between cell centres over the mean image: the
-/// strongest links (up to 3n, and at least a tenth of the largest), width by
-/// strength, red for positive, blue for negative.
-func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, centres: NDArray, title: String) throws -> Figure {
+/// The network as arrows between cell centres over the mean image, width by
+/// strength, red for positive, blue for negative. With the links' t
+/// statistics (the cell read), only the significant ones: |t| above
+/// `CellDynamics.significanceThreshold` (Bonferroni over the n(n-1) links),
+/// or the `fallback` largest |t| when none passes; least squares makes every
+/// link non-zero, so a strength cut alone draws noise (36 arrows on a
+/// 12-cell graph with 6 true links). Without t (the latents read), the
+/// strongest links: up to 3n, and at least a tenth of the largest.
+func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, t: NDArray? = nil, centres: NDArray,
+                  title: String, fallback: Int = 3) throws -> Figure {
     let n = matrix.shape[0]
-    var links: [(i: Int, j: Int, w: Double)] = []
-    for i in 0..<n { for j in 0..<n where i != j { links.append((i, j, matrix.data[i * n + j])) } }
-    links.sort { abs($0.w) > abs($1.w) }
-    let strongest = abs(links.first?.w ?? 0)
-    let shown = links.prefix(3 * n).filter { strongest > 0 && abs($0.w) >= 0.1 * strongest }
+    var links: [(i: Int, j: Int, w: Double, t: Double)] = []
+    for i in 0..<n {
+        for j in 0..<n where i != j && matrix.data[i * n + j] != 0 {
+            links.append((i, j, matrix.data[i * n + j], t?.data[i * n + j] ?? 0))
+        }
+    }
+    var shown: [(i: Int, j: Int, w: Double, t: Double)]
+    var heading = title
+    if t != nil {
+        let threshold = CellDynamics.significanceThreshold(cells: n)
+        links.sort { abs($0.t) > abs($1.t) }
+        shown = links.filter { abs($0.t) > threshold }
+        let cut = String(format: "|t| > %.2f", threshold)
+        if shown.isEmpty {
+            shown = Array(links.prefix(fallback))
+            heading += ": no link with \(cut); the \(shown.count) largest |t|"
+        } else {
+            heading += ": \(shown.count) of \(n * (n - 1)) links with \(cut)"
+        }
+    } else {
+        links.sort { abs($0.w) > abs($1.w) }
+        let largest = abs(links.first?.w ?? 0)
+        shown = links.prefix(3 * n).filter { largest > 0 && abs($0.w) >= 0.1 * largest }
+    }
+    let strongest = shown.map { abs($0.w) }.max() ?? 1
     let arrows: [ImageAnnotation] = shown.map { link in
         .arrow(from: (centres.data[2 * link.j], centres.data[2 * link.j + 1]),
                to: (centres.data[2 * link.i], centres.data[2 * link.i + 1]),
@@ -284,7 +318,7 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, centres: NDA
                color: link.w > 0 ? Color(hex: 0xd62728) : Color(hex: 0x1f77b4))
     }
     // Outlines in one pale colour, so red and blue mean only the links' signs.
-    return try cellOutlines(mean, masks: masks, arrows: arrows, outlineColor: Color(hex: 0xe0e0e0), title: title)
+    return try cellOutlines(mean, masks: masks, arrows: arrows, outlineColor: Color(hex: 0xe0e0e0), title: heading)
 }
 
 /// `lambda=` of network() and drivers(): a number or "bic" / "aic". Read

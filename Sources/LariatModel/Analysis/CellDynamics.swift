@@ -32,6 +32,9 @@ public enum CellDynamics {
     public struct Result: Sendable {
         /// n x n, `[i, j]`: cell j's filtered innovation at t-1 on cell i's innovation at t (standardised).
         public let matrix: NDArray
+        /// n x n, each coefficient's t statistic (coefficient over its
+        /// least-squares standard error; CellDynamics+Significance.swift).
+        public let t: NDArray
         /// n, each cell's out-strength `sum_{i != j} |matrix[i, j]|`.
         public let drivers: [Double]
         /// n, each cell's calcium decay g.
@@ -83,9 +86,11 @@ public enum CellDynamics {
         standardiseColumns(&Y, rows: rows, columns: n)
         try cancellation?.check()
         let B = regress(Y, on: X, rows: rows, columns: n, penalty: penalty ?? .value(0))
+        let t = tStatistics(Y, on: X, coefficients: B, rows: rows, columns: n)
         var drivers = [Double](repeating: 0, count: n)
         for j in 0..<n { for i in 0..<n where i != j { drivers[j] += abs(B[i * n + j]) } }
-        return Result(matrix: NDArray(shape: [n, n], data: B), drivers: drivers, decay: decay,
+        return Result(matrix: NDArray(shape: [n, n], data: B), t: NDArray(shape: [n, n], data: t),
+                      drivers: drivers, decay: decay,
                       innovations: NDArray(shape: [T, n], data: u))
     }
 

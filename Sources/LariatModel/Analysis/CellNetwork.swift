@@ -33,6 +33,8 @@ import Foundation
 public struct CellNetwork: Sendable {
     /// n x n, `[i, j]` the effect of cell j at t-1 on cell i at t (trace units).
     public let matrix: NDArray
+    /// `.cells`: n x n, each coefficient's t statistic (`CellDynamics.tStatistics`); `.latents`: nil.
+    public let t: NDArray?
     /// n, out-strength without the diagonal.
     public let drivers: [Double]
     /// `.latents`: n x n, `M` and `L` above; `.cells`: nil.
@@ -98,7 +100,7 @@ public struct CellNetwork: Sendable {
         let traces = try modelTraces(model: model, movie: movie, masks: masks, context: context)
         let fitted = try CellDynamics.fit(traces, options: options.dynamics, penalty: options.penalty,
                                           cancellation: context.cancellation)
-        return CellNetwork(matrix: fitted.matrix, drivers: fitted.drivers, prediction: nil, reconstruction: nil,
+        return CellNetwork(matrix: fitted.matrix, t: fitted.t, drivers: fitted.drivers, prediction: nil, reconstruction: nil,
                            traces: traces, decay: fitted.decay, framesUsed: movie.shape[0])
     }
 
@@ -192,7 +194,7 @@ public struct CellNetwork: Sendable {
         let Wm = try solveRight(M, L, n)
         var drivers = [Double](repeating: 0, count: n)
         for j in 0..<n { for i in 0..<n where i != j { drivers[j] += abs(Wm[i * n + j]) } }
-        return CellNetwork(matrix: NDArray(shape: [n, n], data: Wm), drivers: drivers,
+        return CellNetwork(matrix: NDArray(shape: [n, n], data: Wm), t: nil, drivers: drivers,
                            prediction: NDArray(shape: [n, n], data: M), reconstruction: NDArray(shape: [n, n], data: L),
                            traces: nil, decay: nil, framesUsed: count)
     }

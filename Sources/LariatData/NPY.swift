@@ -163,11 +163,10 @@ public enum NPY {
         return out
     }
 
-    /// Writes `array` as little-endian float64 (`<f8`), C order, version 1.0.
-    public static func write(_ array: NDArray, path: String) throws {
-        let shapeText = array.shape.count == 1 ? "(\(array.shape[0]),)"
-            : "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shapeText), }"
+    /// A version 1.0 header for a C-order array of `descr` (e.g. `<f8`).
+    static func header(descr: String, shape: [Int]) -> Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad so the data starts on a 64-byte boundary, ending in a newline.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -175,6 +174,66 @@ public enum NPY {
         let len = UInt16(header.utf8.count)
         data.append(UInt8(len & 0xff)); data.append(UInt8(len >> 8))
         data.append(header.data(using: .ascii)!)
+        return data
+    }
+
+    /// Writes a movie in its own type (uint8, uint16, int16, else float32;
+    /// a lazy movie in its file's type when that is one of these), a window
+    /// at a time, so a long or lazy movie is never held as float64.
+    public static func write(_ movie: Movie, path: String) throws {
+        let (descr, size): (String, Int)
+        switch movie.elementType {
+        case "uint8": (descr, size) = ("|u1", 1)
+        case "uint16": (descr, size) = ("<u2", 2)
+        case "int16": (descr, size) = ("<i2", 2)
+        default: (descr, size) = ("<f4", 4)
+        }
+        // Written beside the target and renamed when whole: a failed read
+        // (a lazy movie's file cut short) leaves any earlier file as it was.
+        let partial = path + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: header(descr: descr, shape: movie.shape)),
+              let out = FileHandle(forWritingAtPath: partial) else {
+            throw FormatError(path: path, problem: "cannot write (no such folder, or no permission)")
+        }
+        var done = false
+        defer {
+            try? out.close()
+            if !done { try? FileManager.default.removeItem(atPath: partial) }
+        }
+        do {
+            try out.seekToEnd()
+            try movie.forEachWindow(movie.streamingWindow) { _, values in
+                var bytes = Data(count: values.count * size)
+                bytes.withUnsafeMutableBytes { raw in
+                    switch size {
+                    case 1: for (i, v) in values.enumerated() { raw[i] = UInt8(v) }
+                    case 2 where descr == "<u2":
+                        let p = raw.bindMemory(to: UInt16.self)
+                        for (i, v) in values.enumerated() { p[i] = UInt16(v).littleEndian }
+                    case 2:
+                        let p = raw.bindMemory(to: Int16.self)
+                        for (i, v) in values.enumerated() { p[i] = Int16(v).littleEndian }
+                    default:
+                        let p = raw.bindMemory(to: UInt32.self)
+                        for (i, v) in values.enumerated() { p[i] = v.bitPattern.littleEndian }
+                    }
+                }
+                try out.write(contentsOf: bytes)
+            }
+            try out.close()
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+            done = true
+        } catch let e as DataFileError {
+            throw FormatError(path: path, problem: "not written: \(e.description)")
+        } catch {
+            throw FormatError(path: path, problem: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `array` as little-endian float64 (`<f8`), C order, version 1.0.
+    public static func write(_ array: NDArray, path: String) throws {
+        var data = header(descr: "<f8", shape: array.shape)
         array.data.withUnsafeBufferPointer { buf in
             var le = buf.map { $0.bitPattern.littleEndian }
             data.append(Data(bytes: &le, count: le.count * 8))

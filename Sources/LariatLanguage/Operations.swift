@@ -55,7 +55,9 @@ enum Operations {
     }
 
     private static func operand(_ v: Value, _ op: BinaryOperator) throws -> NDArray {
-        do { return try arrayFromValue(v) } catch {
+        do { return try arrayFromValue(v) } catch let e as BuiltinError where e.kind == .io {
+            throw e                                     // a lazy movie's file could not be read
+        } catch {
             throw BuiltinError("'\(op.rawValue)' needs numbers or arrays, got \(v.describedForError)", kind: .type)
         }
     }

@@ -6,6 +6,7 @@ numpy rounds them;
 encode, reconstruct, traces and compare give the same results from a lazy
 movie as from the movie in memory (the same float32 values reach them)."""
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -52,6 +53,20 @@ def test_integer_frames_keep_their_type_and_values(folder):
     np.testing.assert_array_equal(np.load(d / "f.npy"), np.load(d / "f32.npy").astype(float))
     # float64 frames: 4 bytes a pixel in memory, numpy's own rounding of each value (lazy: the file's type, read as float32).
     np.testing.assert_array_equal(np.load(d / "g.npy"), np.load(d / "f64.npy").astype(np.float32).astype(float))
+
+
+def test_movies_save_to_npy_in_their_own_type(folder):
+    d, movie, _ = folder
+    r = run('save(load("u16.tif"), "u.npy")\nsave(load("u16.tif", lazy=true)[10:40], "l.npy")\n'
+            'save(load("u16.tif", downsample=2), "f.npy")\nsave(load("u16.tif")[0:3] * 1, "a.npy")\n', d)
+    assert r.returncode == 0, r.stderr
+    u, lazy, f, a = (np.load(d / f"{n}.npy") for n in "ulfa")
+    assert u.dtype == np.uint16 and lazy.dtype == np.uint16 and f.dtype == np.float32 and a.dtype == np.float64
+    np.testing.assert_array_equal(u, movie)
+    np.testing.assert_array_equal(lazy, movie[10:40])
+    np.testing.assert_array_equal(f, movie.astype(float).reshape(240, 12, 2, 12, 2).mean(axis=(2, 4)).astype(np.float32))
+    np.testing.assert_array_equal(a, movie[0:3].astype(float))
+    assert not list(d.glob("*.partial"))
 
 
 def test_downsample_gives_float32_block_means(folder):
@@ -115,12 +130,22 @@ def test_lazy_refusals_and_a_damaged_file_name_the_problem(folder, tmp_path):
     # A file cut short after the lazy load: the read that needs the lost frames says which file and frame.
     tifffile.imwrite(tmp_path / "cut.tif", movie)
     (tmp_path / "job.lariat").write_text('l = load("cut.tif", lazy=true)\nprint(len(l))\n'
-                                         'x = sleep(1.5)\nsave(l[230:240], "x.npy")\n')
+                                         'x = sleep(1.5)\nsave(l[230:240] * 1, "x.npy")\n')
     p = subprocess.Popen([LARIAT, "run", "job.lariat"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    import time
     time.sleep(0.7)
     with open(tmp_path / "cut.tif", "r+b") as f:
         f.truncate((tmp_path / "cut.tif").stat().st_size // 2)
     out, err = p.communicate(timeout=60)
     assert out.split() == ["240"]
     assert p.returncode != 0 and "cut.tif" in err and "frame" in err, err
+    # Saving the lazy movie itself streams it: the read fails the same way and no file is left.
+    tifffile.imwrite(tmp_path / "cut.tif", movie)
+    (tmp_path / "job.lariat").write_text('l = load("cut.tif", lazy=true)\nprint(len(l))\n'
+                                         'x = sleep(1.5)\nsave(l, "y.npy")\n')
+    p = subprocess.Popen([LARIAT, "run", "job.lariat"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.7)
+    with open(tmp_path / "cut.tif", "r+b") as f:
+        f.truncate((tmp_path / "cut.tif").stat().st_size // 2)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode != 0 and "cut.tif" in err and "y.npy" in err, err
+    assert not (tmp_path / "y.npy").exists() and not (tmp_path / "y.npy.partial").exists()

@@ -115,7 +115,8 @@ extension BuiltinRegistry {
                 Parameter("path", .string, "where: .npy, .csv (vectors, matrices, tables), .tif (images, movies), .png (figures), .lariatmodel (models), .json (records)"),
             ], summary: "Save an array, figure, fitted model or record to a file.",
             documentation: """
-            Arrays: .npy keeps float64; .csv writes a matrix as rows (a vector one value per line); \
+            Arrays: .npy keeps float64 (a loaded movie its own type: uint8, uint16, int16 or \
+            float32, written a window at a time, lazy movies too); .csv writes a matrix as rows (a vector one value per line); \
             .tif writes a movie page by page, as uint16 when every value is a whole number in 0..65535 \
             (e.g. a loaded 16-bit movie) and float32 otherwise. Figures save as .png.
 
@@ -148,6 +149,13 @@ extension BuiltinRegistry {
                     }
                     do { try Data(f.png).write(to: URL(fileURLWithPath: path)) } catch {
                         throw BuiltinError("\(path): cannot write: \(error.localizedDescription)", kind: .io)
+                    }
+                    return .none
+                }
+                // A movie saves to .npy in its own type, a window at a time.
+                if case .movie(let m) = args["value"], ext == "npy" {
+                    do { try NPY.write(m, path: path) } catch let e as NPY.FormatError {
+                        throw BuiltinError(e.description, kind: .io)
                     }
                     return .none
                 }

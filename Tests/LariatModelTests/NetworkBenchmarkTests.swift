@@ -92,9 +92,10 @@ struct TrainingBenchmark {
         var dec = 0
         shape = [n, net.mapHeight, net.mapWidth, net.mapChannels]
         for c in net.decoderConvs { dec += c.multiplyAdds(input: shape); shape = c.outputShape(shape) }
-        dec += net.output!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 16])
+        dec += net.output!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, net.output!.inChannels])
         let skipFirst = net.staticConv!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 1])
-        let skip = skipFirst + net.staticOutput!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth, 8])
+        let skip = skipFirst + net.staticOutput!.multiplyAdds(input: [n, net.frameHeight, net.frameWidth,
+                                                                      net.staticOutput!.inChannels])
         return (enc, first, dec, skip, skipFirst)
     }
 
@@ -114,11 +115,19 @@ struct TrainingBenchmark {
         let tiles = ProcessInfo.processInfo.environment["LARIAT_TILES"].flatMap(RegisterTiles.init(rawValue:)) ?? .detected
         print("register tiles: \(tiles) (detected \(RegisterTiles.detected); CPU AVX-512 F: \(RegisterTiles.cpuHasAVX512), "
               + "LariatModel compiled with AVX-512: \(RegisterTiles.compiledWithAVX512))")
-        let trainer = try AutoencoderTrainer(movie: movie, latent: D, skip: true,
+        // LARIAT_BENCH_CHANNELS=8,16,16 and LARIAT_BENCH_KERNEL=5 time another
+        // architecture (bench/training/torch_architecture.py is PyTorch's).
+        let env = ProcessInfo.processInfo.environment
+        var architecture = Architecture.standard
+        if let c = env["LARIAT_BENCH_CHANNELS"] { architecture.channels = c.split(separator: ",").compactMap { Int($0) } }
+        if let k = env["LARIAT_BENCH_KERNEL"].flatMap(Int.init) { architecture.kernel = k }
+        let trainer = try AutoencoderTrainer(movie: movie, latent: D, skip: true, architecture: architecture,
                                              options: TrainingOptions(epochs: 1, window: B, seed: 0), tiles: tiles)
         let net = trainer.network
         let params = net.parameters
         print("input \(trainer.movie.shape) float32 (channels-last), params: \(params.valueCount)")
+        print("architecture: \(net.architecture)")
+        print("kernels: " + net.convolutionKernels.map { "\($0.layer) \($0.kernel)" }.joined(separator: ", "))
 
         // FLOPs of the production step: forward, then weight and input
         // gradients (no input gradient for layers that read the data). The

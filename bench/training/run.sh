@@ -4,6 +4,7 @@
 #
 #   bash bench/training/run.sh                         # Lariat only
 #   bash bench/training/run.sh --torch /tmp/torchvenv/bin/python
+#   LARIAT_BENCH_CHANNELS=8,16,16 LARIAT_BENCH_KERNEL=5 bash bench/training/run.sh --torch ...   # another architecture
 #
 # Both run on the same machine one after the other; the summary divides
 # Lariat's medians by PyTorch's. Needs a release build with tests
@@ -16,13 +17,19 @@ if [ "${1:-}" = "--torch" ]; then torch_python="$2"; fi
 # Swift Testing runs tests off the main thread; one malloc arena keeps the
 # activations between steps as `lariat`'s main thread does (README.md here).
 lariat_out=$(LARIAT_BENCH=1 MALLOC_ARENA_MAX=1 swift test -c release -Xswiftc -enable-testing --skip-build \
-    --filter TrainingBenchmark 2>&1 | grep -E 'OpenBLAS|tiles|sgemm|step|memory|warning')
+    --filter TrainingBenchmark 2>&1 | grep -E 'OpenBLAS|tiles|architecture|kernels|sgemm|step|memory|warning')
 echo "$lariat_out"
 [ -n "$torch_python" ] || exit 0
 
-reference="${TORCH_REFERENCE:-../shared/bench/torch_reference.py}"
-[ -f "$reference" ] || { echo "run.sh: no PyTorch reference at $reference (set TORCH_REFERENCE)" >&2; exit 2; }
-torch_out=$("$torch_python" "$reference" 2>&1)
+if [ -n "${LARIAT_BENCH_CHANNELS:-}${LARIAT_BENCH_KERNEL:-}" ]; then
+    # Another architecture: the same network in PyTorch, built from the same widths and kernel.
+    torch_out=$("$torch_python" bench/training/torch_architecture.py --channels "${LARIAT_BENCH_CHANNELS:-16,32,32}" \
+        --kernel "${LARIAT_BENCH_KERNEL:-3}" 2>&1)
+else
+    reference="${TORCH_REFERENCE:-../shared/bench/torch_reference.py}"
+    [ -f "$reference" ] || { echo "run.sh: no PyTorch reference at $reference (set TORCH_REFERENCE)" >&2; exit 2; }
+    torch_out=$("$torch_python" "$reference" 2>&1)
+fi
 echo "$torch_out"
 ms() { sed -n "s/.*$1[^:]*:[[:space:]]*median \([0-9.]*\) ms.*/\1/p" | head -1; }
 lariat_full=$(echo "$lariat_out" | ms 'full step')

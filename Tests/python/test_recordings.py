@@ -50,6 +50,17 @@ def test_nwb_movie_loads_as_h5py_reads_its_two_photon_series(nwb_folder):
     np.testing.assert_allclose(np.load(d / "p.npy"), part, rtol=0, atol=1e-9)
 
 
+def test_nwb_movie_lazy_reads_the_same_frames(nwb_folder):
+    d, movie, masks, _ = nwb_folder
+    r = run('l = load("image.nwb", lazy=true)\nprint(l.lazy, l.dtype)\nsave(l[4:20], "l.npy")\n'
+            'save(traces(l, rois("image.nwb")), "F.npy")\n', d)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["true", "float32"]          # uint16 HDF5 data, read through libhdf5 as float32
+    np.testing.assert_array_equal(np.load(d / "l.npy"), movie[4:20].astype(np.float32))
+    w = masks.reshape(3, -1)
+    np.testing.assert_allclose(np.load(d / "F.npy"), movie.reshape(30, -1).astype(float) @ w.T / w.sum(axis=1), rtol=1e-12)
+
+
 def test_nwb_rois_from_image_mask_and_pixel_mask(nwb_folder):
     d, _, masks, pixels = nwb_folder
     r = run('save(rois("image.nwb"), "a.npy")\nsave(rois("pixel.nwb"), "b.npy")\n', d)

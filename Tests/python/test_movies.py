@@ -112,12 +112,14 @@ def test_a_lazy_movie_fits_to_the_same_model(folder):
             'save(encode(a, l), "za.npy")\nsave(encode(a, load("u16.tif")), "zb.npy")\n'
             'save(reconstruct(a, l[0:50]), "ra.npy")\nsave(reconstruct(a, load("u16.tif")[0:50]), "rb.npy")\n'
             'print(reconstruct(a, l).dtype)\n'
-            's = score(a, l[100:240])\nsave(s, "sa.json")\nsave(score(a, load("u16.tif")[100:240]), "sb.json")\n', d)
+            's = score(a, l[100:240])\nsave(s, "sa.json")\nsave(score(a, load("u16.tif")[100:240]), "sb.json")\n'
+            'save(network(a, l, masks=load("masks.npy")).matrix, "na.npy")\n'
+            'save(network(a, load("u16.tif"), masks=load("masks.npy")).matrix, "nb.npy")\n', d)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "float32"
     assert (d / "a.json").read_text() == (d / "b.json").read_text()
     assert (d / "sa.json").read_text() == (d / "sb.json").read_text()
-    for x, y in (("ca", "cb"), ("za", "zb"), ("ra", "rb")):
+    for x, y in (("ca", "cb"), ("za", "zb"), ("ra", "rb"), ("na", "nb")):
         np.testing.assert_array_equal(np.load(d / f"{x}.npy"), np.load(d / f"{y}.npy"))
 
 

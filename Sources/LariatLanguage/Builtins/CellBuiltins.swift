@@ -146,14 +146,24 @@ extension BuiltinRegistry {
                 heatmap(net)
             """) { args, ctx in
                 let m = try fittedModel(args)
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 let masks = try args.array("masks", rank: 3, what: "cell masks n x H x W")
                 var o = CellNetwork.Options()
                 o.read = try args.choice("read", of: CellNetwork.Read.self)
                 o.frames = try args.integer("frames", in: 1...10_000_000)
                 o.penalty = try readPenalty(args, throughLatents: o.read == .latents)
                 let net: CellNetwork
-                do { net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work) }
+                let meanImage: NDArray
+                do {
+                    // A loaded (float32, integer or lazy) movie streams; a float64 array is read as it is.
+                    if case .movie(let movie) = args["movie"] {
+                        net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work)
+                        meanImage = NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame())
+                    } else {
+                        let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                        net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work)
+                        meanImage = movie.meanOverFirstAxis()
+                    }
+                }
                 catch let e as NetworkError { throw BuiltinError("network(): \(e.description)", argument: e.option ?? "masks") }
                 let centres = maskCentres(masks)
                 var fields: [(String, Value)] = [
@@ -168,7 +178,7 @@ extension BuiltinRegistry {
                 fields += [("centres", .array(centres)), ("read", .string(o.read.rawValue)),
                            ("frames", .number(Double(net.framesUsed)))]
                 let record = Record(kind: "network", fields: fields)
-                record.figure = try? figureValue(networkGraph(movie.meanOverFirstAxis(), masks: masks, matrix: net.matrix,
+                record.figure = try? figureValue(networkGraph(meanImage, masks: masks, matrix: net.matrix,
                                                               t: net.t, centres: centres, title: "network read from the model"))
                 return .record(record)
             },

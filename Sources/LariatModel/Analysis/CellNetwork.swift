@@ -72,16 +72,41 @@ public struct CellNetwork: Sendable {
         }
     }
 
+    /// The network of a movie held as float32, integers or on disk: the
+    /// cell read streams it a window at a time; the latent read, which
+    /// needs every frame at once, reads it whole (as float64).
+    public static func compute(model: LatentDynamicsModel, movie: Movie, masks: NDArray, options: Options = Options(),
+                               context: WorkContext = .silent) throws -> CellNetwork {
+        guard options.read == .cells else {
+            return try compute(model: model, movie: try movie.doubles(context: context), masks: masks, options: options, context: context)
+        }
+        let traces = try modelTraces(model: model, movie: movie, masks: masks, context: context)
+        return try network(of: traces, options: options, context: context)
+    }
+
     /// The model's cell traces, a window of frames at a time (the
     /// reconstruction of the whole movie is never held).
     public static func modelTraces(model: LatentDynamicsModel, movie: NDArray, masks: NDArray,
                                    context: WorkContext = .silent) throws -> NDArray {
         try model.checkFrameSize(movie)
-        let (T, H, W) = (movie.shape[0], model.frameHeight, model.frameWidth)
+        return try modelTraces(model: model, latents: try model.encode(movie, cancellation: context.cancellation),
+                               staticImage: model.staticImage(of: movie), masks: masks, context: context)
+    }
+
+    /// The same for a movie read a window at a time.
+    public static func modelTraces(model: LatentDynamicsModel, movie: Movie, masks: NDArray,
+                                   context: WorkContext = .silent) throws -> NDArray {
+        let zs = try model.encode(movie, cancellation: context.cancellation)     // checks the frame size
+        return try modelTraces(model: model, latents: zs, staticImage: try model.parts.staticImage(of: movie),
+                               masks: masks, context: context)
+    }
+
+    /// The masks' traces of `decode(zs)`, decoded 256 frames at a time.
+    static func modelTraces(model: LatentDynamicsModel, latents zs: NDArray, staticImage: Tensor, masks: NDArray,
+                            context: WorkContext) throws -> NDArray {
+        let (T, H, W) = (zs.shape[0], model.frameHeight, model.frameWidth)
         let cells = try CellTraces.maskLists(masks, height: H, width: W)
         let n = cells.count, d = model.network.latent
-        let zs = try model.encode(movie, cancellation: context.cancellation)
-        let staticImage = model.staticImage(of: movie)
         let window = 256
         var out = [Double](); out.reserveCapacity(T * n)
         let start = Date()
@@ -98,10 +123,15 @@ public struct CellNetwork: Sendable {
     static func readCells(model: LatentDynamicsModel, movie: NDArray, masks: NDArray, options: Options,
                           context: WorkContext) throws -> CellNetwork {
         let traces = try modelTraces(model: model, movie: movie, masks: masks, context: context)
+        return try network(of: traces, options: options, context: context)
+    }
+
+    /// The calcium-aware dynamics of the model's cell traces.
+    static func network(of traces: NDArray, options: Options, context: WorkContext) throws -> CellNetwork {
         let fitted = try CellDynamics.fit(traces, options: options.dynamics, penalty: options.penalty,
                                           cancellation: context.cancellation)
         return CellNetwork(matrix: fitted.matrix, t: fitted.t, drivers: fitted.drivers, prediction: nil, reconstruction: nil,
-                           traces: traces, decay: fitted.decay, framesUsed: movie.shape[0])
+                           traces: traces, decay: fitted.decay, framesUsed: traces.shape[0])
     }
 
     static func readLatents(model: LatentDynamicsModel, movie: NDArray, masks: NDArray, options: Options,

@@ -75,4 +75,19 @@ import Testing
         #expect(matched >= 8)
         #expect(found.masks.shape[0] <= 14)
     }
+
+    /// A loaded movie longer than `CellDetection.maxFrames` is detected on
+    /// means of consecutive frames; the last run may be shorter.
+    @Test func longMoviesAreDetectedOnTimeBins() throws {
+        let T = 2 * CellDetection.maxFrames + 1, P = 4
+        var v = [Float]()
+        for t in 0..<T { for p in 0..<P { v.append(Float(t * 10 + p)) } }
+        let b = try CellDetection.binned(Movie(float32: v, frames: T, height: 2, width: 2), cancellation: nil)
+        #expect(b.shape == [(T + 2) / 3, 2, 2])
+        #expect(b.data[0] == 10 && b.data[3] == 13)                       // frames 0, 1, 2
+        let last = (b.shape[0] - 1) * P
+        #expect(b.data[last + 1] == Double((T - 2) * 10 + 1 + (T - 1) * 10 + 1) / 2)
+        let short = Movie(float32: Array(v[0..<(12 * P)]), frames: 12, height: 2, width: 2)
+        #expect(try CellDetection.binned(short, cancellation: nil) == short.doubles())
+    }
 }

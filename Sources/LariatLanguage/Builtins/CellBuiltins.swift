@@ -63,6 +63,9 @@ extension BuiltinRegistry {
             2 x radius whose correlation with the seed's neighbourhood is above half its peak,
             connected to the seed, weighted by that correlation (peak 1).
 
+            A loaded movie longer than 5000 frames (a lazy one too) is detected on 5000 time bins
+            (means of consecutive frames, as suite2p bins before detection); its traces use every frame.
+
             The result has `.masks` (n x H x W), `.traces` (T x n, as `traces(movie, masks)`),
             `.count`, `.seeds` (n x 2: row, column), `.correlation` (the local correlation image)
             and `.mean_image`; it displays as the outlines over the mean image.
@@ -72,19 +75,30 @@ extension BuiltinRegistry {
                 c = cells(sim.movie)
                 v = var(c.traces, lag=1, lambda="bic")
             """) { args, ctx in
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = CellDetection.Options()
                 o.radius = try args.number("radius")
                 o.threshold = try args.number("threshold")
                 o.maxCells = try args.integer("max_cells", in: 1...1_000_000)
                 let found: CellDetection.Result
-                do { found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation) } catch let e as NetworkError {
+                let traces: NDArray, mean: NDArray
+                do {
+                    // A loaded or lazy movie: detected on at most CellDetection.maxFrames time bins, traced whole, streamed.
+                    if case .movie(let movie) = args["movie"] {
+                        found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation)
+                        traces = found.masks.shape[0] > 0 ? try CellTraces.traces(movie, masks: found.masks, cancellation: ctx.work.cancellation)
+                                                          : NDArray(shape: [movie.frameCount, 0], data: [])
+                        mean = NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame())
+                    } else {
+                        let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                        found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation)
+                        traces = found.masks.shape[0] > 0 ? try CellTraces.traces(movie, masks: found.masks, cancellation: ctx.work.cancellation)
+                                                          : NDArray(shape: [movie.shape[0], 0], data: [])
+                        mean = movie.meanOverFirstAxis()
+                    }
+                } catch let e as NetworkError {
                     throw BuiltinError("cells(): \(e.description)", argument: e.option)
                 }
                 let n = found.masks.shape[0]
-                let traces = n > 0 ? try CellTraces.traces(movie, masks: found.masks, cancellation: ctx.work.cancellation)
-                                   : NDArray(shape: [movie.shape[0], 0], data: [])
-                let mean = movie.meanOverFirstAxis()
                 let record = Record(kind: "cells", fields: [
                     ("masks", .array(found.masks)),
                     ("traces", .array(traces)),
@@ -134,9 +148,9 @@ extension BuiltinRegistry {
             over the mean image (arrows from driver to driven cell, width by strength, red
             excitatory, blue inhibitory). With `read="cells"` the graph draws only the significant
             links, `|t|` above the 5% two-sided normal quantile Bonferroni-corrected over the
-            n(n-1) links (3.45 for 10 cells), or the 3 largest `|t|` when none passes (the title
-            says which); with `read="latents"` the strongest links (up to 3n). `heatmap(net)` draws
-            every link (the matrix without its diagonal).
+            n(n-1) links (3.45 for 10 cells), or the 3 largest `|t|`, thin and pale, when none
+            passes (the title says which); with `read="latents"` the strongest links (up to 3n).
+            `heatmap(net)` draws every link (the matrix without its diagonal).
 
             Example:
 
@@ -216,14 +230,20 @@ extension BuiltinRegistry {
                 image(d)
             """) { args, ctx in
                 let m = try fittedModel(args)
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = DriverMap.Options()
                 o.read = try args.choice("read", of: DriverMap.Read.self)
                 o.penalty = try readPenalty(args, throughLatents: o.read == .pixels)
                 o.radius = try args.number("radius")
                 o.frames = try args.integer("frames", in: 1...10_000_000)
                 let d: DriverMap
-                do { d = try DriverMap.compute(model: m, movie: movie, options: o, context: ctx.work) }
+                do {
+                    if case .movie(let movie) = args["movie"] {
+                        d = try DriverMap.compute(model: m, movie: movie, options: o, context: ctx.work)
+                    } else {
+                        d = try DriverMap.compute(model: m, movie: try args.array("movie", rank: 3, what: "a movie T x H x W"),
+                                                  options: o, context: ctx.work)
+                    }
+                }
                 catch let e as NetworkError { throw BuiltinError("drivers(): \(e.description)", argument: e.option) }
                 var map = d.map
                 map.displaysAsImage = true
@@ -289,7 +309,8 @@ func maskCentres(_ masks: NDArray) -> NDArray {
 /// strength, red for positive, blue for negative. With the links' t
 /// statistics (the cell read), only the significant ones: |t| above
 /// `CellDynamics.significanceThreshold` (Bonferroni over the n(n-1) links),
-/// or the `fallback` largest |t| when none passes; least squares makes every
+/// or the `fallback` largest |t| when none passes, drawn thin and pale (not
+/// evidence, only where to look); least squares makes every
 /// link non-zero, so a strength cut alone draws noise (36 arrows on a
 /// 12-cell graph with 6 true links). Without t (the latents read), the
 /// strongest links: up to 3n, and at least a tenth of the largest.
@@ -304,6 +325,7 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, t: NDArray? 
     }
     var shown: [(i: Int, j: Int, w: Double, t: Double)]
     var heading = title
+    var pale = false
     if t != nil {
         let threshold = CellDynamics.significanceThreshold(cells: n)
         links.sort { abs($0.t) > abs($1.t) }
@@ -311,6 +333,7 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, t: NDArray? 
         let cut = String(format: "|t| > %.2f", threshold)
         if shown.isEmpty {
             shown = Array(links.prefix(fallback))
+            pale = true
             heading += ": no link with \(cut); the \(shown.count) largest |t|"
         } else {
             heading += ": \(shown.count) of \(n * (n - 1)) links with \(cut)"
@@ -324,8 +347,8 @@ func networkGraph(_ mean: NDArray, masks: NDArray, matrix: NDArray, t: NDArray? 
     let arrows: [ImageAnnotation] = shown.map { link in
         .arrow(from: (centres.data[2 * link.j], centres.data[2 * link.j + 1]),
                to: (centres.data[2 * link.i], centres.data[2 * link.i + 1]),
-               width: 1 + 4 * abs(link.w) / strongest,
-               color: link.w > 0 ? Color(hex: 0xd62728) : Color(hex: 0x1f77b4))
+               width: pale ? 1.5 : 1 + 4 * abs(link.w) / strongest,
+               color: link.w > 0 ? Color(hex: pale ? 0xf2a0a1 : 0xd62728) : Color(hex: pale ? 0x9ecae1 : 0x1f77b4))
     }
     // Outlines in one pale colour, so red and blue mean only the links' signs.
     return try cellOutlines(mean, masks: masks, arrows: arrows, outlineColor: Color(hex: 0xe0e0e0), title: heading)

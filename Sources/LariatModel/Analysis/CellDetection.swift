@@ -34,6 +34,41 @@ public enum CellDetection {
         public var seeds: NDArray
     }
 
+    /// Frames the detection of a loaded movie reads at most: a longer
+    /// movie is averaged over runs of consecutive frames down to this many
+    /// (suite2p detects on a binned movie the same way), so finding cells
+    /// in a long or lazy recording holds a bounded float64 copy.
+    public static let maxFrames = 5000
+
+    /// Cells of a movie held as float32, integers or on disk (binned in
+    /// time to at most `maxFrames` frames first).
+    public static func detect(_ movie: Movie, options o: Options = Options(),
+                              cancellation: Cancellation? = nil) throws -> Result {
+        try detect(try binned(movie, cancellation: cancellation), options: o, cancellation: cancellation)
+    }
+
+    /// `movie` as float64, each frame the mean of `ceil(T / maxFrames)`
+    /// consecutive frames (the last run may be shorter).
+    static func binned(_ movie: Movie, cancellation: Cancellation?) throws -> NDArray {
+        let T = movie.frameCount, P = movie.frameSize
+        let k = max(1, (T + maxFrames - 1) / maxFrames)
+        guard k > 1 else { return try movie.doubles() }
+        let bins = (T + k - 1) / k
+        var out = [Double](repeating: 0, count: bins * P)
+        try movie.forEachWindow(movie.streamingWindow) { r, values in
+            try cancellation?.check()
+            for t in r {
+                let o = (t / k) * P, f = values.baseAddress! + (t - r.lowerBound) * P
+                for p in 0..<P { out[o + p] += Double(f[p]) }
+            }
+        }
+        for b in 0..<bins {
+            let n = Double(min(k, T - b * k))
+            for p in 0..<P { out[b * P + p] /= n }
+        }
+        return NDArray(shape: [bins, movie.height, movie.width], data: out)
+    }
+
     public static func detect(_ movie: NDArray, options o: Options = Options(),
                               cancellation: Cancellation? = nil) throws -> Result {
         guard movie.rank == 3, movie.shape[0] >= 3 else {

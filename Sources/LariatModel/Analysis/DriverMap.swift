@@ -71,6 +71,38 @@ public struct DriverMap: Sendable {
         }
     }
 
+    /// The map of a movie held as float32, integers or on disk: the cell
+    /// read finds regions in it (binned in time, `CellDetection.maxFrames`)
+    /// and streams the network; the pixel read reads it whole (as float64).
+    public static func compute(model: LatentDynamicsModel, movie: Movie, options: Options = Options(),
+                               context: WorkContext = .silent) throws -> DriverMap {
+        try model.parts.checkFrameSize(movie)
+        guard options.read == .cells else {
+            return try compute(model: model, movie: try movie.doubles(context: context), options: options, context: context)
+        }
+        let found = try CellDetection.detect(movie, options: options.detection, cancellation: context.cancellation)
+        let n = found.masks.shape[0]
+        guard n >= 2, movie.frameCount >= n + 8 else {
+            return try readPixels(model: model, movie: try movie.doubles(context: context), options: options, context: context)
+        }
+        var o = CellNetwork.Options()
+        o.read = .cells
+        o.penalty = options.penalty
+        let net = try CellNetwork.compute(model: model, movie: movie, masks: found.masks, options: o, context: context)
+        return painted(found.masks, net.drivers, meanImage: NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame()),
+                       frames: movie.frameCount)
+    }
+
+    /// Each region's out-strength painted over its mask.
+    static func painted(_ masks: NDArray, _ drivers: [Double], meanImage: NDArray, frames: Int) -> DriverMap {
+        let (n, H, W) = (masks.shape[0], masks.shape[1], masks.shape[2])
+        let P = H * W
+        var map = [Double](repeating: 0, count: P)
+        for j in 0..<n { for p in 0..<P { map[p] += drivers[j] * masks.data[j * P + p] } }
+        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: meanImage,
+                         framesUsed: frames, regions: masks, regionDrivers: drivers)
+    }
+
     static func readCells(model: LatentDynamicsModel, movie: NDArray, options: Options,
                           context: WorkContext) throws -> DriverMap {
         let (H, W) = (model.frameHeight, model.frameWidth)
@@ -85,11 +117,7 @@ public struct DriverMap: Sendable {
         o.read = .cells
         o.penalty = options.penalty
         let net = try CellNetwork.compute(model: model, movie: movie, masks: found.masks, options: o, context: context)
-        let P = H * W
-        var map = [Double](repeating: 0, count: P)
-        for j in 0..<n { for p in 0..<P { map[p] += net.drivers[j] * found.masks.data[j * P + p] } }
-        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: movie.meanOverFirstAxis(),
-                         framesUsed: movie.shape[0], regions: found.masks, regionDrivers: net.drivers)
+        return painted(found.masks, net.drivers, meanImage: movie.meanOverFirstAxis(), frames: movie.shape[0])
     }
 
     static func readPixels(model: LatentDynamicsModel, movie: NDArray, options: Options,

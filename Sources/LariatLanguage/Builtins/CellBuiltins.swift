@@ -63,6 +63,9 @@ extension BuiltinRegistry {
             2 x radius whose correlation with the seed's neighbourhood is above half its peak,
             connected to the seed, weighted by that correlation (peak 1).
 
+            A loaded movie longer than 5000 frames (a lazy one too) is detected on 5000 time bins
+            (means of consecutive frames, as suite2p bins before detection); its traces use every frame.
+
             The result has `.masks` (n x H x W), `.traces` (T x n, as `traces(movie, masks)`),
             `.count`, `.seeds` (n x 2: row, column), `.correlation` (the local correlation image)
             and `.mean_image`; it displays as the outlines over the mean image.
@@ -72,19 +75,30 @@ extension BuiltinRegistry {
                 c = cells(sim.movie)
                 v = var(c.traces, lag=1, lambda="bic")
             """) { args, ctx in
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = CellDetection.Options()
                 o.radius = try args.number("radius")
                 o.threshold = try args.number("threshold")
                 o.maxCells = try args.integer("max_cells", in: 1...1_000_000)
                 let found: CellDetection.Result
-                do { found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation) } catch let e as NetworkError {
+                let traces: NDArray, mean: NDArray
+                do {
+                    // A loaded or lazy movie: detected on at most CellDetection.maxFrames time bins, traced whole, streamed.
+                    if case .movie(let movie) = args["movie"] {
+                        found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation)
+                        traces = found.masks.shape[0] > 0 ? try CellTraces.traces(movie, masks: found.masks, cancellation: ctx.work.cancellation)
+                                                          : NDArray(shape: [movie.frameCount, 0], data: [])
+                        mean = NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame())
+                    } else {
+                        let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
+                        found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation)
+                        traces = found.masks.shape[0] > 0 ? try CellTraces.traces(movie, masks: found.masks, cancellation: ctx.work.cancellation)
+                                                          : NDArray(shape: [movie.shape[0], 0], data: [])
+                        mean = movie.meanOverFirstAxis()
+                    }
+                } catch let e as NetworkError {
                     throw BuiltinError("cells(): \(e.description)", argument: e.option)
                 }
                 let n = found.masks.shape[0]
-                let traces = n > 0 ? try CellTraces.traces(movie, masks: found.masks, cancellation: ctx.work.cancellation)
-                                   : NDArray(shape: [movie.shape[0], 0], data: [])
-                let mean = movie.meanOverFirstAxis()
                 let record = Record(kind: "cells", fields: [
                     ("masks", .array(found.masks)),
                     ("traces", .array(traces)),
@@ -216,14 +230,20 @@ extension BuiltinRegistry {
                 image(d)
             """) { args, ctx in
                 let m = try fittedModel(args)
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = DriverMap.Options()
                 o.read = try args.choice("read", of: DriverMap.Read.self)
                 o.penalty = try readPenalty(args, throughLatents: o.read == .pixels)
                 o.radius = try args.number("radius")
                 o.frames = try args.integer("frames", in: 1...10_000_000)
                 let d: DriverMap
-                do { d = try DriverMap.compute(model: m, movie: movie, options: o, context: ctx.work) }
+                do {
+                    if case .movie(let movie) = args["movie"] {
+                        d = try DriverMap.compute(model: m, movie: movie, options: o, context: ctx.work)
+                    } else {
+                        d = try DriverMap.compute(model: m, movie: try args.array("movie", rank: 3, what: "a movie T x H x W"),
+                                                  options: o, context: ctx.work)
+                    }
+                }
                 catch let e as NetworkError { throw BuiltinError("drivers(): \(e.description)", argument: e.option) }
                 var map = d.map
                 map.displaysAsImage = true

@@ -122,6 +122,23 @@ def test_shrinkage_toward_persistence_round_trips(tmp_path):
     assert np.diag(np.load(tmp_path / "a.npy")[:, :16]).mean() > 0.5
 
 
+def test_a_file_from_before_shrink_to_loads_as_zero(tmp_path):
+    """Files written before `shrink_to` existed have no options.shrink_to;
+    their VAR was shrunk toward zero, so they load as "zero" (not as the
+    default, "persistence"), with the same VAR and predictions."""
+    r = run(SIM + "m = fit(sim.movie, epochs=2, seed=1, mode=\"two-stage\", shrink_to=\"zero\")\n"
+            "save(m, \"m.lariatmodel\")\nsave(m.coefficients, \"a.npy\")\nsave(predict(m, sim.movie), \"pa.npy\")\n", tmp_path)
+    assert r.returncode == 0, r.stderr
+    rewrite(tmp_path / "m.lariatmodel", tmp_path / "old.npz", header_change=lambda h: h["options"].pop("shrink_to"))
+    (tmp_path / "old.npz").rename(tmp_path / "old.lariatmodel")
+    r = run(SIM + "m = load(\"old.lariatmodel\")\nsave(m.coefficients, \"b.npy\")\n"
+            "save(predict(m, sim.movie), \"pb.npy\")\nprint(m.shrink_to)\n", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "zero"
+    for x in ("", "p"):
+        assert np.load(tmp_path / f"{x}a.npy").tobytes() == np.load(tmp_path / f"{x}b.npy").tobytes()
+
+
 @pytest.mark.parametrize("damage", ["truncate", "crc", "not_a_model", "missing_member"])
 def test_damaged_files_give_a_clear_error_naming_the_file(fitted, damage):
     src = (fitted / "m.lariatmodel").read_bytes()

@@ -11,7 +11,7 @@ extension BuiltinRegistry {
                 Parameter("lag", .integer, default: .number(1), "p, the order of the VAR"),
                 Parameter("lambda", .number, default: Value.none, "the lasso penalty on standardised latents"),
                 Parameter("lambda_ratio", .number, default: Value.none, "the penalty as a fraction of each equation's lambda_max (default 0.1 when lambda is not given)"),
-                Parameter("shrink_to", .string, default: .string("zero"), "what the lasso shrinks the VAR toward: \"zero\" (a large penalty predicts the mean) or \"persistence\" (own lag-1 coefficient 1: a large penalty predicts no change)"),
+                Parameter("shrink_to", .string, default: .string("persistence"), "what the lasso shrinks the VAR toward: \"persistence\" (own lag-1 coefficient 1: a large penalty predicts no change; the default, docs/model.md) or \"zero\" (a large penalty predicts the mean)"),
                 Parameter("epochs", .integer, default: .number(30), "passes over the training frames"),
                 Parameter("seed", .integer, default: .number(0), "fixes the initial weights and the window order"),
                 Parameter("mode", .string, default: .string("joint"), "\"joint\" (trained through the lasso) or \"two-stage\" (reconstruction only, then the lasso on frozen latents)"),

@@ -30,16 +30,14 @@ extension CellDynamics {
         guard dof > 0 else { return [Double](repeating: 0, count: k * p) }
         let gram = X.withUnsafeBufferPointer { GramMatrix(design: $0.baseAddress!, rows: m, columns: p) }.values
         let inverseDiagonal = inverseDiagonal(gram, size: p)
-        // Residual variances, one per equation.
-        var rss = [Double](repeating: 0, count: k)
-        for r in 0..<m {
-            for i in 0..<k {
-                var fitted = 0.0
-                for j in 0..<p { fitted += X[r * p + j] * B[i * p + j] }
-                let e = Y[r * k + i] - fitted
-                rss[i] += e * e
-            }
+        // Residual variances, one per equation: the residuals Y - X B' (m x k).
+        var residuals = Y
+        residuals.withUnsafeMutableBufferPointer { c in
+            dgemm(transA: false, transB: true, m: m, n: k, k: p, alpha: -1, a: X, lda: p, b: B, ldb: p,
+                  beta: 1, c: c.baseAddress!, ldc: k)
         }
+        var rss = [Double](repeating: 0, count: k)
+        for r in 0..<m { for i in 0..<k { rss[i] += residuals[r * k + i] * residuals[r * k + i] } }
         var t = [Double](repeating: 0, count: k * p)
         for i in 0..<k {
             let s2 = rss[i] / Double(dof)

@@ -183,7 +183,9 @@ func modelRecord(_ m: LatentDynamicsModel, latents: NDArray) -> Record {
         ("lambdas", .array(NDArray(shape: [m.dynamics.lambdas.count], data: m.dynamics.lambdas))),
         ("shrink_to", .string(o.shrinkTo.rawValue)),
         ("skip", .bool(o.skip)),
-        ("architecture", .string(o.architecture.description)),
+        ("architecture", .string(m.network.architectureDescription)),
+        // Which implementation each convolution resolved to when the network was built (ConvolutionKernels).
+        ("kernels", .record(Record(kind: "kernels", fields: m.network.convolutionKernels.map { ($0.layer, .string($0.kernel)) }))),
         ("epochs", .number(Double(o.epochs))),
         ("seed", .number(Double(o.seed))),
         ("coefficients", .array(m.dynamics.coefficients)),

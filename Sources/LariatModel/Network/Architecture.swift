@@ -69,7 +69,11 @@ public struct Architecture: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// One line, e.g. `encoder 1-16-32-32-8 (3x3, stride 2), decoder 8-32-32-16-16-1, skip 1-8-1, relu`.
-    public var description: String {
+    public var description: String { description(mapChannels: mapChannels) }
+
+    /// The description with the latent map's channels the network uses
+    /// (one when the map's area equals the latent count: `Autoencoder`).
+    public func description(mapChannels: Int) -> String {
         let enc = ([1] + channels + [mapChannels]).map(String.init).joined(separator: "-")
         let dec = decoder == .parts ? "spatial parts (one per latent)"
             : ([mapChannels] + channels.reversed() + [channels[0], 1]).map(String.init).joined(separator: "-")

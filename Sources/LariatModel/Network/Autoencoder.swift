@@ -231,6 +231,10 @@ extension Autoencoder {
     /// the network was built, in network order: encoder, decoder, skip branch,
     /// e.g. `("encoder.conv2", "StrideTwoConvolution")`. Layers run as one
     /// fused pair name the fusion.
+    /// The architecture as built for this frame size (its latent map's
+    /// channels are one when the map's area is the latent count).
+    public var architectureDescription: String { architecture.description(mapChannels: mapChannels) }
+
     public var convolutionKernels: [(layer: String, kernel: String)] {
         ([encoder, decoder] + (staticBranch.map { [$0] } ?? [])).flatMap { sequence in
             sequence.plan.flatMap { layer -> [(layer: String, kernel: String)] in

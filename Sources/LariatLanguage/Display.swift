@@ -125,7 +125,8 @@ func movieSummary(_ m: Movie) -> String {
 /// A movie in memory small enough to look at shows its values as an
 /// array does (with its own element type); a large or lazy one its summary.
 func movieText(_ m: Movie) -> String {
-    guard !m.isLazy, m.frameCount * m.frameSize <= 1 << 24, let a = try? m.doubles() else { return movieSummary(m) }
+    // Up to 8 MiB as float64; a larger movie shows its summary line only.
+    guard !m.isLazy, m.frameCount * m.frameSize <= 1 << 20, let a = try? m.doubles() else { return movieSummary(m) }
     let text = arrayText(a)
     return movieSummary(m) + text.dropFirst(arraySummary(a).count)
 }

@@ -89,6 +89,10 @@ enum Indexing {
             if contiguous {
                 picked = try m.frames(frames).doubles()
             } else {
+                if let short = MemoryBudget.shortfall(bytes: MemoryBudget.product([p.count, m.frameSize, 8]),
+                                                      what: "\(p.count) frames of \(m.height) x \(m.width) as float64") {
+                    throw BuiltinError(short + "; take a contiguous part first (movie[a:b])", kind: .index)
+                }
                 var data: [Double] = []
                 for t in p { data += try m.floats(t..<(t + 1)).map(Double.init) }
                 picked = NDArray(shape: [p.count, m.height, m.width], data: data)

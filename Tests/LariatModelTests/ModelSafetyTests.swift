@@ -35,6 +35,16 @@ import Testing
         #expect(c.network.parameters[0].value.data != a.network.parameters[0].value.data)
     }
 
+    /// Frames of no pixels are an error, not a trap (the float32 movie needs a frame size).
+    @Test func emptyFramesAreAClearError() {
+        for shape in [[100, 0, 8], [100, 8, 0], [0, 8, 8]] {
+            let error = #expect(throws: NetworkError.self) {
+                try LatentDynamicsModel.fit(NDArray(zeros: shape), options: Self.smallOptions())
+            }
+            #expect(error?.description.contains("empty") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test(arguments: [0, 239])   // a training frame and a held-out frame
     func aNaNPixelIsAClearError(frame: Int) throws {
         var movie = try Self.smallMovie()

@@ -36,9 +36,11 @@ public enum CellDetection {
 
     /// Frames the detection of a loaded movie reads at most: a longer
     /// movie is averaged over runs of consecutive frames down to this many
-    /// (suite2p detects on a binned movie the same way), so finding cells
-    /// in a long or lazy recording holds a bounded float64 copy.
+    /// (suite2p detects on a binned movie the same way), and to fewer when
+    /// that many would exceed `maxBytes` as float64, so finding cells in a
+    /// long or lazy recording holds a bounded copy.
     public static let maxFrames = 5000
+    public static let maxBytes = 256 << 20
 
     /// Cells of a movie held as float32, integers or on disk (binned in
     /// time to at most `maxFrames` frames first).
@@ -51,7 +53,8 @@ public enum CellDetection {
     /// consecutive frames (the last run may be shorter).
     static func binned(_ movie: Movie, cancellation: Cancellation?) throws -> NDArray {
         let T = movie.frameCount, P = movie.frameSize
-        let k = max(1, (T + maxFrames - 1) / maxFrames)
+        let most = max(3, min(maxFrames, maxBytes / (8 * max(P, 1))))
+        let k = max(1, (T + most - 1) / most)
         guard k > 1 else { return try movie.doubles() }
         let bins = (T + k - 1) / k
         var out = [Double](repeating: 0, count: bins * P)

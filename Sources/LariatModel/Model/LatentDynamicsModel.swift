@@ -42,6 +42,7 @@ public final class LatentDynamicsModel {
     ///   `CancelledError` when cancelled.
     public static func fit(_ movie: NDArray, options: FitOptions, context: WorkContext = .silent) throws -> LatentDynamicsModel {
         guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
+        guard movie.count > 0 else { throw NetworkError("the movie is empty (shape \(movie.shape))") }
         return try fit(Movie(movie), options: options, context: context)
     }
 

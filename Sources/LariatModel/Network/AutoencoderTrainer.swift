@@ -41,6 +41,7 @@ public final class AutoencoderTrainer {
     public convenience init(movie: NDArray, latent: Int, skip: Bool, architecture: Architecture = .standard,
                             options: TrainingOptions = TrainingOptions(), tiles: RegisterTiles = .detected) throws {
         guard movie.rank == 3 else { throw NetworkError("the movie must be T x H x W, got shape \(movie.shape)") }
+        guard movie.count > 0 else { throw NetworkError("the movie is empty (shape \(movie.shape))") }
         try self.init(movie: Movie(movie), latent: latent, skip: skip, architecture: architecture, options: options, tiles: tiles)
     }
 

@@ -100,7 +100,8 @@ extension BuiltinRegistry {
                 return .array(NDArray(shape: [n], data: (0..<n).map { start + Double($0) * step }))
             },
             reduction("sum", "The sum of all values, or along an axis.") { $0.reduce(0, +) },
-            reduction("mean", "The mean of all values, or along an axis (mean(movie, axis=0) is the mean image).") {
+            reduction("mean", "The mean of all values, or along an axis (mean(movie, axis=0) is the mean image).",
+                      meanImage: { try $0.meanFrame() }) {
                 $0.reduce(0, +) / Double($0.count)
             },
             reduction("std", "The standard deviation (population, ddof=0) of all values or along an axis.") { v in
@@ -184,10 +185,19 @@ private func shapeArgument(_ v: Value, _ fn: String) throws -> [Int] {
 }
 
 /// A reduction over all values, or along one axis with `axis=`.
-private func reduction(_ name: String, _ summary: String, _ f: @escaping ([Double]) -> Double) -> Builtin {
+/// `meanImage`: the reduction over a loaded movie's frames (`axis=0`),
+/// streamed instead of reading the movie whole as float64.
+private func reduction(_ name: String, _ summary: String, meanImage: ((Movie) throws -> [Double])? = nil,
+                       _ f: @escaping ([Double]) -> Double) -> Builtin {
     Builtin(name, [Parameter("X", .array, "an array or list of numbers"),
                    Parameter("axis", .integer, default: Value.none, "reduce along this axis only")],
             summary: summary) { args, _ in
+        if let frames = meanImage, case .movie(let m) = args["X"], let axis = try args.optionalInteger("axis"),
+           axis == 0 || axis == -3, m.frameCount > 0 {
+            do { return .array(NDArray(shape: [m.height, m.width], data: try frames(m))) } catch let e as DataFileError {
+                throw BuiltinError("\(name)(): 'X' could not be read: \(e.description)", kind: .io)
+            }
+        }
         let a = try args.array("X")
         guard a.count > 0 else { throw BuiltinError("\(name)(): 'X' is empty", argument: "X") }
         guard let axis = try args.optionalInteger("axis") else { return .number(f(a.data)) }

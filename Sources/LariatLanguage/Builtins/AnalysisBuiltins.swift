@@ -92,13 +92,19 @@ extension BuiltinRegistry {
                 image(c)
             """) { args, ctx in
                 let m = try fittedModel(args)
-                let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                 var o = ContributionMap.Options()
                 o.method = try args.choice("method", of: ContributionMap.Method.self)
                 o.offDiagonal = try args.bool("links")
                 o.frames = try args.integer("frames", in: 0...10_000_000)
                 o.patch = try args.integer("patch", in: 1...4096)
-                let c = try ContributionMap.compute(model: m, movie: movie, options: o, context: ctx.work)
+                // A loaded or lazy movie: only the picked frames are read.
+                let c: ContributionMap
+                if case .movie(let movie) = args["movie"] {
+                    c = try ContributionMap.compute(model: m, movie: movie, options: o, context: ctx.work)
+                } else {
+                    c = try ContributionMap.compute(model: m, movie: try args.array("movie", rank: 3, what: "a movie T x H x W"),
+                                                    options: o, context: ctx.work)
+                }
                 var map = c.map
                 map.displaysAsImage = true
                 let record = Record(kind: "contributions", fields: [

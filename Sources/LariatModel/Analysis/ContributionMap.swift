@@ -60,17 +60,44 @@ public struct ContributionMap: Sendable {
     public static func compute(model: LatentDynamicsModel, movie: NDArray, options: Options = Options(),
                                context: WorkContext = .silent) throws -> ContributionMap {
         try model.checkFrameSize(movie)
-        let T = movie.shape[0], (H, W) = (model.frameHeight, model.frameWidth), n = H * W
-        let p = model.options.lag, d = model.network.latent
+        let T = movie.shape[0], n = model.frameHeight * model.frameWidth
         guard T >= 1 else { throw NetworkError("contributions: the movie has no frames") }
-        let count = options.frames <= 0 ? T : min(T, options.frames)
-        let picked = (0..<count).map { count == 1 ? 0 : Int((Double($0) * Double(T - 1) / Double(count - 1)).rounded()) }
-        let meanImage = movie.meanOverFirstAxis()
-        let staticImage = model.staticImage(of: movie)                      // normalised
+        let picked = pickedFrames(T, options)
         var picks: [Double] = []
-        picks.reserveCapacity(count * n)
+        picks.reserveCapacity(picked.count * n)
         for t in picked { picks += movie.data[t * n ..< (t + 1) * n] }
-        let sub = NDArray(shape: [count, H, W], data: picks)
+        return try compute(model: model, picked: NDArray(shape: [picked.count, model.frameHeight, model.frameWidth], data: picks),
+                           meanImage: movie.meanOverFirstAxis(), staticImage: model.staticImage(of: movie),
+                           options: options, context: context)
+    }
+
+    /// The same for a movie held as float32, integers or on disk: only the
+    /// picked frames are read (and the mean frame streamed).
+    public static func compute(model: LatentDynamicsModel, movie: Movie, options: Options = Options(),
+                               context: WorkContext = .silent) throws -> ContributionMap {
+        try model.parts.checkFrameSize(movie)
+        guard movie.frameCount >= 1 else { throw NetworkError("contributions: the movie has no frames") }
+        let picked = pickedFrames(movie.frameCount, options)
+        var picks: [Double] = []
+        picks.reserveCapacity(picked.count * movie.frameSize)
+        for t in picked { picks += try movie.floats(t..<(t + 1)).map(Double.init) }
+        return try compute(model: model, picked: NDArray(shape: [picked.count, movie.height, movie.width], data: picks),
+                           meanImage: NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame()),
+                           staticImage: try model.parts.staticImage(of: movie), options: options, context: context)
+    }
+
+    /// At most `options.frames` frames of `T`, evenly spaced (0: all).
+    static func pickedFrames(_ T: Int, _ options: Options) -> [Int] {
+        let count = options.frames <= 0 ? T : min(T, options.frames)
+        return (0..<count).map { count == 1 ? 0 : Int((Double($0) * Double(T - 1) / Double(count - 1)).rounded()) }
+    }
+
+    /// The maps from the picked frames (data units), the movie's mean image
+    /// and its static image (normalised).
+    static func compute(model: LatentDynamicsModel, picked sub: NDArray, meanImage: NDArray, staticImage: Tensor,
+                        options: Options, context: WorkContext) throws -> ContributionMap {
+        let count = sub.shape[0], (H, W) = (model.frameHeight, model.frameWidth), n = H * W
+        let p = model.options.lag, d = model.network.latent
         let x = model.normalisation.normalise(sub)                          // count x H x W x 1
 
         // M = sum_l A_l (standardised latents), optionally without its diagonal.

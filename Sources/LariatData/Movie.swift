@@ -167,6 +167,11 @@ public struct Movie: Sendable {
         return sum.map { $0 * inv }
     }
 
+    /// The mean frame as an `H x W` array (a mean image to look at).
+    public func meanImage(context: WorkContext = .silent) throws -> NDArray {
+        NDArray(shape: [height, width], data: try meanFrame(context: context))
+    }
+
     /// The first non-finite value, as (frame, row, column, value), if any.
     public func firstNonFinite() throws -> (frame: Int, row: Int, column: Int, value: Float)? {
         switch storage {

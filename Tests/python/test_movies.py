@@ -126,6 +126,19 @@ def test_a_lazy_movie_fits_to_the_same_model(folder):
         np.testing.assert_array_equal(np.load(d / f"{x}.npy"), np.load(d / f"{y}.npy"))
 
 
+def run_while_cutting(tmp_path, movie, then):
+    """Writes cut.tif, loads it lazily in a `lariat run`, cuts the file to
+    half while the script sleeps, then runs `then`: (stdout, exit code, stderr)."""
+    tifffile.imwrite(tmp_path / "cut.tif", movie)
+    (tmp_path / "job.lariat").write_text('l = load("cut.tif", lazy=true)\nprint(len(l))\nx = sleep(1.5)\n' + then)
+    p = subprocess.Popen([LARIAT, "run", "job.lariat"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.7)
+    with open(tmp_path / "cut.tif", "r+b") as f:
+        f.truncate((tmp_path / "cut.tif").stat().st_size // 2)
+    out, err = p.communicate(timeout=60)
+    return out, p.returncode, err
+
+
 def test_lazy_refusals_and_a_damaged_file_name_the_problem(folder, tmp_path):
     d, movie, _ = folder
     r = run('load("fortran.npy", lazy=true)\n', d)
@@ -133,24 +146,10 @@ def test_lazy_refusals_and_a_damaged_file_name_the_problem(folder, tmp_path):
     r = run('load("F.npy", lazy=true)\n', d)
     assert r.returncode != 0 and "lazy=true needs a movie" in r.stderr
     # A file cut short after the lazy load: the read that needs the lost frames says which file and frame.
-    tifffile.imwrite(tmp_path / "cut.tif", movie)
-    (tmp_path / "job.lariat").write_text('l = load("cut.tif", lazy=true)\nprint(len(l))\n'
-                                         'x = sleep(1.5)\nsave(l[230:240] * 1, "x.npy")\n')
-    p = subprocess.Popen([LARIAT, "run", "job.lariat"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.7)
-    with open(tmp_path / "cut.tif", "r+b") as f:
-        f.truncate((tmp_path / "cut.tif").stat().st_size // 2)
-    out, err = p.communicate(timeout=60)
+    out, code, err = run_while_cutting(tmp_path, movie, 'save(l[230:240] * 1, "x.npy")\n')
     assert out.split() == ["240"]
-    assert p.returncode != 0 and "cut.tif" in err and "frame" in err, err
+    assert code != 0 and "cut.tif" in err and "frame" in err, err
     # Saving the lazy movie itself streams it: the read fails the same way and no file is left.
-    tifffile.imwrite(tmp_path / "cut.tif", movie)
-    (tmp_path / "job.lariat").write_text('l = load("cut.tif", lazy=true)\nprint(len(l))\n'
-                                         'x = sleep(1.5)\nsave(l, "y.npy")\n')
-    p = subprocess.Popen([LARIAT, "run", "job.lariat"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.7)
-    with open(tmp_path / "cut.tif", "r+b") as f:
-        f.truncate((tmp_path / "cut.tif").stat().st_size // 2)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode != 0 and "cut.tif" in err and "y.npy" in err, err
+    out, code, err = run_while_cutting(tmp_path, movie, 'save(l, "y.npy")\n')
+    assert code != 0 and "cut.tif" in err and "y.npy" in err, err
     assert not (tmp_path / "y.npy").exists() and not (tmp_path / "y.npy.partial").exists()

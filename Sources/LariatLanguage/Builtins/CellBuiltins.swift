@@ -88,7 +88,7 @@ extension BuiltinRegistry {
                         found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation)
                         traces = found.masks.shape[0] > 0 ? try CellTraces.traces(movie, masks: found.masks, cancellation: ctx.work.cancellation)
                                                           : NDArray(shape: [movie.frameCount, 0], data: [])
-                        mean = NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame())
+                        mean = try movie.meanImage()
                     } else {
                         let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                         found = try CellDetection.detect(movie, options: o, cancellation: ctx.work.cancellation)
@@ -172,7 +172,7 @@ extension BuiltinRegistry {
                     // A loaded (float32, integer or lazy) movie streams; a float64 array is read as it is.
                     if case .movie(let movie) = args["movie"] {
                         net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work)
-                        meanImage = NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame())
+                        meanImage = try movie.meanImage()
                     } else {
                         let movie = try args.array("movie", rank: 3, what: "a movie T x H x W")
                         net = try CellNetwork.compute(model: m, movie: movie, masks: masks, options: o, context: ctx.work)

@@ -101,7 +101,7 @@ extension BuiltinRegistry {
             },
             reduction("sum", "The sum of all values, or along an axis.") { $0.reduce(0, +) },
             reduction("mean", "The mean of all values, or along an axis (mean(movie, axis=0) is the mean image).",
-                      meanImage: { try $0.meanFrame() }) {
+                      meanImage: { try $0.meanImage() }) {
                 $0.reduce(0, +) / Double($0.count)
             },
             reduction("std", "The standard deviation (population, ddof=0) of all values or along an axis.") { v in
@@ -187,14 +187,14 @@ private func shapeArgument(_ v: Value, _ fn: String) throws -> [Int] {
 /// A reduction over all values, or along one axis with `axis=`.
 /// `meanImage`: the reduction over a loaded movie's frames (`axis=0`),
 /// streamed instead of reading the movie whole as float64.
-private func reduction(_ name: String, _ summary: String, meanImage: ((Movie) throws -> [Double])? = nil,
+private func reduction(_ name: String, _ summary: String, meanImage: ((Movie) throws -> NDArray)? = nil,
                        _ f: @escaping ([Double]) -> Double) -> Builtin {
     Builtin(name, [Parameter("X", .array, "an array or list of numbers"),
                    Parameter("axis", .integer, default: Value.none, "reduce along this axis only")],
             summary: summary) { args, _ in
         if let frames = meanImage, case .movie(let m) = args["X"], let axis = try args.optionalInteger("axis"),
            axis == 0 || axis == -3, m.frameCount > 0 {
-            do { return .array(NDArray(shape: [m.height, m.width], data: try frames(m))) } catch let e as DataFileError {
+            do { return .array(try frames(m)) } catch let e as DataFileError {
                 throw BuiltinError("\(name)(): 'X' could not be read: \(e.description)", kind: .io)
             }
         }

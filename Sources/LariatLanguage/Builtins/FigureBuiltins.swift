@@ -131,7 +131,7 @@ extension BuiltinRegistry {
                     if case .array(let strengths)? = r["region_drivers"] { limits = regionLimits(strengths.data) }
                     if options.title == nil { options.title = r.kind }
                 } else if case .movie(let m) = args["X"] {
-                    base = NDArray(shape: [m.height, m.width], data: try m.meanFrame())
+                    base = try m.meanImage()
                 } else {
                     base = try args.array("X")
                     if base.rank == 3 { base = base.meanOverFirstAxis() }

@@ -82,7 +82,7 @@ public struct ContributionMap: Sendable {
         picks.reserveCapacity(picked.count * movie.frameSize)
         for t in picked { picks += try movie.floats(t..<(t + 1)).map(Double.init) }
         return try compute(model: model, picked: NDArray(shape: [picked.count, movie.height, movie.width], data: picks),
-                           meanImage: NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame()),
+                           meanImage: try movie.meanImage(),
                            staticImage: try model.parts.staticImage(of: movie), options: options, context: context)
     }
 

@@ -89,7 +89,7 @@ public struct DriverMap: Sendable {
         o.read = .cells
         o.penalty = options.penalty
         let net = try CellNetwork.compute(model: model, movie: movie, masks: found.masks, options: o, context: context)
-        return painted(found.masks, net.drivers, meanImage: NDArray(shape: [movie.height, movie.width], data: try movie.meanFrame()),
+        return painted(found.masks, net.drivers, meanImage: try movie.meanImage(),
                        frames: movie.frameCount)
     }
 

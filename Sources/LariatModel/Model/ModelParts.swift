@@ -110,12 +110,12 @@ struct ModelParts {
         let predicted: UnsafePointer<Double>?
     }
 
-    /// Walks frames 0..<T of `movie` in order, a window at a time (reading,
-    /// encoding and decoding only that window), handing each to `body`.
-    func walk(_ movie: Movie, staticImage s: Tensor, cancellation: Cancellation?,
+    /// Walks frames 0..<T of `movie` in order, a window at a time (reading
+    /// and decoding only that window), handing each to `body`. `zs`: the
+    /// movie's standardised latents, `encode(movie)`.
+    func walk(_ movie: Movie, latents zs: NDArray, staticImage s: Tensor, cancellation: Cancellation?,
               _ body: (ScoredFrame) throws -> Void) throws {
         let p = options.lag, T = movie.frameCount, n = frameHeight * frameWidth, w = max(1, options.window)
-        let zs = try encode(movie, cancellation: cancellation)
         let z = destandardise(zs), zhat = destandardise(dynamics.predict(zs))   // zhat rows: t = p..<T
         for a in stride(from: 0, to: T, by: w) {
             try cancellation?.check()
@@ -139,9 +139,10 @@ struct ModelParts {
 
     /// The carry predictor fitted on `other`, walking its frames a window at
     /// a time (its reconstructions and predictions are never held whole).
-    func carryPredictor(fittedOn other: Movie, staticImage s: Tensor, cancellation: Cancellation?) throws -> CarryPredictor {
+    func carryPredictor(fittedOn other: Movie, latents zs: NDArray, staticImage s: Tensor,
+                        cancellation: Cancellation?) throws -> CarryPredictor {
         var fit = CarryPredictor.Fit(pixels: frameHeight * frameWidth)
-        try walk(other, staticImage: s, cancellation: cancellation) { f in
+        try walk(other, latents: zs, staticImage: s, cancellation: cancellation) { f in
             guard let predicted = f.predicted, let previous = f.previous, let previousRecon = f.previousRecon else { return }
             fit.add(x: f.x, previous: previous, previousRecon: previousRecon, predicted: predicted)
         }
@@ -159,20 +160,23 @@ struct ModelParts {
         let T = movie.frameCount, n = frameHeight * frameWidth
         guard T >= p + 2 else { throw NetworkError("scoring needs at least \(p + 2) frames, got \(T)") }
         let s = try staticFrom.map(staticImage(of:)) ?? trainer.staticImage
-        // The carry predictor, its factors fitted on `ar1From` (else in-sample, a first walk).
+        let zs = try encode(movie, cancellation: cancellation)
+        // The carry predictor, its factors fitted on `ar1From` (else in-sample: a first walk,
+        // since the frames are not held for a second look).
         let carry: CarryPredictor
         if let other = ar1From, other.frameCount >= p + 2 {
             let so = staticFrom == nil ? trainer.staticImage : try staticImage(of: other)
-            carry = try carryPredictor(fittedOn: other, staticImage: so, cancellation: cancellation)
+            carry = try carryPredictor(fittedOn: other, latents: try encode(other, cancellation: cancellation), staticImage: so,
+                                       cancellation: cancellation)
         } else {
-            carry = try carryPredictor(fittedOn: movie, staticImage: s, cancellation: cancellation)
+            carry = try carryPredictor(fittedOn: movie, latents: zs, staticImage: s, cancellation: cancellation)
         }
         // Everything in normalised units so the sums are well scaled.
         let scale = normalisation.scale
         let mean = try movie.meanFrame().reduce(0, +) / Double(n)
         var ssePred = 0.0, ssePersist = 0.0, sseHeld = 0.0, sseChange = 0.0, sse = 0.0, sst = 0.0
         var carryPred = 0.0, carryHeld = 0.0
-        try walk(movie, staticImage: s, cancellation: cancellation) { f in
+        try walk(movie, latents: zs, staticImage: s, cancellation: cancellation) { f in
             for i in 0..<n {
                 let e = (f.recon[i] - f.x[i]) / scale, c = (f.x[i] - mean) / scale
                 sse += e * e; sst += c * c
@@ -192,7 +196,6 @@ struct ModelParts {
             carryPred += c.withDynamics; carryHeld += c.held
         }
         // Latent FVU: one-step residual over the variance around each coordinate's mean.
-        let zs = try encode(movie, cancellation: cancellation)
         let zhat = dynamics.predict(zs)
         let d = zs.shape[1]
         var res = 0.0, tot = 0.0

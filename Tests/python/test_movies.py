@@ -117,13 +117,18 @@ def test_a_lazy_movie_fits_to_the_same_model(folder):
             'save(network(a, load("u16.tif"), masks=load("masks.npy")).matrix, "nb.npy")\n'
             'save(cells(l).masks, "ma.npy")\nsave(cells(load("u16.tif")).masks, "mb.npy")\n'
             'save(drivers(a, l).map, "da.npy")\nsave(drivers(a, load("u16.tif")).map, "db.npy")\n'
-            'save(contributions(a, l, frames=40).map, "ka.npy")\nsave(contributions(a, load("u16.tif"), frames=40).map, "kb.npy")\n', d)
+            'save(contributions(a, l, frames=40).map, "ka.npy")\nsave(contributions(a, load("u16.tif"), frames=40).map, "kb.npy")\n'
+            'save(drivers(a, l, read="pixels", frames=40).map, "pa.npy")\n'
+            'save(drivers(a, load("u16.tif"), read="pixels", frames=40).map, "pb.npy")\n'
+            'save(drivers(a, load("u16.tif") * 1, read="pixels", frames=40).map, "pc.npy")\n', d)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split()[-1] == "float32"
     assert (d / "a.json").read_text() == (d / "b.json").read_text()
     assert (d / "sa.json").read_text() == (d / "sb.json").read_text()
-    for x, y in (("ca", "cb"), ("za", "zb"), ("ra", "rb"), ("na", "nb"), ("ma", "mb"), ("da", "db"), ("ka", "kb")):
+    for x, y in (("ca", "cb"), ("za", "zb"), ("ra", "rb"), ("na", "nb"), ("ma", "mb"), ("da", "db"), ("ka", "kb"), ("pa", "pb")):
         np.testing.assert_array_equal(np.load(d / f"{x}.npy"), np.load(d / f"{y}.npy"))
+    # The pixel read of a movie (streamed) and of the same values as a float64 array (read whole) agree.
+    np.testing.assert_allclose(np.load(d / "pa.npy"), np.load(d / "pc.npy"), rtol=1e-4, atol=1e-6 * np.abs(np.load(d / "pc.npy")).max())
 
 
 def run_while_cutting(tmp_path, movie, then):

@@ -73,17 +73,16 @@ public struct DriverMap: Sendable {
 
     /// The map of a movie held as float32, integers or on disk: the cell
     /// read finds regions in it (binned in time, `CellDetection.maxFrames`)
-    /// and streams the network; the pixel read reads it whole (as float64).
+    /// and streams the network; the pixel read encodes it a window at a
+    /// time and reads only its picked frames.
     public static func compute(model: LatentDynamicsModel, movie: Movie, options: Options = Options(),
                                context: WorkContext = .silent) throws -> DriverMap {
         try model.parts.checkFrameSize(movie)
-        guard options.read == .cells else {
-            return try compute(model: model, movie: try movie.doubles(context: context), options: options, context: context)
-        }
+        guard options.read == .cells else { return try readPixels(model: model, movie: movie, options: options, context: context) }
         let found = try CellDetection.detect(movie, options: options.detection, cancellation: context.cancellation)
         let n = found.masks.shape[0]
         guard n >= 2, movie.frameCount >= n + 8 else {
-            return try readPixels(model: model, movie: try movie.doubles(context: context), options: options, context: context)
+            return try readPixels(model: model, movie: movie, options: options, context: context)
         }
         var o = CellNetwork.Options()
         o.read = .cells
@@ -122,15 +121,48 @@ public struct DriverMap: Sendable {
 
     static func readPixels(model: LatentDynamicsModel, movie: NDArray, options: Options,
                            context: WorkContext) throws -> DriverMap {
+        try checkRadius(options)
+        let picked = pickedFrames(movie.shape[0], options)
+        let P = model.frameHeight * model.frameWidth
+        return try readPixels(model: model, latents: try model.encode(movie, cancellation: context.cancellation),
+                              staticImage: model.staticImage(of: movie),
+                              pickedFrames: picked.map { t in Array(movie.data[(t * P)..<((t + 1) * P)]) },
+                              picked: picked, meanImage: movie.meanOverFirstAxis(), options: options, context: context)
+    }
+
+    /// The pixel read of a movie held as float32, integers or on disk:
+    /// encoded a window at a time, and only the picked frames read whole.
+    static func readPixels(model: LatentDynamicsModel, movie: Movie, options: Options,
+                           context: WorkContext) throws -> DriverMap {
+        try checkRadius(options)
+        let picked = pickedFrames(movie.frameCount, options)
+        return try readPixels(model: model, latents: try model.encode(movie, cancellation: context.cancellation),
+                              staticImage: try model.parts.staticImage(of: movie),
+                              pickedFrames: try picked.map { try movie.floats($0..<($0 + 1)).map(Double.init) },
+                              picked: picked, meanImage: try movie.meanImage(context: context),
+                              options: options, context: context)
+    }
+
+    static func checkRadius(_ options: Options) throws {
         guard options.radius >= 0, options.radius.isFinite else {
             throw NetworkError("radius must be >= 0 pixels, got \(options.radius)", option: "radius")
         }
-        let (T, H, W) = (movie.shape[0], model.frameHeight, model.frameWidth)
-        let P = H * W, d = model.network.latent
-        let zs = try model.encode(movie, cancellation: context.cancellation)
+    }
+
+    /// At most `options.frames` frames of `T`, evenly spaced.
+    static func pickedFrames(_ T: Int, _ options: Options) -> [Int] {
         let count = min(T, max(1, options.frames))
-        let picked = (0..<count).map { count == 1 ? 0 : Int((Double($0) * Double(T - 1) / Double(count - 1)).rounded()) }
-        let staticImage = model.staticImage(of: movie)
+        return (0..<count).map { count == 1 ? 0 : Int((Double($0) * Double(T - 1) / Double(count - 1)).rounded()) }
+    }
+
+    /// The pixel read from the movie's standardised latents `zs`, its static
+    /// image, the picked frames (raw values, one array each) and its mean image.
+    static func readPixels(model: LatentDynamicsModel, latents zs: NDArray, staticImage: Tensor,
+                           pickedFrames: [[Double]], picked: [Int], meanImage: NDArray, options: Options,
+                           context: WorkContext) throws -> DriverMap {
+        let (H, W) = (model.frameHeight, model.frameWidth)
+        let P = H * W, d = model.network.latent
+        let count = picked.count
         let sd = model.latentSD, mu = model.latentMean
 
         // J: the decoder's mean Jacobian along each latent, in encoder units.
@@ -175,11 +207,11 @@ public struct DriverMap: Sendable {
         for p in 0..<P { for a in 0..<d { var s = 0.0; for k in 0..<d { s += BG[a * d + k] * J[p * d + k] }; C[a * P + p] = s } }
 
         // The pixels' own spread (normalised units), over the picked frames.
-        let x = model.normalisation.normalise(movie)
+        let (offset, inv) = (model.normalisation.offset, 1 / model.normalisation.scale)
         var spread = [Double](repeating: 0, count: P)
         for p in 0..<P {
             var s = 0.0, s2 = 0.0
-            for t in picked { let v = Double(x.data[t * P + p]); s += v; s2 += v * v }
+            for frame in pickedFrames { let v = Double(Float((frame[p] - offset) * inv)); s += v; s2 += v * v }
             let m = s / Double(count)
             spread[p] = max(0, s2 / Double(count) - m * m).squareRoot()
         }
@@ -202,7 +234,7 @@ public struct DriverMap: Sendable {
             }
             map[p] = out * spread[p]
         }
-        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: movie.meanOverFirstAxis(), framesUsed: count,
+        return DriverMap(map: NDArray(shape: [H, W], data: map), meanImage: meanImage, framesUsed: count,
                          regions: nil, regionDrivers: nil)
     }
 

@@ -90,4 +90,22 @@ import Testing
         let short = Movie(float32: Array(v[0..<(12 * P)]), frames: 12, height: 2, width: 2)
         #expect(try CellDetection.binned(short, cancellation: nil) == short.doubles())
     }
+
+    /// The same long recording as a float64 array and as a loaded movie
+    /// finds the same cells: both are detected on the same time bins.
+    @Test func longArraysAreDetectedOnTheSameBinsAsMovies() throws {
+        var o = SimulationOptions()
+        o.neurons = 4; o.frames = CellDetection.maxFrames + 700; o.size = 16; o.seed = 3
+        let sim = try Simulator.simulate(o)
+        // Values a float32 holds exactly, so the two inputs are the same numbers.
+        let x = NDArray(shape: sim.movie.shape, data: sim.movie.data.map { Double(Float($0).rounded()) })
+        let movie = Movie(float32: x.data.map(Float.init), frames: x.shape[0], height: 16, width: 16)
+        let a = try CellDetection.detect(x), b = try CellDetection.detect(movie)
+        #expect(a.masks.shape[0] >= 2)
+        #expect(a.masks == b.masks)
+        #expect(a.correlation == b.correlation)
+        // Detecting every frame instead gives another correlation image: the bins are used.
+        let everyFrame = try CellDetection.detectFrames(x, options: .init(), cancellation: nil)
+        #expect(everyFrame.correlation != a.correlation)
+    }
 }

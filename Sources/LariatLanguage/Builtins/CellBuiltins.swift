@@ -63,9 +63,9 @@ extension BuiltinRegistry {
             2 x radius whose correlation with the seed's neighbourhood is above half its peak,
             connected to the seed, weighted by that correlation (peak 1).
 
-            A loaded movie longer than 5000 frames (a lazy one too) is detected on at most 5000 time
-            bins (means of consecutive frames, as suite2p bins before detection; fewer when 5000 would
-            exceed 256 MiB as float64); its traces use every frame.
+            A movie longer than 5000 frames (loaded, lazy or an array) is detected on at most 5000
+            time bins (means of consecutive frames, as suite2p bins before detection; fewer when 5000
+            would exceed 256 MiB as float64); its traces use every frame.
 
             The result has `.masks` (n x H x W), `.traces` (T x n, as `traces(movie, masks)`),
             `.count`, `.seeds` (n x 2: row, column), `.correlation` (the local correlation image)

@@ -46,15 +46,14 @@ public enum CellDetection {
     /// time to at most `maxFrames` frames first).
     public static func detect(_ movie: Movie, options o: Options = Options(),
                               cancellation: Cancellation? = nil) throws -> Result {
-        try detect(try binned(movie, cancellation: cancellation), options: o, cancellation: cancellation)
+        try detectFrames(try binned(movie, cancellation: cancellation), options: o, cancellation: cancellation)
     }
 
     /// `movie` as float64, each frame the mean of `ceil(T / maxFrames)`
     /// consecutive frames (the last run may be shorter).
     static func binned(_ movie: Movie, cancellation: Cancellation?) throws -> NDArray {
         let T = movie.frameCount, P = movie.frameSize
-        let most = max(3, min(maxFrames, maxBytes / (8 * max(P, 1))))
-        let k = max(1, (T + most - 1) / most)
+        let k = binLength(frames: T, pixels: P)
         guard k > 1 else { return try movie.doubles() }
         let bins = (T + k - 1) / k
         var out = [Double](repeating: 0, count: bins * P)
@@ -72,8 +71,37 @@ public enum CellDetection {
         return NDArray(shape: [bins, movie.height, movie.width], data: out)
     }
 
+    /// Frames per bin for a movie of `T` frames of `P` pixels (1: no binning).
+    static func binLength(frames T: Int, pixels P: Int) -> Int {
+        let most = max(3, min(maxFrames, maxBytes / (8 * max(P, 1))))
+        return max(1, (T + most - 1) / most)
+    }
+
+    /// Cells of a float64 movie, binned in time as a loaded movie of the
+    /// same length is, so both find the same cells.
     public static func detect(_ movie: NDArray, options o: Options = Options(),
                               cancellation: Cancellation? = nil) throws -> Result {
+        guard movie.rank == 3, movie.shape[0] >= 3 else {
+            throw NetworkError("cells() needs a movie T x H x W with at least 3 frames, got shape \(movie.shape)")
+        }
+        let (T, P) = (movie.shape[0], movie.shape[1] * movie.shape[2])
+        let k = binLength(frames: T, pixels: P)
+        guard k > 1 else { return try detectFrames(movie, options: o, cancellation: cancellation) }
+        let bins = (T + k - 1) / k
+        var out = [Double](repeating: 0, count: bins * P)
+        for t in 0..<T {
+            let o = (t / k) * P, f = t * P
+            for p in 0..<P { out[o + p] += movie.data[f + p] }
+        }
+        for b in 0..<bins {
+            let n = Double(min(k, T - b * k))
+            for p in 0..<P { out[b * P + p] /= n }
+        }
+        return try detectFrames(NDArray(shape: [bins, movie.shape[1], movie.shape[2]], data: out), options: o,
+                                cancellation: cancellation)
+    }
+
+    static func detectFrames(_ movie: NDArray, options o: Options, cancellation: Cancellation?) throws -> Result {
         guard movie.rank == 3, movie.shape[0] >= 3 else {
             throw NetworkError("cells() needs a movie T x H x W with at least 3 frames, got shape \(movie.shape)")
         }

@@ -118,7 +118,7 @@ extension BuiltinRegistry {
                 Parameter("read", .string, default: .string("cells"), "\"cells\": the model's cell traces (its reconstruction under the masks) in the calcium-aware design; \"latents\": the Jacobians through the encoder, the VAR on the latents and the decoder"),
                 Parameter("frames", .integer, default: .number(256), "read=\"latents\": at most this many frame pairs, evenly spaced"),
                 Parameter("lambda", [.number, .string], default: Value.none, "read=\"cells\": each cell's equation at this penalty (default least squares; \"bic\", \"aic\", a number); read=\"latents\": the VAR refitted on the model's latents at this penalty (default \"bic\"; 0 is least squares), or \"model\" for the model's own"),
-            ], summary: "Which cells drive which, read from the fitted model (encoder, sparse VAR, decoder).",
+            ], summary: "Which cells drive which, read from the fitted model: its reconstruction of each cell, or its encoder, sparse VAR and decoder.",
             documentation: """
             `.matrix[i, j]` is the effect of cell j at t-1 on cell i at t; `.drivers` each cell's
             out-strength `sum_{i != j} |matrix[i, j]|` (its own persistence excluded).
@@ -153,9 +153,12 @@ extension BuiltinRegistry {
             passes (the title says which); with `read="latents"` the strongest links (up to 3n).
             `heatmap(net)` draws every link (the matrix without its diagonal).
 
+            The parts decoder trained in two stages reads best, and the same whatever its seed
+            (joint training varies with the seed and reads lower; docs/network.md).
+
             Example:
 
-                m = fit(sim.movie, epochs=30)
+                m = fit(sim.movie, epochs=30, decoder="parts", mode="two-stage")
                 net = network(m, sim.movie, masks=sim.footprints)
                 net.drivers
                 heatmap(net)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LariatModel
 
@@ -107,5 +108,48 @@ import Testing
         // Detecting every frame instead gives another correlation image: the bins are used.
         let everyFrame = try CellDetection.detectFrames(x, options: .init(), cancellation: nil)
         #expect(everyFrame.correlation != a.correlation)
+    }
+}
+
+/// Only active cells are kept (`CellDetection.activity`, `minActivity`).
+struct CellActivityTests {
+    /// Noise (with or without slow drift) has activity near 1; calcium
+    /// transients far more.
+    @Test func noiseIsNearOneAndTransientsFarAbove() {
+        var rng = SeededRandom(seed: 7, stream: 0)
+        let T = 3000
+        let noise = (0..<T).map { _ in rng.normal() }
+        let drifting = (0..<T).map { t -> Double in noise[t] + 5 * sin(Double(t) / 400) }
+        var c = 0.0
+        let calcium = (0..<T).map { t -> Double in
+            c = 0.95 * c + (t % 97 == 0 ? 20 : 0)
+            return c + noise[t]
+        }
+        let a = CellDetection.activity(noise), b = CellDetection.activity(drifting), k = CellDetection.activity(calcium)
+        #expect(a > 0.8 && a < 1.3, "noise: \(a)")
+        #expect(b > 0.8 && b < 1.4, "drifting noise: \(b)")
+        #expect(k > 5, "transients: \(k)")
+    }
+
+    /// The demo's richer unit (rate 0.3, 6000 frames): local correlation
+    /// alone also seeds two patches of static background whose traces are
+    /// noise; with the activity check every region found lies on a true cell.
+    @Test func everyRegionFoundLiesOnACell() throws {
+        var o = SimulationOptions()
+        o.neurons = 12; o.frames = 6000; o.size = 40; o.seed = 1; o.rate = 0.3
+        let sim = try Simulator.simulate(o)
+        let P = 40 * 40, n = sim.footprints.shape[0]
+        func onACell(_ masks: NDArray, _ i: Int) -> Bool {
+            (0..<n).contains { j in (0..<P).contains { masks.data[i * P + $0] > 0 && sim.footprints.data[j * P + $0] > 0.2 } }
+        }
+        let found = try CellDetection.detect(sim.movie)
+        #expect(found.masks.shape[0] >= 10)
+        for i in 0..<found.masks.shape[0] { #expect(onACell(found.masks, i), "region \(i) lies on no cell") }
+        #expect(found.activity.allSatisfy { $0 >= 2 })
+        // Without the check the static patches come back, off every cell.
+        var all = CellDetection.Options()
+        all.minActivity = 0
+        let unfiltered = try CellDetection.detect(sim.movie, options: all)
+        #expect((0..<unfiltered.masks.shape[0]).contains { !onACell(unfiltered.masks, $0) })
     }
 }

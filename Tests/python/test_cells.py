@@ -71,6 +71,26 @@ def test_cells_network_and_drivers_contract(tmp_path):
     assert figures == ["01-image.png", "02-image.png", "03-heatmap.png", "04-image.png"]
 
 
+def test_cells_activity_matches_scipy(tmp_path):
+    """`.activity`: the trace's spread above its running 20th percentile
+    (scipy's percentile_filter, 301 frames, mode="nearest") over the noise
+    from its first differences (1.4826 MAD / sqrt 2); every kept cell has
+    at least `min_activity`, and raising it drops the cells below."""
+    from scipy.ndimage import percentile_filter
+    r = run("sim = simulate(neurons=6, frames=900, size=32, seed=4)\n"
+            "c = cells(sim.movie)\nsave(c.traces, \"F.npy\")\nsave(c.activity, \"a.npy\")\n"
+            "k = cells(sim.movie, min_activity=15)\nsave(k.activity, \"k.npy\")\n", tmp_path)
+    assert r.returncode == 0, r.stderr
+    F, a = np.load(tmp_path / "F.npy"), np.load(tmp_path / "a.npy")
+    x = F - percentile_filter(F, 20, size=(301, 1), mode="nearest")
+    d = np.diff(F, axis=0)
+    noise = 1.4826 * np.median(np.abs(d - np.median(d, axis=0)), axis=0) / np.sqrt(2)
+    np.testing.assert_allclose(a, x.std(axis=0) / noise, rtol=1e-9)
+    assert len(a) >= 3 and (a >= 2).all()
+    k = np.load(tmp_path / "k.npy")
+    assert (k >= 15).all() and len(k) == (a >= 15).sum()
+
+
 # ---------------------------------------------------------------- the cell read against numpy/scipy
 
 

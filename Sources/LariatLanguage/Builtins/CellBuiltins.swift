@@ -55,21 +55,26 @@ extension BuiltinRegistry {
                 Parameter("radius", .number, default: .number(3), "the expected cell radius in pixels"),
                 Parameter("threshold", .number, default: .number(0.2), "the smallest local correlation a cell's seed may have"),
                 Parameter("max_cells", .integer, default: .number(1000), "at most this many cells (the strongest)"),
+                Parameter("min_activity", .number, default: .number(2), "the smallest activity a cell's trace may have: its spread above a running baseline over its noise (white noise has 1)"),
             ], summary: "Cells found in the movie alone (local-correlation seeds grown into masks).",
             documentation: """
             Each pixel's trace is detrended against the frame mean (drift and bleaching); the local
             correlation image is each pixel's mean correlation with its 8 neighbours. Seeds are its
             local maxima within `radius` above `threshold`; each cell's mask holds the pixels within
             2 x radius whose correlation with the seed's neighbourhood is above half its peak,
-            connected to the seed, weighted by that correlation (peak 1).
+            connected to the seed, weighted by that correlation (peak 1). Only active cells are
+            kept: a cell's activity is the standard deviation of its trace minus a running 20th
+            percentile (301 frames) over its noise (from the first differences, 1.4826 MAD / sqrt 2),
+            about 1 for noise and drift and 8 to 40 for the simulator's cells; masks below
+            `min_activity` (static structure whose pixels share a residual) are dropped.
 
             A movie longer than 5000 frames (loaded, lazy or an array) is detected on at most 5000
             time bins (means of consecutive frames, as suite2p bins before detection; fewer when 5000
             would exceed 256 MiB as float64); its traces use every frame.
 
             The result has `.masks` (n x H x W), `.traces` (T x n, as `traces(movie, masks)`),
-            `.count`, `.seeds` (n x 2: row, column), `.correlation` (the local correlation image)
-            and `.mean_image`; it displays as the outlines over the mean image.
+            `.count`, `.seeds` (n x 2: row, column), `.activity` (n), `.correlation` (the local
+            correlation image) and `.mean_image`; it displays as the outlines over the mean image.
 
             Example:
 
@@ -80,6 +85,7 @@ extension BuiltinRegistry {
                 o.radius = try args.number("radius")
                 o.threshold = try args.number("threshold")
                 o.maxCells = try args.integer("max_cells", in: 1...1_000_000)
+                o.minActivity = try args.number("min_activity")
                 let found: CellDetection.Result
                 let traces: NDArray, mean: NDArray
                 do {
@@ -105,6 +111,7 @@ extension BuiltinRegistry {
                     ("traces", .array(traces)),
                     ("count", .number(Double(n))),
                     ("seeds", .array(found.seeds)),
+                    ("activity", .array(NDArray(shape: [n], data: found.activity))),
                     ("correlation", .array(found.correlation)),
                     ("mean_image", .array(mean)),
                 ])

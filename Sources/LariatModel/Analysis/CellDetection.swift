@@ -14,6 +14,11 @@ import Foundation
 /// 4. Each cell's mask: the correlation of pixels within `2 * radius` with the
 ///    seed's neighbourhood trace, kept where it is above `0.5` of its peak
 ///    and connected to the seed; weights are those correlations, peak 1.
+/// 5. Only active cells are kept: a mask whose trace's `activity` is below
+///    `minActivity` is dropped. Static structure (an inactive soma, a vessel
+///    edge) can share a residual across its pixels and pass step 3, but its
+///    trace is noise, and a region of noise then "drives" everything in a
+///    network read through its collinear twin.
 public enum CellDetection {
     public struct Options: Sendable, Equatable {
         /// The expected cell radius in pixels (sets the seeds' spacing and the masks' reach).
@@ -22,6 +27,8 @@ public enum CellDetection {
         public var threshold: Double = 0.2
         /// At most this many cells (the strongest seeds).
         public var maxCells: Int = 1000
+        /// The smallest `activity` a cell's trace may have (white noise has 1).
+        public var minActivity: Double = 2
         public init() {}
     }
 
@@ -32,6 +39,8 @@ public enum CellDetection {
         public var correlation: NDArray
         /// n x 2 seed positions (row, column).
         public var seeds: NDArray
+        /// Each cell's `activity` (on the frames detected on: time bins for a long movie).
+        public var activity: [Double]
     }
 
     /// Frames the detection of a loaded movie reads at most: a longer
@@ -107,6 +116,9 @@ public enum CellDetection {
         }
         guard o.radius >= 1, o.radius <= 50 else { throw NetworkError("radius must be in 1...50 pixels, got \(o.radius)", option: "radius") }
         guard o.threshold > 0, o.threshold < 1 else { throw NetworkError("threshold must be in (0, 1), got \(o.threshold)", option: "threshold") }
+        guard o.minActivity >= 0, o.minActivity.isFinite else {
+            throw NetworkError("min_activity must be a finite number >= 0, got \(o.minActivity)", option: "min_activity")
+        }
         let (T, H, W) = (movie.shape[0], movie.shape[1], movie.shape[2])
         let P = H * W
         let r = residuals(movie)                       // P x T, each row unit norm
@@ -194,12 +206,56 @@ public enum CellDetection {
             }
             for q in 0..<P where keep[q] { masks[i * P + q] = weight[q] / peak }
         }
-        let found = (0..<seeds.count).filter { i in (0..<P).contains { masks[i * P + $0] > 0 } }
+        var activities = [Double](repeating: 0, count: seeds.count)
+        let found = (0..<seeds.count).filter { i in
+            let mask = masks[(i * P)..<((i + 1) * P)]
+            guard mask.contains(where: { $0 > 0 }) else { return false }
+            activities[i] = activity(maskTrace(movie, mask: Array(mask)))
+            return activities[i] >= o.minActivity
+        }
         var kept = [Double](); kept.reserveCapacity(found.count * P)
         for i in found { kept += masks[(i * P)..<((i + 1) * P)] }
         return Result(masks: NDArray(shape: [found.count, H, W], data: kept),
                       correlation: NDArray(shape: [H, W], data: C),
-                      seeds: NDArray(shape: [found.count, 2], data: found.flatMap { [Double(seeds[$0] / W), Double(seeds[$0] % W)] }))
+                      seeds: NDArray(shape: [found.count, 2], data: found.flatMap { [Double(seeds[$0] / W), Double(seeds[$0] % W)] }),
+                      activity: found.map { activities[$0] })
+    }
+
+    /// How far a trace rises above its noise: the standard deviation of the
+    /// trace minus its running 20th percentile (301 frames, the baseline of
+    /// `CellDynamics`) over the noise's, estimated from the first differences
+    /// as `1.4826 MAD(diff) / sqrt(2)` (robust to the transients). White
+    /// noise, with or without slow drift, gives about 1; calcium transients
+    /// give much more (7.8 to 40 for the simulator's cells at its defaults).
+    /// A trace without noise (constant steps) has infinite activity.
+    static func activity(_ f: [Double]) -> Double {
+        let T = f.count
+        guard T >= 3 else { return .infinity }
+        let base = RunningPercentile.filter(f, window: 301, percentile: 20)
+        var mean = 0.0
+        for t in 0..<T { mean += f[t] - base[t] }
+        mean /= Double(T)
+        var ss = 0.0
+        for t in 0..<T { let e = f[t] - base[t] - mean; ss += e * e }
+        let spread = (ss / Double(T)).squareRoot()
+        let d = (1..<T).map { f[$0] - f[$0 - 1] }
+        let md = median(d)
+        let noise = 1.4826 * median(d.map { abs($0 - md) }) / 2.0.squareRoot()
+        guard noise > 0 else { return spread > 0 ? .infinity : 0 }
+        return spread / noise
+    }
+
+    static func median(_ x: [Double]) -> Double {
+        let s = x.sorted(), n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+
+    /// The mask-weighted mean of each frame, `T` values.
+    static func maskTrace(_ movie: NDArray, mask: [Double]) -> [Double] {
+        let (T, P) = (movie.shape[0], mask.count)
+        let pixels = (0..<P).filter { mask[$0] > 0 }
+        let total = pixels.reduce(0) { $0 + mask[$1] }
+        return (0..<T).map { t in pixels.reduce(0) { $0 + mask[$1] * movie.data[t * P + $1] } / total }
     }
 
     /// Each pixel's trace minus its fit on the frame-mean trace (intercept

@@ -2,7 +2,7 @@
 
 Each example is run as written except for its sizes: simulated movies of
 1500 frames become 300 (and slices of the last 100 frames follow), training
-runs 2 epochs instead of 30. Every statement must run (exit 0) and every
+runs 2 epochs instead of 30 (6000 frames become 600). Every statement must run (exit 0) and every
 figure statement must write its PNG. scripts/examples runs them at full
 size."""
 import re
@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.lariat"))
 SMALL = [
     (r"frames=1500\b", "frames=300"),
+    (r"frames=6000\b", "frames=600"),
     (r"\[1400:1500\]", "[200:300]"),
     (r"epochs=\d+", "epochs=2"),
 ]

@@ -23,7 +23,7 @@ from execute import execute, make_example_data, notebooks, png_count  # noqa: E4
 # Figures (image/png outputs) each notebook shows with LARIAT_SMALL=1.
 FIGURES = {
     "1-quickstart.ipynb": 6,
-    "2-paper-figures.ipynb": 14,
+    "2-paper-figures.ipynb": 19,
     "3-your-own-data.ipynb": 7,
     "4-sparse-var-on-traces.ipynb": 9,
 }

@@ -151,5 +151,11 @@ struct CellActivityTests {
         all.minActivity = 0
         let unfiltered = try CellDetection.detect(sim.movie, options: all)
         #expect((0..<unfiltered.masks.shape[0]).contains { !onACell(unfiltered.masks, $0) })
+        // max_cells counts kept cells: the strongest active ones, as many as asked.
+        var three = CellDetection.Options()
+        three.maxCells = 3
+        let strongest = try CellDetection.detect(sim.movie, options: three)
+        #expect(strongest.masks.shape[0] == 3)
+        #expect(Array(strongest.masks.data) == Array(found.masks.data[0..<(3 * P)]))
     }
 }

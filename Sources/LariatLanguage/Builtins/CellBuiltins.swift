@@ -54,7 +54,7 @@ extension BuiltinRegistry {
                 Parameter("movie", .array, "a movie T x H x W"),
                 Parameter("radius", .number, default: .number(3), "the expected cell radius in pixels"),
                 Parameter("threshold", .number, default: .number(0.2), "the smallest local correlation a cell's seed may have"),
-                Parameter("max_cells", .integer, default: .number(1000), "at most this many cells (the strongest)"),
+                Parameter("max_cells", .integer, default: .number(1000), "at most this many cells (the strongest active ones)"),
                 Parameter("min_activity", .number, default: .number(2), "the smallest activity a cell's trace may have: its spread above a running baseline over its noise (white noise has 1)"),
             ], summary: "Cells found in the movie alone (local-correlation seeds grown into masks).",
             documentation: """

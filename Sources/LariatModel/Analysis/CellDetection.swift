@@ -10,12 +10,13 @@ import Foundation
 ///    residual with its 8 neighbours'. Pixels of one active cell share its
 ///    calcium signal; shot noise is independent between pixels.
 /// 3. Seeds: local maxima of `C` within `radius`, above `threshold`, in
-///    decreasing order, at most `maxCells`.
+///    decreasing order.
 /// 4. Each cell's mask: the correlation of pixels within `2 * radius` with the
 ///    seed's neighbourhood trace, kept where it is above `0.5` of its peak
 ///    and connected to the seed; weights are those correlations, peak 1.
 /// 5. Only active cells are kept: a mask whose trace's `activity` is below
-///    `minActivity` is dropped. Static structure (an inactive soma, a vessel
+///    `minActivity` is dropped, and at most `maxCells` are kept (the
+///    strongest seeds first). Static structure (an inactive soma, a vessel
 ///    edge) can share a residual across its pixels and pass step 3, but its
 ///    trace is noise, and a region of noise then "drives" everything in a
 ///    network read through its collinear twin.
@@ -25,7 +26,7 @@ public enum CellDetection {
         public var radius: Double = 3
         /// The smallest local correlation a seed may have.
         public var threshold: Double = 0.2
-        /// At most this many cells (the strongest seeds).
+        /// At most this many cells (the strongest seeds among the active ones).
         public var maxCells: Int = 1000
         /// The smallest `activity` a cell's trace may have (white noise has 1).
         public var minActivity: Double = 2
@@ -160,14 +161,11 @@ public enum CellDetection {
             if isMax { candidates.append(p) }
         }
         candidates.sort { C[$0] > C[$1] }
-        let seeds = Array(candidates.prefix(o.maxCells))
-
-        // Masks grown from each seed's neighbourhood trace.
-        var masks = [Double](repeating: 0, count: seeds.count * P)
+        // Masks grown from the seeds, strongest first: an empty or inactive
+        // one is skipped, and at most maxCells are kept.
         let grow = 2 * o.radius
         let span = Int(grow.rounded(.up))
-        for (i, s) in seeds.enumerated() {
-            try cancellation?.check()
+        func grownMask(_ s: Int) -> [Double]? {
             let (sy, sx) = (s / W, s % W)
             var reference = [Double](repeating: 0, count: T)
             for dy in -1...1 { for dx in -1...1 {
@@ -177,7 +175,7 @@ public enum CellDetection {
                 for t in 0..<T { reference[t] += r[q + t] }
             }}
             let norm = reference.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 0 else { continue }
+            guard norm > 0 else { return nil }
             var weight = [Double](repeating: 0, count: P)
             var peak = 0.0
             for yy in max(0, sy - span)...min(H - 1, sy + span) { for xx in max(0, sx - span)...min(W - 1, sx + span) {
@@ -190,7 +188,7 @@ public enum CellDetection {
                 weight[q] = max(0, c)
                 peak = max(peak, weight[q])
             }}
-            guard peak > 0 else { continue }
+            guard peak > 0 else { return nil }
             // Keep what is above half the peak and connected to the seed.
             var keep = [Bool](repeating: false, count: P)
             var stack = [s]
@@ -204,21 +202,22 @@ public enum CellDetection {
                     if !keep[n], weight[n] >= 0.5 * peak { keep[n] = true; stack.append(n) }
                 }
             }
-            for q in 0..<P where keep[q] { masks[i * P + q] = weight[q] / peak }
+            var mask = [Double](repeating: 0, count: P)
+            for q in 0..<P where keep[q] { mask[q] = weight[q] / peak }
+            return mask.contains(where: { $0 > 0 }) ? mask : nil
         }
-        var activities = [Double](repeating: 0, count: seeds.count)
-        let found = (0..<seeds.count).filter { i in
-            let mask = masks[(i * P)..<((i + 1) * P)]
-            guard mask.contains(where: { $0 > 0 }) else { return false }
-            activities[i] = activity(maskTrace(movie, mask: Array(mask)))
-            return activities[i] >= o.minActivity
+        var kept = [Double](), keptSeeds = [Int](), activities = [Double]()
+        for s in candidates where keptSeeds.count < o.maxCells {
+            try cancellation?.check()
+            guard let mask = grownMask(s) else { continue }
+            let a = activity(maskTrace(movie, mask: mask))
+            guard a >= o.minActivity else { continue }
+            kept += mask; keptSeeds.append(s); activities.append(a)
         }
-        var kept = [Double](); kept.reserveCapacity(found.count * P)
-        for i in found { kept += masks[(i * P)..<((i + 1) * P)] }
-        return Result(masks: NDArray(shape: [found.count, H, W], data: kept),
+        return Result(masks: NDArray(shape: [keptSeeds.count, H, W], data: kept),
                       correlation: NDArray(shape: [H, W], data: C),
-                      seeds: NDArray(shape: [found.count, 2], data: found.flatMap { [Double(seeds[$0] / W), Double(seeds[$0] % W)] }),
-                      activity: found.map { activities[$0] })
+                      seeds: NDArray(shape: [keptSeeds.count, 2], data: keptSeeds.flatMap { [Double($0 / W), Double($0 % W)] }),
+                      activity: activities)
     }
 
     /// How far a trace rises above its noise: the standard deviation of the

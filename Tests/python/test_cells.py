@@ -159,24 +159,38 @@ def test_network_refuses_lambda_model_with_the_cell_read(tmp_path):
     assert "s.lariat:4:" in r.stderr and "read=\"latents\"" in r.stderr
 
 
+def fitted_unit(tmp_path, seed, sim_options, extra=""):
+    """Fits the parts model (two-stage, 30 epochs) on `simulate(..., seed=seed)`
+    and reads its network with the true footprints: (truth, W, folder, stdout)."""
+    d = tmp_path / f"unit{seed}"
+    d.mkdir()
+    r = run(f"sim = simulate({sim_options}, seed={seed})\n"
+            "m = fit(sim.movie, epochs=30, seed=0, decoder=\"parts\", mode=\"two-stage\")\n"
+            "save(network(m, sim.movie, masks=sim.footprints).matrix, \"W.npy\")\n"
+            "save(sim.truth, \"truth.npy\")\n" + extra, d)
+    assert r.returncode == 0, r.stderr
+    return np.load(d / "truth.npy"), np.load(d / "W.npy"), d, r.stdout
+
+
+def driver_and_edge_auc(truth, W):
+    """Driver AUC (off-diagonal out-strength against cells with an out-link) and
+    edge AUC (off-diagonal |W| against the true links), as bench/network scores them."""
+    from sklearn.metrics import roc_auc_score
+    off = ~np.eye(len(truth), dtype=bool)
+    drivers = (np.abs(truth) * off).sum(axis=0) > 0
+    return (roc_auc_score(drivers, (np.abs(W) * off).sum(axis=0)),
+            roc_auc_score((truth != 0)[off], np.abs(W)[off]))
+
+
 def test_the_models_network_finds_the_links_on_fresh_units(tmp_path):
     """What held on every one of the 16 benchmark units (docs/network.md,
     bench/network/model_cells.py): the parts model's (two-stage) cell read
     ranks true links above non-links with edge AUC >= 0.65 (driver AUC
     varies from 0.42 to 1.00 between units, for the classical pipelines
     too: not asserted). Seeds 17 and 18 were fixed before either was run."""
-    from sklearn.metrics import roc_auc_score
     for seed in (17, 18):
-        d = tmp_path / f"unit{seed}"
-        d.mkdir()
-        r = run(f"sim = simulate(neurons=10, frames=1500, size=40, seed={seed})\n"
-                "m = fit(sim.movie, epochs=30, seed=0, decoder=\"parts\", mode=\"two-stage\")\n"
-                "save(network(m, sim.movie, masks=sim.footprints).matrix, \"W.npy\")\n"
-                "save(sim.truth, \"truth.npy\")\n", d)
-        assert r.returncode == 0, r.stderr
-        truth, W = np.load(d / "truth.npy"), np.load(d / "W.npy")
-        off = ~np.eye(len(truth), dtype=bool)
-        edge_auc = roc_auc_score((truth != 0)[off], np.abs(W)[off])
+        truth, W, _, _ = fitted_unit(tmp_path, seed, "neurons=10, frames=1500, size=40")
+        _, edge_auc = driver_and_edge_auc(truth, W)
         assert edge_auc > 0.6, f"seed {seed}: edge AUC {edge_auc:.2f}"
 
 
@@ -190,25 +204,18 @@ def test_where_the_movie_carries_the_network_the_model_finds_it(tmp_path):
     fixed before either was run in this regime."""
     from sklearn.metrics import roc_auc_score
     for seed in (17, 18):
-        d = tmp_path / f"unit{seed}"
-        d.mkdir()
-        r = run(f"sim = simulate(neurons=10, frames=6000, size=40, seed={seed}, rate=0.3)\n"
-                "m = fit(sim.movie, epochs=30, seed=0, decoder=\"parts\", mode=\"two-stage\")\n"
-                "save(network(m, sim.movie, masks=sim.footprints).matrix, \"W.npy\")\n"
-                "save(drivers(m, sim.movie).map, \"map.npy\")\n"
-                "save(sim.truth, \"truth.npy\")\nsave(sim.footprints, \"fp.npy\")\n"
-                "print(m.scores.prediction_ratio)\n", d)
-        assert r.returncode == 0, r.stderr
-        truth, W, fp = np.load(d / "truth.npy"), np.load(d / "W.npy"), np.load(d / "fp.npy")
-        off = ~np.eye(len(truth), dtype=bool)
-        drivers = (np.abs(truth) * off).sum(axis=0) > 0
-        driver_auc = roc_auc_score(drivers, (np.abs(W) * off).sum(axis=0))
-        edge_auc = roc_auc_score((truth != 0)[off], np.abs(W)[off])
+        truth, W, d, out = fitted_unit(tmp_path, seed, "neurons=10, frames=6000, size=40, rate=0.3",
+                                       "save(drivers(m, sim.movie).map, \"map.npy\")\n"
+                                       "save(sim.footprints, \"fp.npy\")\nprint(m.scores.prediction_ratio)\n")
+        driver_auc, edge_auc = driver_and_edge_auc(truth, W)
+        fp = np.load(d / "fp.npy")
+        drivers = (np.abs(truth) * ~np.eye(len(truth), dtype=bool)).sum(axis=0) > 0
         per_cell = (fp * np.load(d / "map.npy")).sum(axis=(1, 2)) / fp.sum(axis=(1, 2))
         map_auc = roc_auc_score(drivers, per_cell)
+        ratio = float(out.split()[-1])
         print(f"seed {seed}: driver AUC {driver_auc:.2f}, edge AUC {edge_auc:.2f}, map {map_auc:.2f}, "
-              f"prediction ratio {float(r.stdout.split()[-1]):.3f}")
+              f"prediction ratio {ratio:.3f}")
         assert edge_auc >= 0.85, f"seed {seed}: edge AUC {edge_auc:.2f}"
         assert driver_auc >= 0.75, f"seed {seed}: driver AUC {driver_auc:.2f}"
         assert map_auc >= 0.7, f"seed {seed}: drivers map AUC {map_auc:.2f}"
-        assert float(r.stdout.split()[-1]) < 1, f"seed {seed}: decoded prediction not below persistence"
+        assert ratio < 1, f"seed {seed}: decoded prediction not below persistence"

@@ -65,9 +65,7 @@ final class CalibrationUnit: @unchecked Sendable {
 func binomialUpperBound(n: Int, p: Double, tail: Double) -> Int {
     var cdf = 0.0
     for r in 0...n {
-        let logChoose: Double = lgamma(Double(n + 1)) - lgamma(Double(r + 1)) - lgamma(Double(n - r + 1))
-        let logTerm: Double = logChoose + Double(r) * log(p) + Double(n - r) * log(1 - p)
-        cdf += exp(logTerm)
+        cdf += binomialTerm(n: n, r: r, p: p)
         if 1 - cdf < tail { return r }
     }
     return n
@@ -77,12 +75,13 @@ func binomialUpperBound(n: Int, p: Double, tail: Double) -> Int {
 func binomialLowerBound(n: Int, p: Double, tail: Double) -> Int {
     var cdf = 0.0
     for r in 0...n {
-        if cdf + binomialTerm(n: n, r: r, p: p) >= tail { return r }
         cdf += binomialTerm(n: n, r: r, p: p)
+        if cdf >= tail { return r }
     }
     return n
 }
 
+/// P(Binomial(n, p) = r).
 func binomialTerm(n: Int, r: Int, p: Double) -> Double {
     let logChoose: Double = lgamma(Double(n + 1)) - lgamma(Double(r + 1)) - lgamma(Double(n - r + 1))
     let logTerm: Double = logChoose + Double(r) * log(p) + Double(n - r) * log(1 - p)

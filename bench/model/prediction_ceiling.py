@@ -60,26 +60,23 @@ import warnings
 import numpy as np
 from sklearn.linear_model import LassoLarsIC, LinearRegression
 
-SCRIPT = """sim = simulate(neurons=10, frames=1500, size=40, seed={seed}{extra})
+FRAMES, TRAIN = 1500, 1200   # fit holds out the last 20%
+
+SCRIPT = """sim = simulate(neurons=10, frames={frames}, size=40, seed={seed}{extra})
 save(sim.activity, "activity.npy")
 save(sim.drive, "drive.npy")
+save(sim.movie, "movie.npy")
 m = fit(sim.movie, epochs=30, seed=0)
 save(m.latents, "conv_z.npy")
+save(m.coefficients, "conv_B.npy")
+save(m.intercept, "conv_c.npy")
 save([m.scores.dynamics_gain, m.scores.prediction_ratio, m.scores.ar1_prediction_ratio], "conv_scores.npy")
 m = fit(sim.movie, epochs=30, seed=0, decoder="parts")
 save(m.latents, "parts_z.npy")
-save([m.scores.dynamics_gain, m.scores.prediction_ratio, m.scores.ar1_prediction_ratio], "parts_scores.npy")
-"""
-
-MORE = """sim = simulate(neurons=10, frames=1500, size=40, seed={seed}{extra})
-save(sim.movie, "movie.npy")
-m = fit(sim.movie, epochs=30, seed=0)
-save(m.coefficients, "conv_B.npy")
-save(m.intercept, "conv_c.npy")
-m = fit(sim.movie, epochs=30, seed=0, decoder="parts")
 save(m.coefficients, "parts_B.npy")
 save(m.intercept, "parts_c.npy")
 save(reconstruct(m, sim.movie[0:{train}]), "parts_train_recon.npy")
+save([m.scores.dynamics_gain, m.scores.prediction_ratio, m.scores.ar1_prediction_ratio], "parts_scores.npy")
 """
 
 
@@ -113,32 +110,25 @@ def per_series_ar1(x, train):
 def unit(a, seed):
     d = os.path.join(a.work, f"unit{seed}")
     os.makedirs(d, exist_ok=True)
-    extra = f", rate={a.rate}" if a.rate is not None else ""
-    if not os.path.exists(os.path.join(d, "parts_scores.npy")):
-        with open(os.path.join(d, "unit.lariat"), "w") as f:
-            f.write(SCRIPT.format(seed=seed, extra=extra))
-        r = subprocess.run([a.lariat, "run", "unit.lariat"], cwd=d, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{d}: {r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     if not os.path.exists(os.path.join(d, "parts_train_recon.npy")):
-        with open(os.path.join(d, "more.lariat"), "w") as f:
-            f.write(MORE.format(seed=seed, extra=extra, train=1200))
-        r = subprocess.run([a.lariat, "run", "more.lariat"], cwd=d, capture_output=True, text=True)
+        extra = f", rate={a.rate}" if a.rate is not None else ""
+        with open(os.path.join(d, "unit.lariat"), "w") as f:
+            f.write(SCRIPT.format(frames=FRAMES, train=TRAIN, seed=seed, extra=extra))
+        r = subprocess.run([a.lariat, "run", "unit.lariat"], cwd=d, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"{d}: {r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     C = np.load(f"{d}/activity.npy").astype(np.float64)
     D = np.load(f"{d}/drive.npy").astype(np.float64)
-    T = len(C)
-    train = int(round(T * 0.8))
+    T, train = len(C), TRAIN
+    bic = lambda X, y: LassoLarsIC(criterion="bic").fit(X, y)
     lag2 = np.column_stack([C, np.vstack([C[:1], C[:-1]])])
     out = {
         "ar1": per_series_ar1(C, train),
         "var1": gain(C, C, train),
-        "var1_bic": gain(C, C, train, lambda X, y: LassoLarsIC(criterion="bic").fit(X, y)),
+        "var1_bic": gain(C, C, train, bic),
         "var2": gain(C, lag2, train),
         "drive_oracle": gain(C, np.column_stack([C, D]), train),
     }
-    bic = lambda X, y: LassoLarsIC(criterion="bic").fit(X, y)
     for dec in ("conv", "parts"):
         z = np.load(f"{d}/{dec}_z.npy").astype(np.float64)
         s = np.load(f"{d}/{dec}_scores.npy")

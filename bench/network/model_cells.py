@@ -84,6 +84,23 @@ def run(lariat, script, cwd, name):
         raise RuntimeError(f"{cwd}/{name} failed:\n{r.stdout}\n{r.stderr}")
 
 
+def saved_models_args(doc):
+    """The arguments of the scripts that read the models this script saved
+    in --work (WORK/unitS/parts_{two_stage,joint}.lariatmodel); `a.sim(S)`
+    is unit S's simulate() arguments."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lariat", default=os.environ.get("LARIAT_BIN", ".build/release/lariat"))
+    ap.add_argument("--work", required=True, help="model_cells.py's --work")
+    ap.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 17)))
+    ap.add_argument("--frames", type=int, default=1500)
+    ap.add_argument("--rate", type=float, default=None)
+    a = ap.parse_args()
+    a.lariat = os.path.abspath(a.lariat)
+    extra = f", rate={a.rate}" if a.rate is not None else ""
+    a.sim = lambda seed: f"neurons=10, frames={a.frames}, size=40, seed={seed}{extra}"
+    return a
+
+
 def deconv_ema(F):
     """The strongest simple alternative: dF/F -> AR(1) innovation -> u_t on ema0.8(u)_{t-1}, least squares."""
     s = ar1_innov(detrend(F.astype(np.float64)))

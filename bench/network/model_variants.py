@@ -38,14 +38,13 @@ again.
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from model_cells import deconv_ema  # noqa: E402
+from model_cells import deconv_ema, run  # noqa: E402
 from model_parts import aucs  # noqa: E402
 from ceiling import ar1_innov, ema, fit_rows  # noqa: E402
 
@@ -97,11 +96,7 @@ def unit(a, seed):
             for mode in ("two-stage", "joint"):
                 lat = f'save(m.latents, "{key(mode, k)}_z.npy")\n' if k == 0 else ""
                 fits += FIT.format(k=k, mode=mode, key=key(mode, k), latents=lat)
-        with open(os.path.join(d, "variants.lariat"), "w") as f:
-            f.write(SIM.format(seed=seed) + FITS.format(fits=fits))
-        r = subprocess.run([a.lariat, "run", "variants.lariat"], cwd=d, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{d}: {r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+        run(a.lariat, SIM.format(seed=seed) + FITS.format(fits=fits), d, "variants.lariat")
     truth, F = np.load(f"{d}/truth.npy"), np.load(f"{d}/F.npy").astype(np.float64)
     out = {"deconv_ema": aucs(truth, deconv_ema(F))}
     for mode in ("two-stage", "joint"):

@@ -13,46 +13,34 @@ latents), `"bic"` the VAR refitted at BIC's penalty (`read="latents"`'s
 default), `0` least squares. Prints driver / edge AUC means (seeds 1..8,
 9..16, all) as model_cells.py scores them.
 """
-import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from model_cells import run, saved_models_args  # noqa: E402
 from model_parts import aucs  # noqa: E402
 
 READS = {"model": '"model"', "bic": '"bic"', "least_squares": "0"}
+MODES = ("two_stage", "joint")
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--lariat", default=os.environ.get("LARIAT_BIN", ".build/release/lariat"))
-    p.add_argument("--work", required=True, help="model_cells.py's --work")
-    p.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 17)))
-    p.add_argument("--frames", type=int, default=1500)
-    p.add_argument("--rate", type=float, default=None)
-    a = p.parse_args()
-    lariat = os.path.abspath(a.lariat)
-    extra = f", rate={a.rate}" if a.rate is not None else ""
+    a = saved_models_args(__doc__)
     res = {}
     for s in a.seeds:
         d = os.path.join(a.work, f"unit{s}")
-        script = f"sim = simulate(neurons=10, frames={a.frames}, size=40, seed={s}{extra})\n"
-        for mode in ("two_stage", "joint"):
+        script = f"sim = simulate({a.sim(s)})\n"
+        for mode in MODES:
             script += f'm = load("parts_{mode}.lariatmodel")\n'
             for name, value in READS.items():
                 script += (f'save(network(m, sim.movie, masks=sim.footprints, read="latents", lambda={value}).matrix, '
                            f'"trained_{mode}_{name}.npy")\n')
-        with open(os.path.join(d, "trained_var_read.lariat"), "w") as f:
-            f.write(script)
-        r = subprocess.run([lariat, "run", "trained_var_read.lariat"], cwd=d, capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"{d}: {r.stderr[-2000:]}")
+        run(a.lariat, script, d, "trained_var_read.lariat")
         truth = np.load(os.path.join(d, "truth.npy"))
-        for mode in ("two_stage", "joint"):
+        for mode in MODES:
             for name in READS:
                 res.setdefault(f"{mode}.{name}", []).append(aucs(truth, np.load(os.path.join(d, f"trained_{mode}_{name}.npy"))))
     sets = [[i for i, s in enumerate(a.seeds) if s <= 8], [i for i, s in enumerate(a.seeds) if s > 8], list(range(len(a.seeds)))]

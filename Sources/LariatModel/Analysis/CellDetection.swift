@@ -65,20 +65,40 @@ public enum CellDetection {
         let T = movie.frameCount, P = movie.frameSize
         let k = binLength(frames: T, pixels: P)
         guard k > 1 else { return try movie.doubles() }
-        let bins = (T + k - 1) / k
-        var out = [Double](repeating: 0, count: bins * P)
+        var bins = TimeBins(frames: T, pixels: P, length: k)
         try movie.forEachWindow(movie.streamingWindow) { r, values in
             try cancellation?.check()
-            for t in r {
-                let o = (t / k) * P, f = values.baseAddress! + (t - r.lowerBound) * P
-                for p in 0..<P { out[o + p] += Double(f[p]) }
+            for t in r { bins.add(t, values.baseAddress! + (t - r.lowerBound) * P) }
+        }
+        return bins.means(height: movie.height, width: movie.width)
+    }
+
+    /// Sums of runs of `length` consecutive frames, then their means (the
+    /// last run may be shorter): the time bins detection reads.
+    struct TimeBins {
+        let frames: Int, pixels: Int, length: Int, bins: Int
+        var sums: [Double]
+        init(frames: Int, pixels: Int, length: Int) {
+            (self.frames, self.pixels, self.length) = (frames, pixels, length)
+            bins = (frames + length - 1) / length
+            sums = [Double](repeating: 0, count: bins * pixels)
+        }
+        mutating func add(_ t: Int, _ frame: UnsafePointer<Float>) {
+            let o = (t / length) * pixels
+            for p in 0..<pixels { sums[o + p] += Double(frame[p]) }
+        }
+        mutating func add(_ t: Int, _ frame: UnsafePointer<Double>) {
+            let o = (t / length) * pixels
+            for p in 0..<pixels { sums[o + p] += frame[p] }
+        }
+        func means(height: Int, width: Int) -> NDArray {
+            var out = sums
+            for b in 0..<bins {
+                let n = Double(min(length, frames - b * length))
+                for p in 0..<pixels { out[b * pixels + p] /= n }
             }
+            return NDArray(shape: [bins, height, width], data: out)
         }
-        for b in 0..<bins {
-            let n = Double(min(k, T - b * k))
-            for p in 0..<P { out[b * P + p] /= n }
-        }
-        return NDArray(shape: [bins, movie.height, movie.width], data: out)
     }
 
     /// Frames per bin for a movie of `T` frames of `P` pixels (1: no binning).
@@ -97,18 +117,9 @@ public enum CellDetection {
         let (T, P) = (movie.shape[0], movie.shape[1] * movie.shape[2])
         let k = binLength(frames: T, pixels: P)
         guard k > 1 else { return try detectFrames(movie, options: o, cancellation: cancellation) }
-        let bins = (T + k - 1) / k
-        var out = [Double](repeating: 0, count: bins * P)
-        for t in 0..<T {
-            let o = (t / k) * P, f = t * P
-            for p in 0..<P { out[o + p] += movie.data[f + p] }
-        }
-        for b in 0..<bins {
-            let n = Double(min(k, T - b * k))
-            for p in 0..<P { out[b * P + p] /= n }
-        }
-        return try detectFrames(NDArray(shape: [bins, movie.shape[1], movie.shape[2]], data: out), options: o,
-                                cancellation: cancellation)
+        var bins = TimeBins(frames: T, pixels: P, length: k)
+        movie.data.withUnsafeBufferPointer { d in for t in 0..<T { bins.add(t, d.baseAddress! + t * P) } }
+        return try detectFrames(bins.means(height: movie.shape[1], width: movie.shape[2]), options: o, cancellation: cancellation)
     }
 
     static func detectFrames(_ movie: NDArray, options o: Options, cancellation: Cancellation?) throws -> Result {

@@ -158,8 +158,8 @@ public struct CellNetwork: Sendable {
         let A1 = dynamics.lagMatrices[0]
         let sd = model.latentSD, mu = model.latentMean
         let pairs = T - lag
-        let count = min(pairs, max(1, options.frames))
-        let targets = (0..<count).map { lag + (count == 1 ? 0 : Int((Double($0) * Double(pairs - 1) / Double(count - 1)).rounded())) }
+        let targets = evenlySpacedFrames(options.frames, of: pairs).map { lag + $0 }
+        let count = targets.count
         let staticImage = model.staticImage(of: movie)
         let x = model.normalisation.normalise(movie)                               // T x H x W x 1
         let zhat = dynamics.predict(zs)                                            // rows: times lag..<T

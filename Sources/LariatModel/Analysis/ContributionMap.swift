@@ -88,8 +88,7 @@ public struct ContributionMap: Sendable {
 
     /// At most `options.frames` frames of `T`, evenly spaced (0: all).
     static func pickedFrames(_ T: Int, _ options: Options) -> [Int] {
-        let count = options.frames <= 0 ? T : min(T, options.frames)
-        return (0..<count).map { count == 1 ? 0 : Int((Double($0) * Double(T - 1) / Double(count - 1)).rounded()) }
+        evenlySpacedFrames(options.frames <= 0 ? T : options.frames, of: T)
     }
 
     /// The maps from the picked frames (data units), the movie's mean image

@@ -122,7 +122,7 @@ public struct DriverMap: Sendable {
     static func readPixels(model: LatentDynamicsModel, movie: NDArray, options: Options,
                            context: WorkContext) throws -> DriverMap {
         try checkRadius(options)
-        let picked = pickedFrames(movie.shape[0], options)
+        let picked = evenlySpacedFrames(options.frames, of: movie.shape[0])
         let P = model.frameHeight * model.frameWidth
         return try readPixels(model: model, latents: try model.encode(movie, cancellation: context.cancellation),
                               staticImage: model.staticImage(of: movie),
@@ -135,7 +135,7 @@ public struct DriverMap: Sendable {
     static func readPixels(model: LatentDynamicsModel, movie: Movie, options: Options,
                            context: WorkContext) throws -> DriverMap {
         try checkRadius(options)
-        let picked = pickedFrames(movie.frameCount, options)
+        let picked = evenlySpacedFrames(options.frames, of: movie.frameCount)
         return try readPixels(model: model, latents: try model.encode(movie, cancellation: context.cancellation),
                               staticImage: try model.parts.staticImage(of: movie),
                               pickedFrames: try picked.map { try movie.floats($0..<($0 + 1)).map(Double.init) },
@@ -149,11 +149,6 @@ public struct DriverMap: Sendable {
         }
     }
 
-    /// At most `options.frames` frames of `T`, evenly spaced.
-    static func pickedFrames(_ T: Int, _ options: Options) -> [Int] {
-        let count = min(T, max(1, options.frames))
-        return (0..<count).map { count == 1 ? 0 : Int((Double($0) * Double(T - 1) / Double(count - 1)).rounded()) }
-    }
 
     /// The pixel read from the movie's standardised latents `zs`, its static
     /// image, the picked frames (raw values, one array each) and its mean image.
